@@ -30,3 +30,11 @@ class RuntimeFailure(NetkeepError):
     """The input was fine but the work failed: unreadable database, lock held too long."""
 
     exit_code = ExitStatus.ERROR
+
+
+class ContactNotFound(BadInput):
+    """No contact matches a reference."""
+
+
+class AmbiguousContact(BadInput):
+    """A reference matches several contacts."""

@@ -1,0 +1,3 @@
+from netkeep.cli import main
+
+main()

@@ -1,0 +1,186 @@
+"""The Typer app, its single exit point, and what every command shares.
+
+Importing this module must stay cheap: `netkeep --version`, `--help` and shell completion go through
+it. SQLModel, SQLAlchemy and Rich tables are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer._click.exceptions import ClickException
+from typer.core import TyperGroup
+
+from netkeep import __version__
+from netkeep.errors import ExitStatus, NetkeepError
+from netkeep.vocab import OutputFormat
+
+DEBUG_ENV = "NETKEEP_DEBUG"
+
+RECORD = "Record"
+LOOK = "Look around"
+SCRIPTS = "Scripts"
+DATA = "Data"
+
+
+class NetkeepGroup(TyperGroup):
+    """Maps every failure to one `Error: …` line on stderr and an exit status (the one exit point)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            status = super().main(
+                args=args,
+                prog_name=prog_name or "netkeep",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+        except NetkeepError as exc:
+            status = _fail(str(exc), exc.exit_code, exc)
+        except ClickException as exc:
+            message = exc.format_message()
+            context = getattr(exc, "ctx", None)
+            if exc.exit_code == ExitStatus.BAD_INPUT and context is not None:
+                message = f"{message} (see '{context.command_path} --help')"
+            status = _fail(message, exc.exit_code, exc)
+        except (typer.Abort, KeyboardInterrupt) as exc:
+            status = _fail("interrupted", ExitStatus.INTERRUPTED, exc)
+        except BrokenPipeError:
+            # The reader went away (`netkeep list | head`): not an error worth a message.
+            sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+            status = ExitStatus.ERROR
+        except Exception as exc:
+            status = _fail(
+                f"unexpected failure: {type(exc).__name__}: {exc}", ExitStatus.ERROR, exc
+            )
+        sys.exit(status if isinstance(status, int) else ExitStatus.OK)
+
+
+def _fail(message: str, status: int, exc: BaseException) -> int:
+    if os.environ.get(DEBUG_ENV) == "1":
+        raise exc
+    first_line = " ".join(str(message).split("\n")[0].split()) or type(exc).__name__
+    sys.stderr.write(f"Error: {first_line}\n")
+    return status
+
+
+app = typer.Typer(
+    cls=NetkeepGroup,
+    name="netkeep",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="Track the health of your network: who went quiet, whom you owe, who reciprocates.",
+    epilog=(
+        "Examples:\n"
+        "  netkeep add 'Sam Lee' --email sam@example.com --tier close\n"
+        "  netkeep log sam --no-answer\n"
+        "  netkeep stale\n"
+        "  netkeep stale --format json --exit-code"
+    ),
+)
+
+
+@dataclass
+class State:
+    db_option: Path | None = None
+
+
+state = State()
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"netkeep {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global_options(
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Database file (default: $NETKEEP_DB, else the user data dir).",
+            show_default=False,
+            dir_okay=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Show the version and exit.", is_eager=True, callback=_show_version
+        ),
+    ] = False,
+) -> None:
+    state.db_option = db
+
+
+# --- what commands share ----------------------------------------------------------------------
+
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="table on a terminal, or json/csv for scripts."),
+]
+
+
+def database_path() -> Path:
+    from netkeep.db_path import database_path as resolve
+
+    return resolve(state.db_option)
+
+
+@contextmanager
+def session(*, write: bool):
+    """The command's one transaction."""
+    from netkeep.db import open_session
+
+    with open_session(database_path(), write=write) as db_session:
+        yield db_session
+
+
+def settings():
+    from netkeep.config import load_settings
+
+    return load_settings()
+
+
+def now():
+    from netkeep.dates import now as clock
+
+    return clock()
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def complete_contact(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Contact names for shell completion, straight from SQLite (no SQLModel on every Tab)."""
+    from netkeep.completion import contact_names
+
+    db = None
+    root = ctx.find_root() if ctx is not None else None
+    if root is not None:
+        db = root.params.get("db")
+    return contact_names(db, incomplete)
+
+
+ContactArg = Annotated[
+    str,
+    typer.Argument(
+        help="Id (12 or #12), email, name, or a unique part of a name.",
+        autocompletion=complete_contact,
+        show_default=False,
+    ),
+]
+
+
+def one_line(value: Any) -> str:
+    return " ".join(str(value).split())

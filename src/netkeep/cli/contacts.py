@@ -1,0 +1,415 @@
+"""Commands about people: add, edit, list, show, archive, unarchive, rm."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from netkeep.cli.common import (
+    DATA,
+    LOOK,
+    RECORD,
+    ContactArg,
+    FormatOpt,
+    app,
+    interactive,
+    now,
+    session,
+    settings,
+)
+from netkeep.errors import BadInput
+from netkeep.vocab import OutputFormat
+
+CONTACT_KEYS = ["id", "name", "emails", "phone", "company", "title", "tags", "tier", "cadence", "note", "created_at", "archived", "last_touch"]
+TOUCHPOINT_KEYS = (
+    ["id", "contact_id", "occurred_at", "channel", "direction", "two_way", "answered", "note", "ask", "give"]
+)
+
+EmailOpt = Annotated[
+    list[str] | None,
+    typer.Option("--email", help="Email address (repeatable).", show_default=False),
+]
+PhoneOpt = Annotated[str | None, typer.Option("--phone", show_default=False)]
+CompanyOpt = Annotated[str | None, typer.Option("--company", show_default=False)]
+TitleOpt = Annotated[str | None, typer.Option("--title", show_default=False)]
+TagOpt = Annotated[
+    list[str] | None, typer.Option("--tag", help="Tag (repeatable).", show_default=False)
+]
+TierOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tier",
+        help="inner, close, network, acquaintance (or one from your config).",
+        show_default=False,
+    ),
+]
+EveryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--every",
+        metavar="DUR",
+        help="Own cadence, e.g. 2w or 3m (overrides the tier's).",
+        show_default=False,
+    ),
+]
+NoteOpt = Annotated[str | None, typer.Option("--note", show_default=False)]
+
+
+def _clean(values: list[str] | None) -> list[str]:
+    seen: list[str] = []
+    for value in values or []:
+        value = value.strip()
+        if value and value.casefold() not in {v.casefold() for v in seen}:
+            seen.append(value)
+    return seen
+
+
+def _emails(values: list[str] | None) -> list[str]:
+    emails = _clean(values)
+    for email in emails:
+        if "@" not in email or any(ch.isspace() for ch in email):
+            raise BadInput(f"invalid email {email!r}")
+    return emails
+
+
+def _name(value: str) -> str:
+    name = " ".join(value.split())
+    if not name:
+        raise BadInput("a contact needs a name")
+    if name.startswith("#") or name.isdigit():
+        raise BadInput(f"{value!r} looks like an id; a name needs a letter")
+    return name
+
+
+def _cadence(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from netkeep.dates import parse_duration
+
+    return str(parse_duration(value))
+
+
+def _emit_contact(contact_dict, fmt: OutputFormat) -> None:
+    from netkeep.render import write_json
+
+    if fmt == OutputFormat.json:
+        write_json({key: contact_dict.get(key) for key in CONTACT_KEYS})
+
+
+@app.command(
+    rich_help_panel=RECORD,
+    epilog="Examples:\n  netkeep add 'Sam Lee' --email sam@example.com --company Acme --tier close\n"
+    "  netkeep add 'Ana Ruiz' --tag recruiter --every 6w",
+)
+def add(
+    name: Annotated[str, typer.Argument(help="Full name.", show_default=False)],
+    email: EmailOpt = None,
+    phone: PhoneOpt = None,
+    company: CompanyOpt = None,
+    title: TitleOpt = None,
+    tag: TagOpt = None,
+    tier: TierOpt = None,
+    every: EveryOpt = None,
+    note: NoteOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Add even if the name exists.")] = False,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Add a contact."""
+    from netkeep import store
+    from netkeep.models import Contact
+    from netkeep.render import note as say
+
+    config = settings()
+    contact = Contact(
+        name=_name(name),
+        emails=_emails(email),
+        phone=phone,
+        company=company,
+        title=title,
+        tags=_clean(tag),
+        tier=config.check_tier(tier) if tier else config.default_tier,
+        cadence=_cadence(every),
+        note=note,
+        created_at=now(),
+    )
+    with session(write=True) as db:
+        store.add_contact(db, contact=contact, force=force)
+        data = store.contact_dict(contact)
+    _emit_contact(data, fmt)
+    if fmt == OutputFormat.table:
+        say(f"Added #{data['id']} {data['name']} ({data['tier']}).")
+
+
+@app.command(
+    rich_help_panel=RECORD,
+    epilog="Examples:\n  netkeep edit sam --company 'New Co' --title CTO\n"
+    "  netkeep edit 12 --tier inner --every none",
+)
+def edit(
+    contact: ContactArg,
+    name: Annotated[
+        str | None, typer.Option("--name", help="New name.", show_default=False)
+    ] = None,
+    email: Annotated[
+        list[str] | None,
+        typer.Option("--email", help="Replace the emails (repeatable).", show_default=False),
+    ] = None,
+    phone: PhoneOpt = None,
+    company: CompanyOpt = None,
+    title: TitleOpt = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag", help="Replace the tags (repeatable; --tag '' clears).", show_default=False
+        ),
+    ] = None,
+    tier: TierOpt = None,
+    every: Annotated[
+        str | None,
+        typer.Option(
+            "--every",
+            metavar="DUR",
+            help="Own cadence; 'none' goes back to the tier's.",
+            show_default=False,
+        ),
+    ] = None,
+    note: NoteOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Rename even if the name exists.")] = False,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Change a contact's fields (only those given)."""
+    from netkeep import store
+    from netkeep.render import note as say
+
+    config = settings()
+    with session(write=True) as db:
+        found = store.find_contact(db, contact)
+        changes: dict = {}
+        if name is not None:
+            new_name = _name(name)
+            clash = store.names_taken(db, new_name, exclude_id=found.id)
+            if clash and not force:
+                raise BadInput(
+                    f"a contact named {clash[0].name!r} already exists (#{clash[0].id}); "
+                    "use --force to keep both"
+                )
+            changes["name"] = new_name
+        if email is not None:
+            changes["emails"] = _emails(email)
+        if tag is not None:
+            changes["tags"] = _clean(tag)
+        if tier is not None:
+            changes["tier"] = config.check_tier(tier)
+        if every is not None:
+            changes["cadence"] = (
+                None if every.strip().lower() in ("none", "tier", "") else (_cadence(every))
+            )
+        for field, value in (
+            ("phone", phone),
+            ("company", company),
+            ("title", title),
+            ("note", note),
+        ):
+            if value is not None:
+                changes[field] = value or None
+        if not changes:
+            raise BadInput("nothing to change (give at least one option)")
+        for field, value in changes.items():
+            setattr(found, field, value)
+        db.add(found)
+        db.flush()
+        data = store.contact_dict(found, last_touch=store.last_touch(db, found.id))
+    _emit_contact(data, fmt)
+    if fmt == OutputFormat.table:
+        say(f"Updated #{data['id']} {data['name']}: {', '.join(changes)}.")
+
+
+@app.command(
+    "list",
+    rich_help_panel=LOOK,
+    epilog="Examples:\n  netkeep list --tag recruiter\n  netkeep list --format csv > contacts.csv",
+)
+def list_(
+    tag: Annotated[
+        str | None, typer.Option("--tag", help="Only with this tag.", show_default=False)
+    ] = None,
+    tier: Annotated[
+        str | None, typer.Option("--tier", help="Only in this tier.", show_default=False)
+    ] = None,
+    archived: Annotated[
+        bool, typer.Option("--archived", help="Include archived contacts.")
+    ] = False,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """List contacts with their last touch."""
+    from netkeep import store
+    from netkeep.render import Column, emit_rows
+
+    tier_name = settings().check_tier(tier) if tier else None
+    with session(write=False) as db:
+        rows = store.list_contacts(db, tag=tag, tier=tier_name, include_archived=archived)
+    columns = [
+        Column("id", "ID", justify="right"),
+        Column("name", "Name"),
+        Column("company", "Company"),
+        Column("tier", "Tier"),
+        Column("tags", "Tags"),
+        Column("last_touch", "Last touch"),
+    ]
+    if archived:
+        columns.append(Column("archived", "Archived"))
+    emit_rows(rows, fmt=fmt, keys=CONTACT_KEYS, columns=columns, empty="No contacts yet.")
+
+
+def profile(db, found, config, moment) -> dict:
+    """The `show` object: the contact, its touchpoints (newest first) and asks."""
+    from netkeep import store
+    from netkeep.scoring import TouchpointRecord, answered_flags
+
+    touchpoints = store.touchpoints_of(db, found.id)
+    records = [
+        TouchpointRecord(
+            id=t["id"],
+            occurred_at=t["occurred_at"],
+            direction=t["direction"],
+            two_way=t["two_way"],
+            channel=t["channel"],
+            give=t["give"],
+            ask=t["ask"],
+        )
+        for t in touchpoints
+    ]
+    flags = answered_flags(records, now=moment, window=config.response_window.delta)
+    for touchpoint, answered in zip(touchpoints, flags, strict=True):
+        touchpoint["answered"] = answered
+    data = store.contact_dict(
+        found, last_touch=touchpoints[-1]["occurred_at"] if touchpoints else None
+    )
+    data["touchpoints"] = [
+        {key: t.get(key) for key in TOUCHPOINT_KEYS} for t in reversed(touchpoints)
+    ]
+    data["asks"] = store.asks_of(db, found.id)
+    data["score"] = None
+    return data
+
+
+@app.command(
+    rich_help_panel=LOOK,
+    epilog="Examples:\n  netkeep show sam\n  netkeep show '#12' --format json | jq .touchpoints",
+)
+def show(contact: ContactArg, fmt: FormatOpt = OutputFormat.table) -> None:
+    """Show a contact: profile, recent touchpoints, asks and score."""
+    from netkeep import store
+    from netkeep.render import Column, note, pairs, print_table, write_json
+
+    config = settings()
+    moment = now()
+    with session(write=False) as db:
+        found = store.find_contact(db, contact)
+        data = profile(db, found, config, moment)
+    if fmt == OutputFormat.json:
+        write_json(data)
+        return
+    if fmt == OutputFormat.csv:
+        raise BadInput("show has no csv form; use --format json")
+    from netkeep.dates import local_text
+    from netkeep.staleness import cadence_of
+
+    fields = [
+        ("Name", f"{data['name']} (#{data['id']})" + ("  [archived]" if data["archived"] else "")),
+        ("Emails", ", ".join(data["emails"])),
+        ("Phone", data["phone"] or ""),
+        ("Company", " · ".join(x for x in (data["title"], data["company"]) if x)),
+        ("Tags", ", ".join(data["tags"])),
+        (
+            "Tier",
+            f"{data['tier']}, every {cadence_of(data, config)}"
+            + (" (own cadence)" if data["cadence"] else ""),
+        ),
+        ("Last touch", local_text(data["last_touch"])),
+        ("Note", data["note"] or ""),
+    ]
+    pairs([(label, value) for label, value in fields if value])
+    if data["touchpoints"]:
+        shown = data["touchpoints"][:10]
+        print_table(
+            shown,
+            [
+                Column("occurred_at", "When", cell=lambda v: local_text(v)),
+                Column("direction", "Who", cell=lambda v: "you" if v == "out" else "them"),
+                Column("channel", "Via"),
+                Column("answered", "Answered", cell=_answered_cell),
+                Column("note", "Note"),
+                Column("ask", "Ask"),
+                Column("give", "Give"),
+            ],
+            title=f"Touchpoints ({len(shown)} of {len(data['touchpoints'])}, newest first)",
+        )
+    else:
+        note("No touchpoints yet.")
+    if data["asks"]:
+        print_table(
+            data["asks"],
+            [
+                Column("id", "Ask", justify="right"),
+                Column("by", "By"),
+                Column("what", "What"),
+                Column("status", "Status"),
+                Column("opened_at", "Opened"),
+            ],
+            title="Asks",
+        )
+
+
+def _answered_cell(value) -> str:
+    return {True: "yes", False: "no", None: "pending"}[value]
+
+
+def _set_archived(contact: str, archived: bool) -> None:
+    from netkeep import store
+    from netkeep.render import note
+
+    with session(write=True) as db:
+        found = store.find_contact(db, contact)
+        found.archived = archived
+        db.add(found)
+        label = f"#{found.id} {found.name}"
+    note(f"{'Archived' if archived else 'Unarchived'} {label}.")
+
+
+@app.command(rich_help_panel=DATA, epilog="Example:\n  netkeep archive 'Old Boss'")
+def archive(contact: ContactArg) -> None:
+    """Hide a contact from stale, score, owe and digest (history kept)."""
+    _set_archived(contact, True)
+
+
+@app.command(rich_help_panel=DATA, epilog="Example:\n  netkeep unarchive 'Old Boss'")
+def unarchive(contact: ContactArg) -> None:
+    """Bring an archived contact back."""
+    _set_archived(contact, False)
+
+
+@app.command(
+    rich_help_panel=DATA, epilog="Examples:\n  netkeep rm 'Spam Person'\n  netkeep rm 42 --yes"
+)
+def rm(
+    contact: ContactArg,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask (needed off a terminal).")
+    ] = False,
+) -> None:
+    """Delete a contact with its whole history."""
+    from netkeep import store
+    from netkeep.render import note
+
+    with session(write=True) as db:
+        found = store.find_contact(db, contact)
+        label = f"#{found.id} {found.name}"
+        if not yes:
+            if not interactive():
+                raise BadInput("rm needs --yes when stdin is not a terminal")
+            if not typer.confirm(f"Delete {label} and all their history?", default=False):
+                raise BadInput("not deleted")
+        counts = store.delete_contact(db, contact=found)
+    note(f"Deleted {label} ({counts['touchpoints']} touchpoints, {counts['asks']} asks).")

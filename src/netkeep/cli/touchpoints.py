@@ -1,0 +1,232 @@
+"""Commands about touchpoints and time: log, undo, stale."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from netkeep.cli.common import LOOK, RECORD, ContactArg, FormatOpt, app, now, session, settings
+from netkeep.errors import BadInput, ContactNotFound, RuntimeFailure
+from netkeep.vocab import LIVE_CHANNELS, Channel, OutputFormat
+
+STALE_KEYS = ["id", "name", "tier", "cadence", "last_touch", "days_since", "due", "days_overdue", "overdue_ratio", "unanswered", "tags"]
+
+
+@app.command(
+    rich_help_panel=RECORD,
+    epilog="Examples:\n"
+    "  netkeep log sam --no-answer\n"
+    "  netkeep log ana --via email --in --ask 'intro to Acme' --when yesterday\n"
+    "  netkeep log 'New Person' --create --via meeting --give 'referral to Bo'",
+)
+def log(
+    contact: ContactArg,
+    via: Annotated[Channel, typer.Option("--via", help="Channel.")] = Channel.call,
+    incoming: Annotated[
+        bool, typer.Option("--in/--out", help="They reached out (--in) or you did (--out).")
+    ] = False,
+    two_way: Annotated[
+        bool | None,
+        typer.Option(
+            "--two-way/--no-answer",
+            help="A live exchange took place, or a one-way message (voicemail, unanswered). "
+            "Default: two-way for call and meeting, one-way otherwise.",
+            show_default=False,
+        ),
+    ] = None,
+    ask: Annotated[
+        str | None,
+        typer.Option("--ask", help="A request made by whoever initiated.", show_default=False),
+    ] = None,
+    give: Annotated[
+        str | None, typer.Option("--give", help="Something the initiator gave.", show_default=False)
+    ] = None,
+    when: Annotated[
+        str, typer.Option("--when", help="When it happened: 'yesterday', '3d ago', 2026-03-04.")
+    ] = "now",
+    note: Annotated[str | None, typer.Option("--note", show_default=False)] = None,
+    create: Annotated[
+        bool, typer.Option("--create", help="Add the contact if no one matches.")
+    ] = False,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table (a line) or json.")
+    ] = OutputFormat.table,
+) -> None:
+    """Record a touchpoint: a call, email, meeting… (default: a call you made)."""
+    from netkeep import store
+    from netkeep.dates import parse_past
+
+    moment = now()
+    occurred_at = parse_past(when, now=moment)
+    ask_text = _text(ask, "--ask")
+    give_text = _text(give, "--give")
+    is_two_way = two_way if two_way is not None else via in LIVE_CHANNELS
+    direction = "in" if incoming else "out"
+    created = False
+    with session(write=True) as db:
+        try:
+            found = store.find_contact(db, contact)
+        except ContactNotFound:
+            if not create:
+                raise
+            found = _create_contact(db, contact, moment)
+            created = True
+        touchpoint, made = store.log_touchpoint(
+            db,
+            contact=found,
+            occurred_at=occurred_at,
+            channel=via.value,
+            direction=direction,
+            two_way=is_two_way,
+            note=note,
+            ask=ask_text,
+            give=give_text,
+        )
+        data = store.touchpoint_dict(touchpoint, ask=ask_text)
+        data["answered"] = True if is_two_way else None
+        streak = store.unanswered_streak(db, found.id) if direction == "out" else 0
+        label = f"#{found.id} {found.name}"
+    if fmt == OutputFormat.json:
+        from netkeep.cli.contacts import TOUCHPOINT_KEYS
+        from netkeep.render import write_json
+
+        write_json({key: data.get(key) for key in TOUCHPOINT_KEYS})
+        return
+    _confirm_logged(data, label, created=created, made=made, streak=streak)
+
+
+def _text(value: str | None, flag: str) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        raise BadInput(f"{flag} needs some text")
+    return value
+
+
+def _create_contact(db, name: str, moment):
+    from netkeep import store
+    from netkeep.cli.contacts import _name
+    from netkeep.models import Contact
+
+    contact = Contact(
+        name=_name(name), tier=settings().default_tier, created_at=moment, emails=[], tags=[]
+    )
+    if "@" in name:
+        raise BadInput(f"no contact has the email {name!r}; add them with a name first")
+    return store.add_contact(db, contact=contact, force=False)
+
+
+def _confirm_logged(data, label: str, *, created: bool, made, streak: int) -> None:
+    from netkeep.dates import local_text
+    from netkeep.render import note
+
+    who = "you" if data["direction"] == "out" else "they"
+    outcome = "two-way" if data["two_way"] else "one-way"
+    parts = [f"Logged #{data['id']}: {data['channel']} ({who} initiated, {outcome}) with {label}"]
+    parts.append(f"on {local_text(data['occurred_at'])}")
+    message = " ".join(parts) + "."
+    if created:
+        message = f"Added {label}. " + message
+    if made is not None:
+        message += f" Ask #{made.id} is open."
+    if streak >= 2:
+        message += f" That is {streak} unanswered in a row."
+    note(message)
+
+
+@app.command(rich_help_panel=RECORD, epilog="Example:\n  netkeep undo")
+def undo() -> None:
+    """Remove the touchpoint recorded last (and its ask), saying what it was."""
+    from netkeep import store
+    from netkeep.dates import from_db, local_text
+    from netkeep.models import Contact
+    from netkeep.render import note
+
+    with session(write=True) as db:
+        touchpoint = store.last_logged(db)
+        if touchpoint is None:
+            raise RuntimeFailure("nothing to undo: no touchpoints recorded")
+        contact = db.get(Contact, touchpoint.contact_id)
+        asks = store.asks_of_touchpoint(db, touchpoint.id)
+        who = "you" if touchpoint.direction == "out" else "they"
+        message = (
+            f"Removed touchpoint #{touchpoint.id}: {touchpoint.channel} ({who} initiated) with "
+            f"#{contact.id} {contact.name} on {local_text(from_db(touchpoint.occurred_at))}"
+        )
+        if asks:
+            message += " and its ask " + ", ".join(f"#{a.id} {a.what!r}" for a in asks)
+        store.remove_touchpoint(db, touchpoint=touchpoint)
+    note(message + ".")
+
+
+@app.command(
+    rich_help_panel=LOOK,
+    epilog="Examples:\n"
+    "  netkeep stale\n"
+    "  netkeep stale --days 30 --tag recruiter\n"
+    "  netkeep stale --format json --exit-code || echo 'time to reach out'",
+)
+def stale(
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days",
+            min=1,
+            max=36600,
+            help="Last touch at least N days ago (replaces every cadence).",
+            show_default=False,
+        ),
+    ] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", help="Only with this tag.", show_default=False)
+    ] = None,
+    tier: Annotated[
+        str | None, typer.Option("--tier", help="Only in this tier.", show_default=False)
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="At most N rows.", show_default=False)
+    ] = None,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when the list is not empty.")
+    ] = False,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Contacts gone quiet past their cadence, most overdue first."""
+    from netkeep import store
+    from netkeep.render import Column, emit_rows
+    from netkeep.staleness import stale_rows
+
+    config = settings()
+    tier_name = config.check_tier(tier) if tier else None
+    moment = now()
+    with session(write=False) as db:
+        candidates = store.staleness_rows(db, tag=tag, tier=tier_name)
+    rows = stale_rows(candidates, now=moment, settings=config, days=days)
+    if limit is not None:
+        rows = rows[:limit]
+    emit_rows(
+        rows,
+        fmt=fmt,
+        keys=STALE_KEYS,
+        columns=[
+            Column("id", "ID", justify="right"),
+            Column("name", "Name"),
+            Column("tier", "Tier"),
+            Column("cadence", "Every"),
+            Column("last_touch", "Last touch", cell=lambda v: _last(v)),
+            Column("days_overdue", "Overdue (d)", justify="right"),
+            Column("overdue_ratio", "Ratio", justify="right"),
+            Column("unanswered", "Unanswered", justify="right", cell=lambda v: str(v or "")),
+        ],
+        empty="Nobody is overdue.",
+    )
+    if exit_code and rows:
+        raise typer.Exit(1)
+
+
+def _last(value) -> str:
+    from netkeep.render import plain
+
+    return plain(value) if value is not None else "never"

@@ -1,0 +1,66 @@
+"""Ordered, append-only schema migrations with their SQL written out.
+
+Never import today's models here: each step describes the schema as it was when the step was written.
+A step and its record in `netkeep_migrations` are applied in one transaction (see db.migrate).
+Times are stored as naive UTC text ('YYYY-MM-DD HH:MM:SS.ffffff'), which sorts chronologically.
+"""
+
+MIGRATIONS: list[tuple[str, str]] = []
+
+
+def migration(sql: str):
+    def register(fn):
+        MIGRATIONS.append((fn.__name__, sql))
+        return fn
+
+    return register
+
+
+@migration(
+    """
+    CREATE TABLE contact (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        emails JSON NOT NULL DEFAULT '[]',
+        phone TEXT,
+        company TEXT,
+        title TEXT,
+        tags JSON NOT NULL DEFAULT '[]',
+        tier TEXT NOT NULL,
+        cadence TEXT,
+        note TEXT,
+        created_at DATETIME NOT NULL,
+        archived BOOLEAN NOT NULL DEFAULT 0
+    );
+    CREATE INDEX ix_contact_name ON contact (name COLLATE NOCASE);
+
+    CREATE TABLE touchpoint (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+        occurred_at DATETIME NOT NULL,
+        channel TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        two_way BOOLEAN NOT NULL,
+        note TEXT,
+        give TEXT
+    );
+    -- Covers the per-contact aggregates (last touch, last reply) without touching the table.
+    CREATE INDEX ix_touchpoint_contact_time
+        ON touchpoint (contact_id, occurred_at, direction, two_way);
+
+    CREATE TABLE ask (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+        touchpoint_id INTEGER REFERENCES touchpoint (id) ON DELETE CASCADE,
+        asked_by TEXT NOT NULL CHECK (asked_by IN ('me', 'them')),
+        what TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'declined')),
+        opened_at DATETIME NOT NULL,
+        resolved_at DATETIME
+    );
+    CREATE INDEX ix_ask_contact ON ask (contact_id, status);
+    CREATE INDEX ix_ask_touchpoint ON ask (touchpoint_id);
+    """
+)
+def m001_initial():
+    """Contacts, touchpoints and asks."""

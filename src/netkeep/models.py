@@ -1,0 +1,51 @@
+"""SQLModel tables. They mirror the schema that migrations.py builds; no I/O here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    emails: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    phone: str | None = None
+    company: str | None = None
+    title: str | None = None
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    tier: str
+    cadence: str | None = None  # the contact's own cadence (DUR text); None means its tier's
+    note: str | None = None
+    created_at: datetime  # aware UTC (stored as naive UTC text)
+    archived: bool = False
+
+
+class Touchpoint(SQLModel, table=True):
+    __tablename__ = "touchpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    occurred_at: datetime  # aware UTC (stored as naive UTC text)
+    channel: str
+    direction: str  # "out": you initiated; "in": they did
+    two_way: bool
+    note: str | None = None
+    give: str | None = None  # what the initiator gave
+
+
+class Ask(SQLModel, table=True):
+    __tablename__ = "ask"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    touchpoint_id: int | None = Field(default=None, foreign_key="touchpoint.id")
+    asked_by: str  # "me" or "them" (the key `by` in JSON)
+    what: str
+    status: str = "open"
+    opened_at: datetime  # aware UTC (stored as naive UTC text)
+    resolved_at: datetime | None = None

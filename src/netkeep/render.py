@@ -1,0 +1,185 @@
+"""Table, JSON and CSV for every listing; messages for people.
+
+stdout carries data only (tables, JSON, CSV); confirmations and warnings go to stderr. Rich is used
+only when the stream is a terminal, and imported only then: piped output is plain text without ANSI
+codes, and NO_COLOR is honoured. User text is never interpreted as Rich markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from netkeep.dates import iso, local_text
+
+# Cells a spreadsheet would run as a formula: prefix them with ' (OWASP's CSV injection advice).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def stdout_isatty() -> bool:
+    return sys.stdout.isatty()
+
+
+def stderr_isatty() -> bool:
+    return sys.stderr.isatty()
+
+
+def plain(value: Any) -> str:
+    """A cell for people: local times, lists joined, empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return local_text(value, with_time=False)
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return value
+
+
+def defuse(cell: str) -> str:
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return iso(value) or ""
+    if isinstance(value, list | tuple):
+        return defuse("; ".join(str(v) for v in value))
+    if isinstance(value, int | float):
+        return str(value)
+    return defuse(str(value))
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    cell: Callable[[Any], str] = plain
+    justify: str = "left"
+
+
+def write_json(data: Any, stream=None) -> None:
+    stream = stream or sys.stdout
+    json.dump(jsonable(data), stream, ensure_ascii=False, indent=2)
+    stream.write("\n")
+
+
+def write_csv(rows: Iterable[dict[str, Any]], keys: Sequence[str], stream=None) -> None:
+    writer = csv.writer(stream or sys.stdout, lineterminator="\n")
+    writer.writerow(keys)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(key)) for key in keys])
+
+
+def emit_rows(
+    rows: list[dict[str, Any]],
+    *,
+    fmt: str,
+    keys: Sequence[str],
+    columns: Sequence[Column],
+    title: str | None = None,
+    empty: str | None = None,
+) -> None:
+    """Print a listing: JSON array / CSV with exactly `keys`, or a table of `columns`."""
+    if fmt == "json":
+        write_json([{key: row.get(key) for key in keys} for row in rows])
+    elif fmt == "csv":
+        write_csv(rows, keys)
+    elif not rows:
+        if empty:
+            note(empty)
+    else:
+        print_table(rows, columns, title=title)
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], *, title=None) -> None:
+    cells = [[column.cell(row.get(column.key)) for column in columns] for row in rows]
+    if not stdout_isatty():
+        _plain_table(cells, columns)
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, header_style="bold", title_justify="left", box=None, pad_edge=False)
+    for column in columns:
+        table.add_column(column.header, justify=column.justify, overflow="fold")
+    for line in cells:
+        table.add_row(*(Text(cell) for cell in line))
+    console().print(table)
+
+
+def _plain_table(cells: list[list[str]], columns: Sequence[Column]) -> None:
+    headers = [column.header for column in columns]
+    widths = [
+        max(len(header), *(len(line[i]) for line in cells)) for i, header in enumerate(headers)
+    ]
+
+    def fit(line: list[str]) -> str:
+        parts = []
+        for i, cell in enumerate(line):
+            cell = cell.replace("\n", " ")
+            fill = cell.rjust if columns[i].justify == "right" else cell.ljust
+            parts.append(fill(widths[i]))
+        return "  ".join(parts).rstrip()
+
+    out = sys.stdout
+    out.write(fit(headers) + "\n")
+    for line in cells:
+        out.write(fit(line) + "\n")
+
+
+def console(*, stderr: bool = False):
+    from rich.console import Console
+
+    return Console(
+        stderr=stderr, highlight=False, no_color=bool(os.environ.get("NO_COLOR")) or None
+    )
+
+
+def note(message: str, *, style: str | None = None) -> None:
+    """A message for people on stderr; coloured only on a terminal."""
+    if style and stderr_isatty() and not os.environ.get("NO_COLOR"):
+        from rich.text import Text
+
+        console(stderr=True).print(Text(message, style=style))
+    else:
+        sys.stderr.write(message + "\n")
+
+
+def pairs(fields: Sequence[tuple[str, str]]) -> None:
+    """A profile: `label  value` lines on stdout; Rich on a terminal."""
+    width = max((len(label) for label, _ in fields), default=0)
+    if not stdout_isatty():
+        for label, value in fields:
+            sys.stdout.write(f"{label.ljust(width)}  {value}".rstrip() + "\n")
+        return
+    from rich.text import Text
+
+    out = console()
+    for label, value in fields:
+        line = Text(label.ljust(width) + "  ", style="bold")
+        line.append(value)
+        out.print(line)

@@ -1,0 +1,61 @@
+"""Who has gone quiet: cadence, due date and overdue ratio. Pure: rows + now + settings in, rows out.
+
+Last touch is the latest touchpoint of either direction and any outcome; a contact with none counts
+from its creation. A contact is stale when now >= last touch + cadence, with calendar arithmetic
+(1m after Jan 31 is the end of February). overdue_ratio = time since last touch / cadence length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from netkeep.config import Settings
+from netkeep.dates import Duration, days_between, parse_duration
+
+
+def cadence_of(contact: dict[str, Any], settings: Settings) -> Duration:
+    """The contact's own cadence, else its tier's, else the default tier's."""
+    if contact.get("cadence"):
+        return parse_duration(contact["cadence"])
+    return settings.cadence.get(contact["tier"]) or settings.cadence[settings.default_tier]
+
+
+def stale_rows(
+    contacts: Iterable[dict[str, Any]],
+    *,
+    now: datetime,
+    settings: Settings,
+    days: int | None = None,
+) -> list[dict[str, Any]]:
+    """Stale rows (SPEC keys), most overdue first. `days` replaces every cadence."""
+    override = Duration(days, "days") if days is not None else None
+    rows = []
+    for contact in contacts:
+        if contact.get("archived"):
+            continue
+        cadence = override or cadence_of(contact, settings)
+        since = contact.get("last_touch") or contact["created_at"]
+        due = cadence.after(since)
+        if now < due:
+            continue
+        length = due - since
+        ratio = (now - since) / length if length > timedelta(0) else float("inf")
+        rows.append(
+            {
+                "id": contact["id"],
+                "name": contact["name"],
+                "tier": contact["tier"],
+                "cadence": str(cadence),
+                "last_touch": contact.get("last_touch"),
+                "days_since": days_between(since, now),
+                "due": due,
+                "days_overdue": days_between(due, now),
+                "overdue_ratio": round(ratio, 2),
+                "unanswered": contact.get("unanswered") or 0,
+                "tags": contact.get("tags", []),
+            }
+        )
+    rows.sort(key=lambda row: (-row["overdue_ratio"], -row["days_since"], row["id"]))
+    return rows
