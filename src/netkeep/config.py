@@ -62,8 +62,6 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        if os.environ.get(CONFIG_ENV):
-            raise BadInput(f"config file {path} does not exist ({CONFIG_ENV})") from None
         return Settings()
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"cannot read config file {path}: {exc}") from exc

@@ -1,0 +1,91 @@
+"""Shared fixtures: every test gets its own database, config and a frozen clock."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from netkeep.cli import app
+
+FROZEN_NOW = "2026-06-15T12:00:00+00:00"
+
+
+@pytest.fixture(autouse=True)
+def netkeep_env(tmp_path, monkeypatch):
+    """Point netkeep at tmp_path, freeze "now", and make local time UTC for stable tables."""
+    monkeypatch.setenv("NETKEEP_DB", str(tmp_path / "data" / "netkeep.db"))
+    monkeypatch.setenv("NETKEEP_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("NETKEEP_NOW", FROZEN_NOW)
+    monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.delenv("NETKEEP_DEBUG", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    time.tzset()
+    yield tmp_path
+    time.tzset()
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "data" / "netkeep.db"
+
+
+@pytest.fixture
+def config_file(tmp_path) -> Path:
+    return tmp_path / "config.toml"
+
+
+class Cli:
+    """Runs netkeep in-process through Typer's CliRunner (stdout and stderr kept apart)."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, env: dict | None = None):
+        return self.runner.invoke(app, list(args), input=input, env=env)
+
+    def ok(self, *args: str, **kwargs):
+        result = self(*args, **kwargs)
+        assert result.exit_code == 0, (args, result.exit_code, result.stdout, result.stderr)
+        return result
+
+    def json(self, *args: str, **kwargs):
+        result = self.ok(*args, "--format", "json", **kwargs)
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+def netkeep_executable() -> list[str]:
+    """The installed console script beside this interpreter (falls back to `python -m netkeep`)."""
+    script = Path(sys.executable).with_name("netkeep")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "netkeep"]
+
+
+@pytest.fixture
+def run():
+    """Runs the installed `netkeep` as a real process: stdin is not a terminal, output is piped."""
+
+    def _run(*args: str, env: dict | None = None, timeout: float = 60, input: str | None = None):
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        return subprocess.run(
+            [*netkeep_executable(), *args],
+            input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env=full_env,
+            timeout=timeout,
+        )
+
+    return _run
