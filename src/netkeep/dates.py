@@ -61,6 +61,11 @@ class Duration:
         """Calendar arithmetic: 1m after Jan 31 is the last day of February."""
         return moment + self.delta
 
+    @property
+    def timedelta(self) -> timedelta:
+        """A fixed length for rates and decay (a month counts as 30.44 days)."""
+        return timedelta(days=self.approx_days())
+
     def approx_days(self) -> float:
         return {"days": 1, "weeks": 7, "months": 30.436875, "years": 365.2425}[
             self.unit

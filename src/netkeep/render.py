@@ -118,6 +118,8 @@ def emit_rows(
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], *, title=None) -> None:
     cells = [[column.cell(row.get(column.key)) for column in columns] for row in rows]
     if not stdout_isatty():
+        if title:
+            sys.stdout.write(f"\n{title}\n")
         _plain_table(cells, columns)
         return
     from rich.table import Table

@@ -7,7 +7,9 @@ keyed as the SPEC's JSON (times as aware UTC datetimes), never as one ORM object
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
+import operator
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -313,16 +315,144 @@ def touchpoint_dict(touchpoint: Touchpoint, *, ask: str | None = None) -> dict[s
     }
 
 
-def asks_of(session: Session, contact_id: int) -> list[dict[str, Any]]:
-    sql = (
-        "SELECT a.id, a.contact_id, c.name, a.asked_by AS by, a.what, a.status, a.opened_at, "
-        "a.resolved_at, a.touchpoint_id FROM ask a JOIN contact c ON c.id = a.contact_id "
-        "WHERE a.contact_id = :cid ORDER BY a.opened_at, a.id"
+# --- reciprocity ----------------------------------------------------------------------------
+
+ASK_SQL = (
+    "SELECT a.id, a.contact_id, c.name, a.asked_by AS by, a.what, a.status, a.opened_at, "
+    "a.resolved_at, a.touchpoint_id FROM ask a JOIN contact c ON c.id = a.contact_id"
+)
+# Epoch seconds computed by SQLite: scoring needs no datetime object per touchpoint.
+EPOCH_SQL = "(julianday(t.occurred_at) - 2440587.5) * 86400.0"
+
+
+def _ask_dict(row: Any) -> dict[str, Any]:
+    data = dict(row._mapping)
+    data["opened_at"] = from_db(data["opened_at"])
+    data["resolved_at"] = from_db(data["resolved_at"])
+    return data
+
+
+def histories(
+    session: Session, *, contact_id: int | None = None
+) -> Iterable[tuple[int, str, list[tuple], list[Any]]]:
+    """(contact id, name, touchpoint tuples, AskRecords) per active contact, streamed.
+
+    Touchpoint tuples are `(id, epoch seconds, direction, two_way, channel, give, None, contact_id)`,
+    the plain-row form scoring accepts, read straight from SQLite without ORM objects.
+    """
+    from netkeep.scoring import AskRecord
+
+    where = "c.id = :cid" if contact_id is not None else "NOT c.archived"
+    params = {"cid": contact_id} if contact_id is not None else {}
+    contacts = session.exec(
+        text(f"SELECT c.id, c.name FROM contact c WHERE {where} ORDER BY c.id").bindparams(**params)
+    ).all()
+    asks: dict[int, list[Any]] = {}
+    ask_sql = f"{ASK_SQL} WHERE {where}"
+    for row in session.exec(text(ask_sql).bindparams(**params)):
+        data = _ask_dict(row)
+        asks.setdefault(data["contact_id"], []).append(
+            AskRecord(
+                id=data["id"],
+                by=data["by"],
+                what=data["what"],
+                status=data["status"],
+                opened_at=data["opened_at"],
+                resolved_at=data["resolved_at"],
+                touchpoint_id=data["touchpoint_id"],
+            )
+        )
+    raw = session.connection().connection.dbapi_connection
+    tp_where = (
+        "t.contact_id = ?"
+        if contact_id is not None
+        else ("t.contact_id IN (SELECT id FROM contact WHERE NOT archived)")
+    )
+    cursor = raw.execute(
+        f"SELECT t.id, {EPOCH_SQL}, t.direction, t.two_way, t.channel, t.give, NULL, t.contact_id "
+        f"FROM touchpoint t WHERE {tp_where} ORDER BY t.contact_id, t.occurred_at, t.id",
+        (contact_id,) if contact_id is not None else (),
+    )
+    rows = itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(10_000), []))
+    groups = itertools.groupby(rows, key=operator.itemgetter(7))
+    group = next(groups, None)
+    # Both streams are in contact id order: walk them together, one contact in memory at a time.
+    for cid, name in contacts:
+        touchpoints: list[tuple] = []
+        if group is not None and group[0] == cid:
+            touchpoints = list(group[1])
+            group = next(groups, None)
+        yield cid, name, touchpoints, asks.get(cid, [])
+
+
+def ask_rows(
+    session: Session,
+    *,
+    contact_id: int | None = None,
+    include_resolved: bool = False,
+    by: str | None = None,
+) -> list[dict[str, Any]]:
+    clauses, params = [], {}
+    if contact_id is not None:
+        clauses.append("a.contact_id = :cid")
+        params["cid"] = contact_id
+    else:
+        clauses.append("NOT c.archived")
+    if not include_resolved:
+        clauses.append("a.status = 'open'")
+    if by:
+        clauses.append("a.asked_by = :by")
+        params["by"] = by
+    sql = f"{ASK_SQL} WHERE {' AND '.join(clauses)} ORDER BY a.opened_at, a.id"
+    return [_ask_dict(row) for row in session.exec(text(sql).bindparams(**params))]
+
+
+def get_ask(session: Session, ask_id: int) -> Ask | None:
+    return session.get(Ask, ask_id)
+
+
+def owe_rows(session: Session) -> list[dict[str, Any]]:
+    """Their one-way outreach not yet followed by anything of yours (or a live exchange), and their
+    open asks, oldest first. Archived contacts are left out."""
+    sql = """
+        SELECT t.contact_id, c.name, t.id AS touchpoint_id, t.occurred_at, t.channel,
+               (SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id AND a.asked_by = 'them'
+                AND a.status = 'open' ORDER BY a.id LIMIT 1) AS ask
+        FROM touchpoint t JOIN contact c ON c.id = t.contact_id
+        WHERE NOT c.archived AND t.direction = 'in' AND NOT t.two_way
+          AND NOT EXISTS (SELECT 1 FROM touchpoint m WHERE m.contact_id = t.contact_id
+                          AND m.occurred_at > t.occurred_at AND (m.direction = 'out' OR m.two_way))
+        UNION ALL
+        SELECT a.contact_id, c.name, a.touchpoint_id, COALESCE(t.occurred_at, a.opened_at),
+               t.channel, a.what
+        FROM ask a JOIN contact c ON c.id = a.contact_id
+        LEFT JOIN touchpoint t ON t.id = a.touchpoint_id
+        WHERE NOT c.archived AND a.asked_by = 'them' AND a.status = 'open'
+          AND (t.id IS NULL OR t.two_way OR t.direction = 'out' OR EXISTS (
+                SELECT 1 FROM touchpoint m WHERE m.contact_id = t.contact_id
+                AND m.occurred_at > t.occurred_at AND (m.direction = 'out' OR m.two_way)))
+        ORDER BY 4, 3
+    """
+    rows = []
+    for row in session.exec(text(sql)):
+        data = dict(row._mapping)
+        data["occurred_at"] = from_db(data["occurred_at"])
+        rows.append(data)
+    return rows
+
+
+def score_rows(
+    session: Session, *, now: datetime, settings: Any, contact_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Score rows (SPEC keys) for every active contact, or for one contact (archived or not)."""
+    from netkeep.scoring import ScoringSettings, score_contact
+
+    scoring = ScoringSettings(
+        half_life=settings.half_life.timedelta, response_window=settings.response_window.timedelta
     )
     rows = []
-    for row in session.exec(text(sql).bindparams(cid=contact_id)):
-        data = dict(row._mapping)
-        data["opened_at"] = from_db(data["opened_at"])
-        data["resolved_at"] = from_db(data["resolved_at"])
-        rows.append(data)
+    for cid, name, touchpoints, asks in histories(session, contact_id=contact_id):
+        row = {"id": cid, "name": name}
+        row.update(score_contact(touchpoints, asks, now=now, settings=scoring))
+        rows.append(row)
     return rows

@@ -21,10 +21,33 @@ from netkeep.cli.common import (
 from netkeep.errors import BadInput
 from netkeep.vocab import OutputFormat
 
-CONTACT_KEYS = ["id", "name", "emails", "phone", "company", "title", "tags", "tier", "cadence", "note", "created_at", "archived", "last_touch"]
-TOUCHPOINT_KEYS = (
-    ["id", "contact_id", "occurred_at", "channel", "direction", "two_way", "answered", "note", "ask", "give"]
-)
+CONTACT_KEYS = [
+    "id",
+    "name",
+    "emails",
+    "phone",
+    "company",
+    "title",
+    "tags",
+    "tier",
+    "cadence",
+    "note",
+    "created_at",
+    "archived",
+    "last_touch",
+]
+TOUCHPOINT_KEYS = [
+    "id",
+    "contact_id",
+    "occurred_at",
+    "channel",
+    "direction",
+    "two_way",
+    "answered",
+    "note",
+    "ask",
+    "give",
+]
 
 EmailOpt = Annotated[
     list[str] | None,
@@ -280,7 +303,7 @@ def profile(db, found, config, moment) -> dict:
         )
         for t in touchpoints
     ]
-    flags = answered_flags(records, now=moment, window=config.response_window.delta)
+    flags = answered_flags(records, now=moment, window=config.response_window.timedelta)
     for touchpoint, answered in zip(touchpoints, flags, strict=True):
         touchpoint["answered"] = answered
     data = store.contact_dict(
@@ -289,8 +312,16 @@ def profile(db, found, config, moment) -> dict:
     data["touchpoints"] = [
         {key: t.get(key) for key in TOUCHPOINT_KEYS} for t in reversed(touchpoints)
     ]
-    data["asks"] = store.asks_of(db, found.id)
-    data["score"] = None
+    from netkeep.cli.reciprocity import ASK_KEYS, with_days_open
+
+    data["asks"] = [
+        {key: a.get(key) for key in ASK_KEYS}
+        for a in with_days_open(
+            store.ask_rows(db, contact_id=found.id, include_resolved=True), moment
+        )
+    ]
+    scored = store.score_rows(db, now=moment, settings=config, contact_id=found.id)
+    data["score"] = scored[0] if scored else None
     return data
 
 

@@ -10,7 +10,19 @@ from netkeep.cli.common import LOOK, RECORD, ContactArg, FormatOpt, app, now, se
 from netkeep.errors import BadInput, ContactNotFound, RuntimeFailure
 from netkeep.vocab import LIVE_CHANNELS, Channel, OutputFormat
 
-STALE_KEYS = ["id", "name", "tier", "cadence", "last_touch", "days_since", "due", "days_overdue", "overdue_ratio", "unanswered", "tags"]
+STALE_KEYS = [
+    "id",
+    "name",
+    "tier",
+    "cadence",
+    "last_touch",
+    "days_since",
+    "due",
+    "days_overdue",
+    "overdue_ratio",
+    "unanswered",
+    "tags",
+]
 
 
 @app.command(

@@ -1,0 +1,222 @@
+"""Commands about reciprocity: score, owe, asks, resolve."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from netkeep.cli.common import (
+    LOOK,
+    RECORD,
+    FormatOpt,
+    app,
+    complete_contact,
+    now,
+    session,
+    settings,
+)
+from netkeep.errors import BadInput
+from netkeep.vocab import Band, OutputFormat, Side
+
+SCORE_KEYS = (
+    "id name score band touchpoints initiative their_response_rate my_response_rate their_asks "
+    "their_gives my_asks my_gives open_asks_by_me open_asks_by_them unanswered_streak explanation"
+).split()
+ASK_KEYS = "id contact_id name by what status opened_at resolved_at days_open".split()
+OWE_KEYS = "contact_id name touchpoint_id occurred_at channel days_waiting ask".split()
+
+
+def with_days_open(rows: list[dict[str, Any]], moment) -> list[dict[str, Any]]:
+    from netkeep.dates import days_between
+
+    for row in rows:
+        end = row["resolved_at"] or moment
+        row["days_open"] = max(0, days_between(row["opened_at"], end))
+    return rows
+
+
+def _rate(value) -> str:
+    return "" if value is None else f"{round(value * 100)}%"
+
+
+def score_order(row: dict[str, Any]) -> tuple:
+    """Least reciprocal first; `new` contacts (no score yet) last."""
+    return (row["score"] is None, row["score"] if row["score"] is not None else 0, row["id"])
+
+
+@app.command(
+    rich_help_panel=LOOK,
+    epilog="Examples:\n"
+    "  netkeep score\n"
+    "  netkeep score sam --explain\n"
+    "  netkeep score --band fair-weather --format json",
+)
+def score(
+    contact: Annotated[
+        str | None,
+        typer.Argument(
+            help="Only this contact (id, email or name).",
+            show_default=False,
+            autocompletion=complete_contact,
+        ),
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Say in words why each score is what it is.")
+    ] = False,
+    band: Annotated[
+        Band | None, typer.Option("--band", help="Only contacts in this band.", show_default=False)
+    ] = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """How reciprocal each relationship is: a 0-100 score and a band."""
+    from netkeep import store
+    from netkeep.render import Column, emit_rows
+
+    config = settings()
+    moment = now()
+    with session(write=False) as db:
+        contact_id = store.find_contact(db, contact).id if contact else None
+        rows = store.score_rows(db, now=moment, settings=config, contact_id=contact_id)
+    if band is not None:
+        rows = [row for row in rows if row["band"] == band.value]
+    rows.sort(key=score_order)
+    columns = [
+        Column("id", "ID", justify="right"),
+        Column("name", "Name"),
+        Column("score", "Score", justify="right"),
+        Column("band", "Band"),
+        Column("touchpoints", "Touches", justify="right"),
+        Column("initiative", "Theirs", justify="right", cell=_rate),
+        Column("their_response_rate", "They answer", justify="right", cell=_rate),
+        Column("my_response_rate", "You answer", justify="right", cell=_rate),
+        Column("unanswered_streak", "Unanswered", justify="right", cell=lambda v: str(v or "")),
+    ]
+    if explain and fmt == OutputFormat.table:
+        columns.append(Column("explanation", "Why"))
+    emit_rows(rows, fmt=fmt, keys=SCORE_KEYS, columns=columns, empty="No contacts to score.")
+
+
+@app.command(
+    rich_help_panel=LOOK,
+    epilog="Examples:\n  netkeep owe\n  netkeep owe --format json | jq -r '.[].name'",
+)
+def owe(fmt: FormatOpt = OutputFormat.table) -> None:
+    """Whom you owe a reply: their outreach you have not followed up, and their open asks."""
+    from netkeep import store
+    from netkeep.dates import days_between
+    from netkeep.render import Column, emit_rows
+
+    moment = now()
+    with session(write=False) as db:
+        rows = store.owe_rows(db)
+    for row in rows:
+        row["days_waiting"] = max(0, days_between(row["occurred_at"], moment))
+    emit_rows(
+        rows,
+        fmt=fmt,
+        keys=OWE_KEYS,
+        columns=[
+            Column("contact_id", "ID", justify="right"),
+            Column("name", "Name"),
+            Column("occurred_at", "Since"),
+            Column("channel", "Via"),
+            Column("days_waiting", "Waiting (d)", justify="right"),
+            Column("ask", "Their ask"),
+        ],
+        empty="You owe nobody a reply.",
+    )
+
+
+@app.command(
+    rich_help_panel=LOOK,
+    epilog="Examples:\n  netkeep asks\n  netkeep asks sam --all\n  netkeep asks --by me",
+)
+def asks(
+    contact: Annotated[
+        str | None,
+        typer.Argument(
+            help="Only this contact's asks.",
+            show_default=False,
+            autocompletion=complete_contact,
+        ),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Resolved asks too.")] = False,
+    by: Annotated[
+        Side | None, typer.Option("--by", help="Asked by me or by them.", show_default=False)
+    ] = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Open asks (all with --all): favours requested by you or by them."""
+    from netkeep import store
+    from netkeep.render import Column, emit_rows
+
+    moment = now()
+    with session(write=False) as db:
+        contact_id = store.find_contact(db, contact).id if contact else None
+        rows = store.ask_rows(
+            db, contact_id=contact_id, include_resolved=all_, by=by.value if by else None
+        )
+    with_days_open(rows, moment)
+    columns = [
+        Column("id", "Ask", justify="right"),
+        Column("name", "Name"),
+        Column("by", "By"),
+        Column("what", "What"),
+        Column("opened_at", "Opened"),
+        Column("days_open", "Days open", justify="right"),
+    ]
+    if all_:
+        columns.insert(4, Column("status", "Status"))
+    emit_rows(rows, fmt=fmt, keys=ASK_KEYS, columns=columns, empty="No open asks.")
+
+
+@app.command(
+    rich_help_panel=RECORD,
+    epilog="Examples:\n  netkeep resolve 3\n  netkeep resolve 7 --declined --when yesterday",
+)
+def resolve(
+    ask_id: Annotated[str, typer.Argument(metavar="ASK_ID", help="The ask's id (3 or #3).")],
+    declined: Annotated[
+        bool, typer.Option("--declined", help="Answered without the favour being done.")
+    ] = False,
+    when: Annotated[str, typer.Option("--when", help="When it was resolved.")] = "now",
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table (a line) or json.")
+    ] = OutputFormat.table,
+) -> None:
+    """Close an ask as done (the favour was done) or declined."""
+    from netkeep import store
+    from netkeep.dates import local_text, parse_past
+    from netkeep.render import note, write_json
+
+    moment = now()
+    resolved_at = parse_past(when, now=moment)
+    number = ask_id.strip().lstrip("#")
+    if not number.isdigit() or len(number) > 18:
+        raise BadInput(f"invalid ask id {ask_id!r} (see 'netkeep asks')")
+    status = "declined" if declined else "done"
+    with session(write=True) as db:
+        ask = store.get_ask(db, int(number))
+        if ask is None:
+            raise BadInput(f"no ask with id #{number} (see 'netkeep asks')")
+        if ask.status != "open":
+            raise BadInput(f"ask #{ask.id} is already {ask.status}")
+        if resolved_at < ask.opened_at:
+            raise BadInput(f"ask #{ask.id} was opened later, on {local_text(ask.opened_at)}")
+        ask.status = status
+        ask.resolved_at = resolved_at
+        db.add(ask)
+        db.flush()
+        row = next(
+            r
+            for r in store.ask_rows(db, contact_id=ask.contact_id, include_resolved=True)
+            if r["id"] == ask.id
+        )
+    with_days_open([row], moment)
+    if fmt == OutputFormat.json:
+        write_json({key: row.get(key) for key in ASK_KEYS})
+        return
+    doer = "you" if row["by"] == "them" else row["name"]
+    outcome = f"done by {doer}" if status == "done" else "declined"
+    note(f"Ask #{row['id']} ({row['what']!r}, {row['name']}) marked {outcome}.")
