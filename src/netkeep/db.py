@@ -69,7 +69,9 @@ def _engine(url: str, *, write: bool, memory: bool = False) -> Engine:
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
-        if write and not memory:
+        # Switching to WAL rewrites the file header: leave another program's database untouched
+        # (migrate() then refuses it).
+        if write and not memory and _netkeep_or_empty(dbapi_connection):
             dbapi_connection.execute("PRAGMA journal_mode = WAL")
 
     @event.listens_for(engine, "begin")
@@ -77,6 +79,14 @@ def _engine(url: str, *, write: bool, memory: bool = False) -> Engine:
         connection.exec_driver_sql(begin)
 
     return engine
+
+
+def _netkeep_or_empty(dbapi_connection) -> bool:
+    row = dbapi_connection.execute(
+        "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view')) "
+        f"OR EXISTS (SELECT 1 FROM sqlite_master WHERE name = '{MIGRATIONS_TABLE}')"
+    ).fetchone()
+    return bool(row[0])
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -172,7 +182,9 @@ def describe_failure(exc: BaseException, path: Path) -> RuntimeFailure:
     if "not a database" in text:
         return RuntimeFailure(f"{path} is not a netkeep database (not a SQLite file)")
     if "readonly" in text or "read-only" in text:
-        return RuntimeFailure(f"database {path} is read-only")
+        return RuntimeFailure(
+            f"database {path} is read-only (netkeep needs write access to it and its folder)"
+        )
     if "unable to open" in text:
         return RuntimeFailure(f"cannot open database {path}")
     return RuntimeFailure(f"database {path}: {text}")
