@@ -303,7 +303,11 @@ def test_linkedin_connections_with_preamble():
 def test_linkedin_connected_on_is_a_local_date(monkeypatch):
     monkeypatch.setenv("TZ", "Pacific/Auckland")
     time.tzset()
-    people = by_name(read_file(FIXTURES / "csv" / "linkedin-Connections.csv"))
+    try:
+        people = by_name(read_file(FIXTURES / "csv" / "linkedin-Connections.csv"))
+    finally:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
     marisol = people["Marisol Rivera"]
     assert marisol.created_at == datetime(2023, 2, 2, 11, tzinfo=UTC)  # local midnight, NZDT
     assert marisol.note.endswith("(connected 2023-02-03)")
