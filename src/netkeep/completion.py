@@ -1,16 +1,26 @@
-"""Contact names for shell completion.
+"""Shell completion: contact names and tiers.
 
 Completion runs on every Tab press, so this reads SQLite directly (read-only) instead of loading
-SQLModel, and never creates or migrates anything.
+SQLModel, and never creates or migrates anything. Failures complete nothing rather than print an
+error into the user's command line.
+
+Typer keeps only the candidates that start with the typed text, exactly. Names match in any case
+(`sa` finds `Sam Lee`), so a candidate keeps the prefix as typed (`sam Lee`): CONTACT arguments are
+case-insensitive, so the completed word still finds the contact.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
+# Characters bash would split on or expand in an unquoted word ("Sam Lee", "O'Neil", "Bo (ACME)").
+_BASH_SPECIAL = re.compile(r"([^\w@%+=:,./-])")
+
 
 def contact_names(db_option: str | Path | None, incomplete: str) -> list[str]:
+    """Active contacts' names containing `incomplete` in any case: prefix matches first."""
     from netkeep.db_path import database_path
 
     path = database_path(db_option)
@@ -28,3 +38,52 @@ def contact_names(db_option: str | Path | None, incomplete: str) -> list[str]:
     starts = sorted({n for n in names if n.casefold().startswith(folded)}, key=str.casefold)
     inside = sorted({n for n in names if folded in n.casefold()} - set(starts), key=str.casefold)
     return starts + inside
+
+
+def keep_typed_prefix(candidates: list[str], incomplete: str) -> list[str]:
+    """Candidates that start with `incomplete` in any case, spelled with the prefix as typed."""
+    incomplete = incomplete or ""
+    folded = incomplete.casefold()
+    out: list[str] = []
+    for candidate in candidates:
+        head = candidate[: len(incomplete)]
+        if head.casefold() == folded:
+            spelled = incomplete + candidate[len(incomplete) :]
+            if spelled not in out:
+                out.append(spelled)
+    return out
+
+
+def contact_completions(db_option: str | Path | None, incomplete: str) -> list[str]:
+    return keep_typed_prefix(contact_names(db_option, incomplete), incomplete)
+
+
+def tier_completions(incomplete: str) -> list[str]:
+    from netkeep.errors import NetkeepError
+
+    try:
+        from netkeep.config import load_settings
+
+        tiers = load_settings().tiers
+    except NetkeepError:
+        from netkeep.vocab import DEFAULT_TIERS
+
+        tiers = list(DEFAULT_TIERS)
+    return keep_typed_prefix(tiers, incomplete)
+
+
+def bash_word(value: str) -> str:
+    r"""`Sam Lee` → `Sam\ Lee`: bash inserts completions as typed, so they must be escaped."""
+    return _BASH_SPECIAL.sub(r"\\\1", value)
+
+
+def quote_for_bash() -> None:
+    """Make Typer's bash completion escape what it inserts (zsh and fish quote on their own)."""
+    from typer._click.shell_completion import add_completion_class
+    from typer._completion_classes import BashComplete
+
+    class QuotingBashComplete(BashComplete):
+        def format_completion(self, item) -> str:
+            return bash_word(super().format_completion(item))
+
+    add_completion_class(QuotingBashComplete, "bash")

@@ -1,6 +1,11 @@
 """netkeep's command line. Commands live in modules grouped by what people do with them."""
 
-from netkeep.cli import contacts, reciprocity, touchpoints  # noqa: F401  (registers the commands)
+from netkeep.cli import (  # noqa: F401  (registers the commands)
+    contacts,
+    reciprocity,
+    scripting,
+    touchpoints,
+)
 from netkeep.cli.common import app
 
 

@@ -22,6 +22,7 @@ from netkeep.errors import ExitStatus, NetkeepError
 from netkeep.vocab import OutputFormat
 
 DEBUG_ENV = "NETKEEP_DEBUG"
+COMPLETE_ENV = "_NETKEEP_COMPLETE"  # set by the shell's completion script on every Tab
 
 RECORD = "Record"
 LOOK = "Look around"
@@ -33,6 +34,10 @@ class NetkeepGroup(TyperGroup):
     """Maps every failure to one `Error: …` line on stderr and an exit status (the one exit point)."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if COMPLETE_ENV in os.environ:
+            from netkeep.completion import quote_for_bash
+
+            quote_for_bash()
         try:
             status = super().main(
                 args=args,
@@ -163,13 +168,20 @@ def interactive() -> bool:
 
 def complete_contact(ctx: typer.Context, incomplete: str) -> list[str]:
     """Contact names for shell completion, straight from SQLite (no SQLModel on every Tab)."""
-    from netkeep.completion import contact_names
+    from netkeep.completion import contact_completions
 
     db = None
     root = ctx.find_root() if ctx is not None else None
     if root is not None:
         db = root.params.get("db")
-    return contact_names(db, incomplete)
+    return contact_completions(db, incomplete)
+
+
+def complete_tier(incomplete: str) -> list[str]:
+    """Tier names from the config (the defaults when it cannot be read), for `--tier`."""
+    from netkeep.completion import tier_completions
+
+    return tier_completions(incomplete)
 
 
 ContactArg = Annotated[

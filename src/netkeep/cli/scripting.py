@@ -1,0 +1,217 @@
+"""Commands for scripts and cron: digest, config."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from netkeep.cli.common import SCRIPTS, app, database_path, now, session, settings
+from netkeep.errors import BadInput
+
+
+class DigestFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class TextFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command(
+    rich_help_panel=SCRIPTS,
+    epilog="Examples:\n"
+    "  netkeep digest\n"
+    "  netkeep digest --limit 5 --format markdown\n"
+    "  netkeep digest --format json | jq '.reach_out[].name'\n"
+    '  out=$(netkeep digest) && [ -n "$out" ] && echo "$out" | mail -s digest me@example.com',
+)
+def digest(
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=1, help="At most N rows per section.", show_default=False),
+    ] = None,
+    fmt: Annotated[
+        DigestFormat,
+        typer.Option(
+            "--format", "-f", help="text, markdown (both silent when all is quiet) or json."
+        ),
+    ] = DigestFormat.text,
+) -> None:
+    """What needs attention: reach out, you owe, waiting on, watch. Silent when all is quiet."""
+    from netkeep import store
+    from netkeep.cli.reciprocity import ASK_KEYS, OWE_KEYS, SCORE_KEYS
+    from netkeep.cli.touchpoints import STALE_KEYS
+    from netkeep.digest import build_digest
+    from netkeep.staleness import stale_rows
+
+    config = settings()
+    moment = now()
+    with session(write=False) as db:
+        candidates = store.staleness_rows(db)
+        owe = store.owe_rows(db)
+        my_open_asks = store.ask_rows(db, by="me")
+        scores = store.score_rows(db, now=moment, settings=config)
+    result = build_digest(
+        stale=stale_rows(candidates, now=moment, settings=config),
+        owe=owe,
+        my_open_asks=my_open_asks,
+        scores=scores,
+        now=moment,
+        limit=limit,
+    )
+    if fmt == DigestFormat.json:
+        from netkeep.render import write_json
+
+        keys = {"reach_out": STALE_KEYS, "you_owe": OWE_KEYS, "waiting_on": ASK_KEYS}
+        keys["watch"] = SCORE_KEYS
+        write_json(
+            {
+                section: [{key: row.get(key) for key in keys[section]} for row in rows]
+                for section, rows in result.as_dict().items()
+            }
+        )
+        return
+    _print_digest(result, markdown=fmt == DigestFormat.markdown, moment=moment)
+
+
+def _print_digest(result, *, markdown: bool, moment) -> None:
+    import sys
+
+    from netkeep.dates import local_text
+    from netkeep.digest import markdown_lines, text_lines
+    from netkeep.render import stdout_isatty
+
+    # Nothing at all when all is quiet, not even a newline: cron mails only non-empty output.
+    if result.quiet:
+        return
+    if markdown:
+        title = f"netkeep digest, {local_text(moment, with_time=False)}"
+        sys.stdout.write("\n".join(markdown_lines(result, title=title)) + "\n")
+        return
+    lines = text_lines(result)
+    if not stdout_isatty():
+        sys.stdout.write("\n".join(lines) + "\n")
+        return
+    from rich.text import Text
+
+    from netkeep.render import console
+
+    out = console()
+    for line in lines:
+        # Section headings are the lines that are not indented.
+        out.print(Text(line, style="bold" if line and not line.startswith(" ") else ""))
+
+
+CONFIG_KEYS = [
+    "version",
+    "database",
+    "database_exists",
+    "config",
+    "config_exists",
+    "cadence",
+    "default_tier",
+    "half_life",
+    "response_window",
+]
+
+
+def _complete_config_key(incomplete: str) -> list[str]:
+    return [key for key in CONFIG_KEYS if key.startswith(incomplete)]
+
+
+@app.command(
+    "config",
+    rich_help_panel=SCRIPTS,
+    epilog="Examples:\n"
+    "  netkeep config\n"
+    "  netkeep config database\n"
+    "  netkeep config --format json | jq .cadence",
+)
+def config_command(
+    key: Annotated[
+        str | None,
+        typer.Argument(
+            help=f"Print only this value ({', '.join(CONFIG_KEYS)}, or cadence.TIER).",
+            show_default=False,
+            autocompletion=_complete_config_key,
+        ),
+    ] = None,
+    fmt: Annotated[
+        TextFormat, typer.Option("--format", "-f", help="text (for people) or json.")
+    ] = TextFormat.text,
+) -> None:
+    """Where the database and config live, and the settings in effect (fails on a bad config)."""
+    from netkeep.config import config_path
+    from netkeep.render import write_json
+
+    config = settings()
+    path = config_path()
+    database = database_path()
+    data: dict[str, Any] = {
+        "version": _version(),
+        "database": str(database),
+        "database_exists": database.is_file(),
+        "config": str(path),
+        "config_exists": path.is_file(),
+        "cadence": {tier: str(duration) for tier, duration in config.cadence.items()},
+        "default_tier": config.default_tier,
+        "half_life": str(config.half_life),
+        "response_window": str(config.response_window),
+    }
+    if key is not None:
+        value = _lookup(data, key)
+        if fmt == TextFormat.json:
+            write_json(value)
+        elif isinstance(value, dict):
+            for name, item in value.items():
+                typer.echo(f"{name} {item}")
+        else:
+            typer.echo(_text(value))
+        return
+    if fmt == TextFormat.json:
+        write_json(data)
+        return
+    from netkeep.render import pairs
+
+    stored = "" if data["database_exists"] else "  (not created yet)"
+    read = "" if data["config_exists"] else "  (no file: defaults)"
+    pairs(
+        [
+            ("database", data["database"] + stored),
+            ("config", data["config"] + read),
+            ("cadence", ", ".join(f"{t} {d}" for t, d in data["cadence"].items())),
+            ("default tier", data["default_tier"]),
+            ("half-life", data["half_life"]),
+            ("response window", data["response_window"]),
+            ("version", data["version"]),
+        ]
+    )
+
+
+def _lookup(data: dict[str, Any], key: str) -> Any:
+    name = key.strip().lower().replace("-", "_")
+    if name.startswith("cadence."):
+        tier = name.split(".", 1)[1]
+        if tier not in data["cadence"]:
+            raise BadInput(f"unknown tier {tier!r} (choose from: {', '.join(data['cadence'])})")
+        return data["cadence"][tier]
+    if name not in data:
+        raise BadInput(f"unknown key {key!r} (choose from: {', '.join(CONFIG_KEYS)})")
+    return data[name]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _version() -> str:
+    from netkeep import __version__
+
+    return __version__
