@@ -102,7 +102,7 @@ def score(
     epilog="Examples:\n  netkeep owe\n  netkeep owe --format json | jq -r '.[].name'",
 )
 def owe(fmt: FormatOpt = OutputFormat.table) -> None:
-    """Whom you owe a reply: their outreach you have not followed up, and their open asks."""
+    """Whom you owe a reply: their unanswered outreach and open asks."""
     from netkeep import store
     from netkeep.dates import days_between
     from netkeep.render import Column, emit_rows

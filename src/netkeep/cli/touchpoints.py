@@ -65,7 +65,7 @@ def log(
         OutputFormat, typer.Option("--format", "-f", help="table (a line) or json.")
     ] = OutputFormat.table,
 ) -> None:
-    """Record a touchpoint: a call, email, meeting… (default: a call you made)."""
+    """Record a touchpoint (default: a call you made that connected)."""
     from netkeep import store
     from netkeep.dates import parse_past
 
