@@ -89,3 +89,11 @@ def run():
         )
 
     return _run
+
+
+def pytest_collection_finish(session):
+    """An empty run is a broken run: fail loudly instead of pytest's quiet exit 5."""
+    if not session.items and not session.config.option.collectonly:
+        raise pytest.UsageError(
+            "no tests collected: the suite is missing or everything was deselected"
+        )
