@@ -104,7 +104,8 @@ def _print_digest(result, *, markdown: bool, moment) -> None:
     out = console()
     for line in lines:
         # Section headings are the lines that are not indented.
-        out.print(Text(line, style="bold" if line and not line.startswith(" ") else ""))
+        heading = bool(line) and not line.startswith(" ")
+        out.print(Text(line, style="bold" if heading else ""), soft_wrap=True)
 
 
 CONFIG_KEYS = [
