@@ -337,7 +337,7 @@ def histories(
 ) -> Iterable[tuple[int, str, list[tuple], list[Any]]]:
     """(contact id, name, touchpoint tuples, AskRecords) per active contact, streamed.
 
-    Touchpoint tuples are `(id, epoch seconds, direction, two_way, channel, give, None, contact_id)`,
+    Touchpoint tuples are `(id, epoch seconds, direction, two_way, channel, give)`,
     the plain-row form scoring accepts, read straight from SQLite without ORM objects.
     """
     from netkeep.scoring import AskRecord
@@ -369,18 +369,18 @@ def histories(
         else ("t.contact_id IN (SELECT id FROM contact WHERE NOT archived)")
     )
     cursor = raw.execute(
-        f"SELECT t.id, {EPOCH_SQL}, t.direction, t.two_way, t.channel, t.give, NULL, t.contact_id "
+        f"SELECT t.contact_id, t.id, {EPOCH_SQL}, t.direction, t.two_way, t.channel, t.give "
         f"FROM touchpoint t WHERE {tp_where} ORDER BY t.contact_id, t.occurred_at, t.id",
         (contact_id,) if contact_id is not None else (),
     )
     rows = itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(10_000), []))
-    groups = itertools.groupby(rows, key=operator.itemgetter(7))
+    groups = itertools.groupby(rows, key=operator.itemgetter(0))
     group = next(groups, None)
     # Both streams are in contact id order: walk them together, one contact in memory at a time.
     for cid, name in contacts:
         touchpoints: list[tuple] = []
         if group is not None and group[0] == cid:
-            touchpoints = list(group[1])
+            touchpoints = [row[1:] for row in group[1]]
             group = next(groups, None)
         yield cid, name, touchpoints, asks.get(cid, [])
 
