@@ -152,6 +152,14 @@ FormatOpt = Annotated[
 ]
 
 
+def require_single(fmt: OutputFormat, command: str) -> None:
+    """Commands that print one thing have a table (text) form and a JSON form, no CSV."""
+    if fmt == OutputFormat.csv:
+        from netkeep.errors import BadInput
+
+        raise BadInput(f"{command} has no csv form; use --format json")
+
+
 def database_path() -> Path:
     from netkeep.db_path import database_path as resolve
 

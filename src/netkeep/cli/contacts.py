@@ -15,6 +15,7 @@ from netkeep.cli.common import (
     app,
     interactive,
     now,
+    require_single,
     session,
     settings,
 )
@@ -143,6 +144,7 @@ def add(
     from netkeep.models import Contact
     from netkeep.render import note as say
 
+    require_single(fmt, "add")
     config = settings()
     contact = Contact(
         name=_name(name),
@@ -205,6 +207,7 @@ def edit(
     from netkeep import store
     from netkeep.render import note as say
 
+    require_single(fmt, "edit")
     config = settings()
     with session(write=True) as db:
         found = store.find_contact(db, contact)
@@ -334,6 +337,7 @@ def show(contact: ContactArg, fmt: FormatOpt = OutputFormat.table) -> None:
     from netkeep import store
     from netkeep.render import Column, note, pairs, print_table, write_json
 
+    require_single(fmt, "show")
     config = settings()
     moment = now()
     with session(write=False) as db:
@@ -342,8 +346,6 @@ def show(contact: ContactArg, fmt: FormatOpt = OutputFormat.table) -> None:
     if fmt == OutputFormat.json:
         write_json(data)
         return
-    if fmt == OutputFormat.csv:
-        raise BadInput("show has no csv form; use --format json")
     from netkeep.dates import local_text
     from netkeep.staleness import cadence_of
 

@@ -13,6 +13,7 @@ from netkeep.cli.common import (
     app,
     complete_contact,
     now,
+    require_single,
     session,
     settings,
 )
@@ -190,6 +191,7 @@ def resolve(
     from netkeep.dates import local_text, parse_past
     from netkeep.render import note, write_json
 
+    require_single(fmt, "resolve")
     moment = now()
     resolved_at = parse_past(when, now=moment)
     number = ask_id.strip().lstrip("#")

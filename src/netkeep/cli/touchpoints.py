@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from netkeep.cli.common import LOOK, RECORD, ContactArg, FormatOpt, app, now, session, settings
+from netkeep.cli.common import (
+    LOOK,
+    RECORD,
+    ContactArg,
+    FormatOpt,
+    app,
+    now,
+    require_single,
+    session,
+    settings,
+)
 from netkeep.errors import BadInput, ContactNotFound, RuntimeFailure
 from netkeep.vocab import LIVE_CHANNELS, Channel, OutputFormat
 
@@ -69,6 +79,7 @@ def log(
     from netkeep import store
     from netkeep.dates import parse_past
 
+    require_single(fmt, "log")
     moment = now()
     occurred_at = parse_past(when, now=moment)
     ask_text = _text(ask, "--ask")
