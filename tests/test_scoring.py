@@ -383,6 +383,14 @@ def test_plain_tuples_are_accepted():
         for tp in h.touchpoints
     ]
     assert score_contact(as_tuples, h.asks, now=NOW) == h.score()
+    # Six fields, the ask left to the ask records, as the store reads them.
+    assert score_contact([t[:6] for t in as_tuples], h.asks, now=NOW) == h.score()
+    # Datetimes in tuples, and a generator, take the careful path to the same result.
+    as_datetimes = (
+        (tp.id, tp.occurred_at, tp.direction, tp.two_way, tp.channel, tp.give)
+        for tp in h.touchpoints
+    )
+    assert score_contact(as_datetimes, h.asks, now=NOW) == h.score()
 
 
 def test_resolving_an_ask():

@@ -123,7 +123,7 @@ def _touch_rows(touchpoints: Iterable) -> list[tuple]:
     rows = None
     try:
         # Fast paths for what ``netkeep score`` feeds in bulk: records with aware datetimes, or
-        # 7-tuples straight from SQL with epoch seconds.
+        # 6- or 7-tuples straight from SQL with epoch seconds (the ask may be left off).
         if type(first) is TouchpointRecord and first.occurred_at.tzinfo is not None:
             rows = [
                 (
@@ -143,16 +143,28 @@ def _touch_rows(touchpoints: Iterable) -> list[tuple]:
                 (
                     float(when),
                     tp_id,
-                    position,
+                    pos,
                     0 if direction == "out" else 1,
                     two_way,
                     channel,
                     give,
                     ask,
                 )
-                for position, (tp_id, when, direction, two_way, channel, give, ask) in enumerate(
-                    items
+                for pos, (tp_id, when, direction, two_way, channel, give, ask) in enumerate(items)
+            ]
+        elif type(first) is tuple and len(first) == 6 and not isinstance(first[1], datetime):
+            rows = [
+                (
+                    float(when),
+                    tp_id,
+                    pos,
+                    0 if direction == "out" else 1,
+                    two_way,
+                    channel,
+                    give,
+                    None,
                 )
+                for pos, (tp_id, when, direction, two_way, channel, give) in enumerate(items)
             ]
     except (AttributeError, TypeError, ValueError):
         rows = None  # mixed input: take the careful path
