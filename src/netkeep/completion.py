@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 # Characters bash would split on or expand in an unquoted word ("Sam Lee", "O'Neil", "Bo (ACME)").
@@ -77,7 +78,16 @@ def bash_word(value: str) -> str:
     return _BASH_SPECIAL.sub(r"\\\1", value)
 
 
-def quote_for_bash() -> None:
+def prepare_typer() -> Callable[[], None]:
+    """Adjust Typer for one completion request; returns what undoes it.
+
+    Called only when the shell asks for completions (the `_NETKEEP_COMPLETE` variable is set).
+    """
+    _quote_for_bash()
+    return _keep_values_as_typed()
+
+
+def _quote_for_bash() -> None:
     """Make Typer's bash completion escape what it inserts (zsh and fish quote on their own)."""
     from typer._click.shell_completion import add_completion_class
     from typer._completion_classes import BashComplete
@@ -87,3 +97,40 @@ def quote_for_bash() -> None:
             return bash_word(super().format_completion(item))
 
     add_completion_class(QuotingBashComplete, "bash")
+
+
+def _keep_values_as_typed() -> Callable[[], None]:
+    """Skip converting the words typed so far: completion only reads them (`--db PATH`).
+
+    Typer 0.29 converts every parameter value through a pydantic TypeAdapter, and importing pydantic
+    costs more than the rest of a Tab press together. When Typer's internals differ, nothing changes.
+    """
+    try:
+        from typer import core
+        from typer._coercion import RuntimeParam
+    except ImportError:
+        return lambda: None
+    original = getattr(core, "build_runtime_param", None)
+    if original is None:
+        return lambda: None
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class AsTyped(RuntimeParam):
+        def _coerce_value(self, value, param, ctx):
+            return value
+
+    def build(descriptor):
+        try:
+            return AsTyped(
+                annotation=descriptor.annotation, parameter_info=descriptor.parameter_info
+            )
+        except (TypeError, AttributeError):
+            return original(descriptor)
+
+    core.build_runtime_param = build
+
+    def restore() -> None:
+        core.build_runtime_param = original
+
+    return restore

@@ -51,10 +51,11 @@ class NetkeepGroup(TyperGroup):
                 formatter.write_dl(panels[panel])
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        undo_completion = None
         if COMPLETE_ENV in os.environ:
-            from netkeep.completion import quote_for_bash
+            from netkeep.completion import prepare_typer
 
-            quote_for_bash()
+            undo_completion = prepare_typer()
         try:
             status = super().main(
                 args=args,
@@ -81,6 +82,9 @@ class NetkeepGroup(TyperGroup):
             status = _fail(
                 f"unexpected failure: {type(exc).__name__}: {exc}", ExitStatus.ERROR, exc
             )
+        finally:
+            if undo_completion is not None:
+                undo_completion()
         sys.exit(status if isinstance(status, int) else ExitStatus.OK)
 
 
