@@ -28,7 +28,7 @@ class TextFormat(StrEnum):
     "  netkeep digest\n"
     "  netkeep digest --limit 5 --format markdown\n"
     "  netkeep digest --format json | jq '.reach_out[].name'\n"
-    '  out=$(netkeep digest) && [ -n "$out" ] && echo "$out" | mail -s digest me@example.com',
+    '  out=$(netkeep digest) && [ -n "$out" ] && printf \'%s\\n\' "$out" | mail -s digest me@example.com',
 )
 def digest(
     limit: Annotated[
@@ -146,7 +146,10 @@ def config_command(
         TextFormat, typer.Option("--format", "-f", help="text (for people) or json.")
     ] = TextFormat.text,
 ) -> None:
-    """Where the database and config live, and the settings in effect (fails on a bad config)."""
+    """Where the database and config live, and the settings in effect.
+
+    Also checks the config file: an invalid value fails (exit 2), naming the key.
+    """
     from netkeep.config import config_path
     from netkeep.render import write_json
 
