@@ -13,6 +13,7 @@ from netkeep.cli.common import (
     ContactArg,
     FormatOpt,
     app,
+    complete_tier,
     interactive,
     now,
     require_single,
@@ -65,6 +66,7 @@ TierOpt = Annotated[
     typer.Option(
         "--tier",
         help="inner, close, network, acquaintance (or one from your config).",
+        autocompletion=complete_tier,
         show_default=False,
     ),
 ]
@@ -261,7 +263,10 @@ def list_(
         str | None, typer.Option("--tag", help="Only with this tag.", show_default=False)
     ] = None,
     tier: Annotated[
-        str | None, typer.Option("--tier", help="Only in this tier.", show_default=False)
+        str | None,
+        typer.Option(
+            "--tier", help="Only in this tier.", show_default=False, autocompletion=complete_tier
+        ),
     ] = None,
     archived: Annotated[
         bool, typer.Option("--archived", help="Include archived contacts.")

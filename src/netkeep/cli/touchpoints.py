@@ -12,6 +12,7 @@ from netkeep.cli.common import (
     ContactArg,
     FormatOpt,
     app,
+    complete_tier,
     now,
     require_single,
     session,
@@ -206,7 +207,10 @@ def stale(
         str | None, typer.Option("--tag", help="Only with this tag.", show_default=False)
     ] = None,
     tier: Annotated[
-        str | None, typer.Option("--tier", help="Only in this tier.", show_default=False)
+        str | None,
+        typer.Option(
+            "--tier", help="Only in this tier.", show_default=False, autocompletion=complete_tier
+        ),
     ] = None,
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="At most N rows.", show_default=False)
