@@ -6,12 +6,18 @@ import ctypes
 import ctypes.util
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import typer.main
+
+from conftest import netkeep_executable
+from netkeep.cli import app
 
 WRITES = [["add", "Sam Lee"], ["log", "sam", "--create"]]
 READS = [["list"], ["stale"], ["show", "sam"]]
@@ -228,3 +234,75 @@ def test_a_read_only_database_refuses_writes_and_stays_untouched(read_only_db):
         assert "Traceback" not in stdout + stderr
     assert snapshot(read_only_db) == before
     assert sorted(p.name for p in read_only_db.parent.iterdir()) == ["netkeep.db"]
+
+
+# --- a crash in the middle of an import ---------------------------------------------------------
+
+HAS_IMPORT = {"import", "export"} <= set(typer.main.get_command(app).commands)
+
+
+def big_export(tmp_path: Path, run) -> Path:
+    """A netkeep JSON export of a generated network, big enough that importing it takes a while."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.pop(0)
+    source = tmp_path / "source.db"
+    generate(source, contacts=1_000, touchpoints=30_000, years=5, seed=6)
+    exported = tmp_path / "export.json"
+    result = run("--db", str(source), "export", "--format", "json", "--output", str(exported))
+    assert result.returncode == 0, result.stderr
+    return exported
+
+
+def counts(path: Path) -> dict[str, int]:
+    con = sqlite3.connect(path)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return {
+            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("contact", "touchpoint", "ask")
+        }
+    finally:
+        con.close()
+
+
+@pytest.mark.skipif(not HAS_IMPORT, reason="no import command yet")
+def test_an_import_killed_midway_leaves_all_or_nothing(cli, run, tmp_path, db_path):
+    exported = big_export(tmp_path, run)
+    complete = json.loads(exported.read_text(encoding="utf-8"))
+    cli.ok("add", "Already Here", "--email", "here@example.org")
+    cli.ok("log", "here@example.org")
+    before = counts(db_path)
+
+    child = subprocess.Popen(
+        [*netkeep_executable(), "import", str(exported)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    wal = Path(f"{db_path}-wal")
+    deadline = time.monotonic() + 120
+    # Kill once the import's transaction has spilled pages into the WAL: mid-write, not mid-parse.
+    while child.poll() is None and time.monotonic() < deadline:
+        if wal.exists() and wal.stat().st_size > 256 * 1024:
+            child.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.005)
+    child.wait(timeout=60)
+    assert child.returncode == -signal.SIGKILL, (
+        "the import finished before it could be interrupted; make the export bigger",
+        child.stderr.read(),
+    )
+
+    after = counts(db_path)
+    everything = {
+        "contact": before["contact"] + len(complete["contacts"]),
+        "touchpoint": before["touchpoint"] + len(complete["touchpoints"]),
+        "ask": before["ask"] + len(complete["asks"]),
+    }
+    assert after in (before, everything)
+    # netkeep opens it afterwards and carries on.
+    assert "Already Here" in [row["name"] for row in cli.json("list")]
+    cli.ok("log", "here@example.org")

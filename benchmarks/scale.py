@@ -1,0 +1,205 @@
+"""Time netkeep's commands on a large network, each beside the floor of the same work.
+
+    python benchmarks/scale.py [--quick] [--bin /tmp/nkbench6/bin] [--runs 5]
+
+Full mode: 10,000 contacts and 1,000,000 touchpoints over 5 years (benchmarks/generate.py);
+--quick: 1,000 and 100,000 with 3 runs, to check the script itself. Every command runs as a fresh
+process under `/usr/bin/time -f '%e %M'`; the table shows the median wall time and the median peak
+memory over the runs. Floors, measured in the same run:
+- start-up: `python -c "import sqlmodel"` (netkeep's dependency stack, no work);
+- stale: a process that imports sqlmodel and runs one raw sqlite3 query for every contact's last
+  touch (`SELECT contact_id, max(occurred_at) FROM touchpoint GROUP BY contact_id`).
+Targets (see docs/reliability.md): stale <= 1.5x its floor; score and digest <= 4x the stale floor;
+no command above 500 MB peak; `log` on the big database within 10% of `log` on a tiny one.
+
+Use a regular (non-editable) install for timing, and leave PYTHONDONTWRITEBYTECODE unset:
+    python3 -m venv /tmp/nkbench6 && /tmp/nkbench6/bin/pip install .
+Not run by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import NOW, busiest_contact, generate  # noqa: E402
+
+STALE_FLOOR = (
+    "import sys, sqlite3, sqlmodel\n"
+    "con = sqlite3.connect(sys.argv[1])\n"
+    "rows = con.execute('SELECT contact_id, max(occurred_at) FROM touchpoint "
+    "GROUP BY contact_id').fetchall()\n"
+)
+
+
+def run_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak MB of one fresh process."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        done = subprocess.run(
+            ["/usr/bin/time", "-o", report.name, "-f", "%e %M", *argv],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        last = report.read().strip().splitlines()[-1]
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr[-400:]}")
+    wall, peak_kb = last.split()
+    return float(wall), int(peak_kb) / 1024
+
+
+def summarise(samples: list[tuple[float, float]]) -> dict:
+    walls = [wall for wall, _ in samples]
+    return {
+        "median_s": round(statistics.median(walls), 3),
+        "min_s": round(min(walls), 3),
+        "peak_mb": round(statistics.median(peak for _, peak in samples), 1),
+        "runs": len(samples),
+    }
+
+
+def has_command(netkeep: str, name: str, env: dict[str, str]) -> bool:
+    probe = [netkeep, name, "--help"]
+    return subprocess.run(probe, env=env, capture_output=True).returncode == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 contacts, 100,000 touchpoints")
+    parser.add_argument("--bin", default="/tmp/nkbench6/bin", help="venv bin with netkeep")
+    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--work", type=Path, default=HERE / "out")
+    parser.add_argument("--regenerate", action="store_true")
+    args = parser.parse_args(argv)
+
+    contacts, touchpoints = (1_000, 100_000) if args.quick else (10_000, 1_000_000)
+    runs = args.runs or (3 if args.quick else 5)
+    python, netkeep = str(Path(args.bin) / "python"), str(Path(args.bin) / "netkeep")
+    work = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    big = work / f"network-{contacts}-{touchpoints}.db"
+    small = work / "tiny.db"
+
+    if args.regenerate or not big.exists():
+        print(
+            json.dumps(generate(big, contacts=contacts, touchpoints=touchpoints, years=5, seed=6))
+        )
+    print(json.dumps(generate(small, contacts=10, touchpoints=50, years=1, seed=6)))
+    heavy_id, heavy_count = busiest_contact(big)
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "NO_COLOR")}
+    env.update(
+        NETKEEP_NOW=NOW.isoformat(),
+        NETKEEP_CONFIG=str(work / "no-config.toml"),
+        NETKEEP_DEBUG="0",
+        TZ="UTC",
+    )
+    on_big = {**env, "NETKEEP_DB": str(big)}
+    on_small = {**env, "NETKEEP_DB": str(small)}
+
+    # Warm the page cache and the bytecode caches once, so every run sees the same conditions.
+    for target in (on_big, on_small):
+        subprocess.run([netkeep, "stale"], env=target, capture_output=True)
+    subprocess.run([python, "-c", STALE_FLOOR, str(big)], env=env, capture_output=True)
+
+    plan: list[tuple[str, list[str], dict[str, str], object]] = []
+
+    def bench(label: str, argv: list[str], target: dict[str, str], before=None) -> None:
+        plan.append((label, argv, target, before))
+
+    bench("floor: import sqlmodel", [python, "-c", "import sqlmodel"], env)
+    bench("floor: stale query", [python, "-c", STALE_FLOOR, str(big)], env)
+    bench("netkeep --version", [netkeep, "--version"], env)
+    bench("log (tiny db)", [netkeep, "log", "#1", "--via", "email"], on_small)
+    bench("log (big db)", [netkeep, "log", "#1", "--via", "email"], on_big)
+    bench(f"show (busiest, {heavy_count} tp)", [netkeep, "show", f"#{heavy_id}"], on_big)
+    bench("show --format json (busiest)", [netkeep, "show", f"#{heavy_id}", "-f", "json"], on_big)
+    bench("stale", [netkeep, "stale"], on_big)
+    bench("stale --format json", [netkeep, "stale", "-f", "json"], on_big)
+    bench("list", [netkeep, "list"], on_big)
+    for name, label in (("score", "score (all contacts)"), ("owe", "owe"), ("digest", "digest")):
+        if has_command(netkeep, name, env):
+            bench(label, [netkeep, name], on_big)
+    exported = work / "export.json"
+    if has_command(netkeep, "export", env):
+        bench(
+            "export --format json",
+            [netkeep, "export", "--format", "json", "--output", str(exported)],
+            on_big,
+        )
+    if has_command(netkeep, "import", env):
+        target = work / "imported.db"
+
+        def fresh_target() -> None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+
+        bench(
+            "import (export of big db)",
+            [netkeep, "--db", str(target), "import", str(exported)],
+            env,
+            fresh_target,
+        )
+
+    # Round-robin: every command once per round, so a burst of load from elsewhere on the
+    # machine hits the commands and their floors alike.
+    samples: dict[str, list[tuple[float, float]]] = {label: [] for label, *_ in plan}
+    for round_number in range(1, runs + 1):
+        for label, argv, target, before in plan:
+            if before:
+                before()
+            samples[label].append(run_once(argv, target))
+        print(f"round {round_number}/{runs} done", flush=True)
+    results = {label: summarise(found) for label, found in samples.items()}
+    print()
+    print(f"{'':<32} {'median':>8} {'min':>8} {'peak':>9}")
+    for label, row in results.items():
+        print(
+            f"{label:<32} {row['median_s']:>7.2f}s {row['min_s']:>7.2f}s {row['peak_mb']:>6.0f} MB"
+        )
+
+    floor_start = results["floor: import sqlmodel"]["median_s"]
+    floor_stale = results["floor: stale query"]["median_s"]
+    checks = {
+        "stale <= 1.5x stale floor": results["stale"]["median_s"] / floor_stale,
+        "log big / log tiny": results["log (big db)"]["median_s"]
+        / results["log (tiny db)"]["median_s"],
+        "log / import sqlmodel": results["log (big db)"]["median_s"] / floor_start,
+    }
+    for label in ("score (all contacts)", "digest"):
+        if label in results:
+            checks[f"{label} <= 4x stale floor"] = results[label]["median_s"] / floor_stale
+    print()
+    for label, ratio in checks.items():
+        print(f"{label:<40} {ratio:5.2f}x")
+    heaviest = max(results.items(), key=lambda item: item[1]["peak_mb"])
+    print(f"{'highest peak memory':<40} {heaviest[1]['peak_mb']:.0f} MB ({heaviest[0]})")
+
+    summary = {
+        "mode": "quick" if args.quick else "full",
+        "contacts": contacts,
+        "touchpoints": touchpoints,
+        "busiest_contact": {"id": heavy_id, "touchpoints": heavy_count},
+        "runs": runs,
+        "results": results,
+        "ratios": {label: round(ratio, 2) for label, ratio in checks.items()},
+    }
+    out = work / f"results-{summary['mode']}.json"
+    out.write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"\nwritten to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
