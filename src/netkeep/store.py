@@ -11,8 +11,9 @@ import itertools
 import json
 import operator
 import re
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -456,3 +457,494 @@ def score_rows(
         row.update(score_contact(touchpoints, asks, now=now, settings=scoring))
         rows.append(row)
     return rows
+
+
+# --- import and export ----------------------------------------------------------------------
+# Bulk work on the session's own SQLite connection, inside the command's transaction: rows go in
+# with executemany and come out of a plain cursor, never as one ORM object per row. Times are
+# written in the text form SQLModel writes ('YYYY-MM-DD HH:MM:SS.ffffff', naive UTC), so the
+# string comparisons in the queries above keep working on imported rows.
+
+IMPORT_CHUNK = 10_000  # rows per executemany
+PROGRESS_EVERY = 5_000  # records between progress reports
+# Page cache for an import's connection (KiB): inserting into the touchpoint index in contact order
+# touches pages all over it, and SQLite's default 2 MB makes a million-row import crawl.
+IMPORT_CACHE_KIB = 128 * 1024
+_CONTACT_FIELDS = (
+    "id",
+    "name",
+    "emails",
+    "phone",
+    "company",
+    "title",
+    "tags",
+    "tier",
+    "cadence",
+    "note",
+    "created_at",
+    "archived",
+)
+_INSERT_CONTACT = (
+    "INSERT INTO contact (id, name, emails, phone, company, title, tags, tier, cadence, note, "
+    "created_at, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_CONTACT = (
+    "UPDATE contact SET emails = ?, phone = ?, company = ?, title = ?, tags = ?, tier = ?, "
+    "cadence = ?, note = ?, created_at = ?, archived = ? WHERE id = ?"
+)
+_INSERT_TOUCHPOINT = (
+    "INSERT INTO touchpoint (id, contact_id, occurred_at, channel, direction, two_way, note, give) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_ASK = (
+    "INSERT INTO ask (id, contact_id, touchpoint_id, asked_by, what, status, opened_at, "
+    "resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _dbapi(session: Session) -> Any:
+    return session.connection().connection.dbapi_connection
+
+
+def db_time(moment: datetime | None) -> str | None:
+    """An aware datetime as stored: naive UTC text with microseconds, as SQLModel writes it."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+@dataclass
+class ImportCounts:
+    """What an import did (or, in a dry run, would do). Contacts are counted per record read."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    touchpoints_added: int = 0
+    touchpoints_present: int = 0
+    asks_added: int = 0
+    asks_present: int = 0
+    kept_ids: bool = False
+
+
+def import_records(
+    session: Session,
+    *,
+    records: Iterable[tuple[str, Any]],
+    label: str,
+    settings: Any,
+    now: datetime,
+    lossless: bool,
+    progress: Callable[[int], None] | None = None,
+) -> ImportCounts:
+    """Merge an import file's records (see netkeep.io.ImportSource) into the database.
+
+    A contact matches an existing one by email (any case), else by exact name (any case); it is then
+    updated with what the record gives (emails and tags joined, other fields replaced when the
+    record has them, notes appended unless already there, the earlier created_at kept; the name is
+    never changed). `lossless` records (netkeep JSON) keep their ids when the database has no
+    contacts; otherwise they merge like any other and their touchpoints and asks get new ids,
+    skipping those already present. Raises BadInput naming the record for a bad tier or cadence;
+    the caller's transaction then rolls everything back.
+    """
+    raw = _dbapi(session)
+    raw.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")  # this connection only
+    importer = _Importer(raw, label=label, settings=settings, now=now)
+    importer.keep_ids = lossless and importer.empty
+    importer.lossless = lossless
+    importer.counts.kept_ids = importer.keep_ids
+    done = 0
+    for kind, record in records:
+        if kind == "contact":
+            importer.contact(record)
+        elif kind == "touchpoint":
+            importer.touchpoint(record)
+        else:
+            importer.ask(record)
+        done += 1
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done)
+    importer.finish()
+    if progress is not None:
+        progress(done)
+    return importer.counts
+
+
+def _union(kept: list[str], more: Iterable[str]) -> list[str]:
+    """Kept first, then the new ones; duplicates in any case dropped."""
+    result = list(kept)
+    seen = {value.casefold() for value in kept}
+    for value in more:
+        if value.casefold() not in seen:
+            seen.add(value.casefold())
+            result.append(value)
+    return result
+
+
+class _Importer:
+    def __init__(self, raw: Any, *, label: str, settings: Any, now: datetime) -> None:
+        self.raw = raw
+        self.label = label
+        self.settings = settings
+        self.now_text = db_time(now)
+        self.counts = ImportCounts()
+        self.keep_ids = False
+        self.lossless = False
+        self.rows: dict[int, dict[str, Any]] = {}  # contact id -> its row, existing or new
+        self.existing: set[int] = set()
+        self.new: list[int] = []
+        self.dirty: set[int] = set()
+        self.by_email: dict[str, int] = {}
+        self.by_name: dict[str, int] = {}
+        self.id_map: dict[int, int] = {}  # contact id in the file -> id in the database
+        self.touchpoint_map: dict[int, int] = {}
+        self.contacts_written = False
+        self.pending: list[tuple] = []
+        self.pending_sql = ""
+        for values in raw.execute(
+            f"SELECT {', '.join(_CONTACT_FIELDS)} FROM contact ORDER BY id"
+        ).fetchall():
+            row = dict(zip(_CONTACT_FIELDS, values, strict=True))
+            row["emails"] = json.loads(row["emails"] or "[]")
+            row["tags"] = json.loads(row["tags"] or "[]")
+            row["archived"] = bool(row["archived"])
+            self.rows[row["id"]] = row
+            self._index(row)
+        self.existing = set(self.rows)
+        self.empty = not self.rows
+        self.next_contact = max(self.rows, default=0) + 1
+        self.next_touchpoint = 0
+        self.next_ask = 0
+
+    # contacts
+
+    def _index(self, row: dict[str, Any]) -> None:
+        for email in row["emails"]:
+            self.by_email.setdefault(email.casefold(), row["id"])
+        self.by_name.setdefault(row["name"].casefold(), row["id"])
+
+    def _checked(self, record: Any) -> tuple[str | None, str | None]:
+        from netkeep.dates import parse_duration
+
+        try:
+            tier = self.settings.check_tier(record.tier) if record.tier else None
+            cadence = str(parse_duration(record.cadence)) if record.cadence else None
+        except BadInput as exc:
+            raise BadInput(f"{self.label}: {record.source}: {exc}") from None
+        return tier, cadence
+
+    def _match(self, record: Any) -> int | None:
+        if self.lossless and record.id in self.existing:
+            same = self.rows[record.id]
+            if same["name"].casefold() == record.name.casefold():
+                return record.id  # its own earlier import (or the same database's export)
+        for email in record.emails:
+            found = self.by_email.get(email.casefold())
+            if found is not None:
+                return found
+        return self.by_name.get(record.name.casefold())
+
+    def contact(self, record: Any) -> None:
+        tier, cadence = self._checked(record)
+        match = None if self.keep_ids else self._match(record)
+        if match is None:
+            if self.keep_ids:
+                contact_id = record.id
+            else:
+                contact_id = self.next_contact
+                self.next_contact += 1
+            row = {
+                "id": contact_id,
+                "name": record.name,
+                "emails": list(record.emails),
+                "phone": record.phone,
+                "company": record.company,
+                "title": record.title,
+                "tags": list(record.tags),
+                "tier": tier or self.settings.default_tier,
+                "cadence": cadence,
+                "note": record.note,
+                "created_at": db_time(record.created_at) or self.now_text,
+                "archived": bool(record.archived),
+            }
+            self.rows[contact_id] = row
+            self.new.append(contact_id)
+            if not self.lossless:  # people listed twice in a JSON export are two people
+                self._index(row)
+            self.counts.created += 1
+        else:
+            contact_id = match
+            if self._merge(self.rows[match], record, tier, cadence):
+                self.counts.updated += 1
+                if match in self.existing:
+                    self.dirty.add(match)
+                self._index(self.rows[match])
+            else:
+                self.counts.unchanged += 1
+        if record.id is not None:
+            self.id_map[record.id] = contact_id
+
+    @staticmethod
+    def _merge(row: dict[str, Any], record: Any, tier: str | None, cadence: str | None) -> bool:
+        before = dict(row)
+        row["emails"] = _union(row["emails"], record.emails)
+        row["tags"] = _union(row["tags"], record.tags)
+        for field in ("phone", "company", "title"):
+            value = getattr(record, field)
+            if value and value.strip():
+                row[field] = value
+        if tier:
+            row["tier"] = tier
+        if cadence:
+            row["cadence"] = cadence
+        note = record.note
+        if note and note.strip() and note not in (row["note"] or ""):
+            row["note"] = f"{row['note']}\n{note}" if row["note"] else note
+        created_at = db_time(record.created_at)
+        if created_at and created_at < row["created_at"]:
+            row["created_at"] = created_at  # when you met, as far as anyone knows
+        if record.archived is not None:
+            row["archived"] = record.archived
+        return row != before
+
+    def _write_contacts(self) -> None:
+        if self.contacts_written:
+            return
+        self.contacts_written = True
+        rows = (self.rows[contact_id] for contact_id in self.new)
+        self._executemany(
+            _INSERT_CONTACT,
+            (
+                (
+                    row["id"],
+                    row["name"],
+                    json.dumps(row["emails"]),
+                    row["phone"],
+                    row["company"],
+                    row["title"],
+                    json.dumps(row["tags"]),
+                    row["tier"],
+                    row["cadence"],
+                    row["note"],
+                    row["created_at"],
+                    int(row["archived"]),
+                )
+                for row in rows
+            ),
+        )
+        self._executemany(
+            _UPDATE_CONTACT,
+            (
+                (
+                    json.dumps(row["emails"]),
+                    row["phone"],
+                    row["company"],
+                    row["title"],
+                    json.dumps(row["tags"]),
+                    row["tier"],
+                    row["cadence"],
+                    row["note"],
+                    row["created_at"],
+                    int(row["archived"]),
+                    row["id"],
+                )
+                for row in (self.rows[contact_id] for contact_id in sorted(self.dirty))
+            ),
+        )
+        self.rows.clear()  # only ids are needed from here on
+        if not self.keep_ids:
+            self.next_touchpoint = self._next_id("touchpoint")
+            self.next_ask = self._next_id("ask")
+
+    def _next_id(self, table: str) -> int:
+        return self.raw.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
+
+    def _executemany(self, sql: str, rows: Iterable[tuple]) -> None:
+        iterator = iter(rows)
+        while chunk := list(itertools.islice(iterator, IMPORT_CHUNK)):
+            self.raw.executemany(sql, chunk)
+
+    def _buffer(self, sql: str, row: tuple) -> None:
+        if self.pending_sql != sql:
+            self._flush()
+            self.pending_sql = sql
+        self.pending.append(row)
+        if len(self.pending) >= IMPORT_CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.pending:
+            self.raw.executemany(self.pending_sql, self.pending)
+            self.pending = []
+
+    # touchpoints and asks (netkeep JSON only)
+
+    def touchpoint(self, record: dict[str, Any]) -> None:
+        self._write_contacts()
+        occurred_at = db_time(record["occurred_at"])
+        if self.keep_ids:
+            self._buffer(
+                _INSERT_TOUCHPOINT,
+                (
+                    record["id"],
+                    record["contact_id"],
+                    occurred_at,
+                    record["channel"],
+                    record["direction"],
+                    int(record["two_way"]),
+                    record["note"],
+                    record["give"],
+                ),
+            )
+            self.counts.touchpoints_added += 1
+            return
+        contact_id = self.id_map[record["contact_id"]]
+        present = self.raw.execute(
+            "SELECT id FROM touchpoint WHERE contact_id = ? AND occurred_at = ? AND channel = ? "
+            "AND direction = ? ORDER BY id LIMIT 1",
+            (contact_id, occurred_at, record["channel"], record["direction"]),
+        ).fetchone()
+        if present is not None:
+            self.touchpoint_map[record["id"]] = present[0]
+            self.counts.touchpoints_present += 1
+            return
+        touchpoint_id = self.next_touchpoint
+        self.next_touchpoint += 1
+        self.raw.execute(
+            _INSERT_TOUCHPOINT,
+            (
+                touchpoint_id,
+                contact_id,
+                occurred_at,
+                record["channel"],
+                record["direction"],
+                int(record["two_way"]),
+                record["note"],
+                record["give"],
+            ),
+        )
+        self.touchpoint_map[record["id"]] = touchpoint_id
+        self.counts.touchpoints_added += 1
+
+    def ask(self, record: dict[str, Any]) -> None:
+        self._write_contacts()
+        opened_at = db_time(record["opened_at"])
+        resolved_at = db_time(record["resolved_at"])
+        if self.keep_ids:
+            self._buffer(
+                _INSERT_ASK,
+                (
+                    record["id"],
+                    record["contact_id"],
+                    record["touchpoint_id"],
+                    record["by"],
+                    record["what"],
+                    record["status"],
+                    opened_at,
+                    resolved_at,
+                ),
+            )
+            self.counts.asks_added += 1
+            return
+        self._flush()
+        contact_id = self.id_map[record["contact_id"]]
+        touchpoint_id = (
+            None
+            if record["touchpoint_id"] is None
+            else self.touchpoint_map[record["touchpoint_id"]]
+        )
+        present = self.raw.execute(
+            "SELECT id FROM ask WHERE contact_id = ? AND asked_by = ? AND what = ? "
+            "AND opened_at = ? LIMIT 1",
+            (contact_id, record["by"], record["what"], opened_at),
+        ).fetchone()
+        if present is not None:
+            self.counts.asks_present += 1
+            return
+        self.raw.execute(
+            _INSERT_ASK,
+            (
+                self.next_ask,
+                contact_id,
+                touchpoint_id,
+                record["by"],
+                record["what"],
+                record["status"],
+                opened_at,
+                resolved_at,
+            ),
+        )
+        self.next_ask += 1
+        self.counts.asks_added += 1
+
+    def finish(self) -> None:
+        self._write_contacts()
+        self._flush()
+
+
+def export_counts(session: Session) -> dict[str, int]:
+    raw = _dbapi(session)
+    return {
+        table + "s": raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("contact", "touchpoint", "ask")
+    }
+
+
+def _streamed(session: Session, sql: str) -> Iterator[tuple]:
+    cursor = _dbapi(session).execute(sql)
+    return itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(IMPORT_CHUNK), []))
+
+
+def export_contacts(session: Session) -> Iterator[dict[str, Any]]:
+    """Every contact, archived too, by id: SPEC contact dicts without `last_touch`."""
+    sql = f"SELECT {', '.join(_CONTACT_FIELDS)} FROM contact ORDER BY id"
+    for values in _streamed(session, sql):
+        row = dict(zip(_CONTACT_FIELDS, values, strict=True))
+        row["emails"] = json.loads(row["emails"] or "[]")
+        row["tags"] = json.loads(row["tags"] or "[]")
+        row["created_at"] = from_db(row["created_at"])
+        row["archived"] = bool(row["archived"])
+        yield row
+
+
+def export_touchpoints(session: Session) -> Iterator[dict[str, Any]]:
+    """Every touchpoint by id: SPEC touchpoint dicts without `answered`."""
+    sql = (
+        "SELECT t.id, t.contact_id, t.occurred_at, t.channel, t.direction, t.two_way, t.note, "
+        "(SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id ORDER BY a.id LIMIT 1), t.give "
+        "FROM touchpoint t ORDER BY t.id"
+    )
+    for tid, cid, occurred_at, channel, direction, two_way, note, ask, give in _streamed(
+        session, sql
+    ):
+        yield {
+            "id": tid,
+            "contact_id": cid,
+            "occurred_at": from_db(occurred_at),
+            "channel": channel,
+            "direction": direction,
+            "two_way": bool(two_way),
+            "note": note,
+            "ask": ask,
+            "give": give,
+        }
+
+
+def export_asks(session: Session) -> Iterator[dict[str, Any]]:
+    """Every ask by id: SPEC ask dicts with `touchpoint_id`, without `days_open`."""
+    sql = (
+        "SELECT a.id, a.contact_id, a.touchpoint_id, c.name, a.asked_by, a.what, a.status, "
+        "a.opened_at, a.resolved_at FROM ask a JOIN contact c ON c.id = a.contact_id ORDER BY a.id"
+    )
+    for aid, cid, tid, name, by, what, status, opened_at, resolved_at in _streamed(session, sql):
+        yield {
+            "id": aid,
+            "contact_id": cid,
+            "touchpoint_id": tid,
+            "name": name,
+            "by": by,
+            "what": what,
+            "status": status,
+            "opened_at": from_db(opened_at),
+            "resolved_at": from_db(resolved_at),
+        }

@@ -5,6 +5,7 @@ from netkeep.cli import (  # noqa: F401  (registers the commands)
     reciprocity,
     scripting,
     touchpoints,
+    transfer,
 )
 from netkeep.cli.common import app
 

@@ -8,8 +8,11 @@ and ignored. Ids must be unique and every reference must point into the same fil
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -56,6 +59,7 @@ _ASK_KEYS = (
     "opened_at",
     "resolved_at",
 )
+LIST_KEYS = ("contacts", "touchpoints", "asks")
 _IGNORED = {"contacts": DERIVED_KEYS, "touchpoints": DERIVED_KEYS, "asks": DERIVED_KEYS | {"name"}}
 
 
@@ -78,38 +82,300 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def write_json(data: dict[str, Any], fh: IO[str]) -> None:
-    """The export document: `data` holds lists `contacts`, `touchpoints` and `asks` of SPEC dicts.
+def _time_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return _jsonable(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
-    Datetimes become ISO 8601 in UTC (naive ones are taken as UTC); derived keys are dropped.
+
+def write_json(data: dict[str, Any], fh: IO[str]) -> None:
+    """The export document: `data` holds `contacts`, `touchpoints` and `asks`, lists or iterables of
+    SPEC dicts, written as they come (a million touchpoints never sit in memory at once).
+
+    One record per line, so exports diff and grep well and write fast. Datetimes become ISO 8601 in
+    UTC (naive ones are taken as UTC); derived keys are dropped.
     """
-    document = {
-        "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
-        "contacts": _jsonable(list(data.get("contacts", []))),
-        "touchpoints": _jsonable(list(data.get("touchpoints", []))),
-        "asks": _jsonable(list(data.get("asks", []))),
-    }
-    json.dump(document, fh, ensure_ascii=False, indent=2)
-    fh.write("\n")
+    # The C encoder, calling back only for datetimes: several times faster than walking each
+    # record in Python first.
+    encode = json.JSONEncoder(ensure_ascii=False, default=_time_text).encode
+    fh.write(f'{{\n  "format": "{FORMAT_NAME}",\n  "version": {FORMAT_VERSION}')
+    for key in LIST_KEYS:
+        fh.write(f',\n  "{key}": [')
+        separator = "\n    "
+        for item in data.get(key, ()):
+            if not DERIVED_KEYS.isdisjoint(item):
+                item = {name: value for name, value in item.items() if name not in DERIVED_KEYS}
+            fh.write(separator)
+            fh.write(encode(item))
+            separator = ",\n    "
+        fh.write("]" if separator == "\n    " else "\n  ]")
+    fh.write("\n}\n")
 
 
 # --- reading -------------------------------------------------------------------------------------
 
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_CHUNK = 1 << 20  # characters decoded at a time
+_END = object()  # marks the end of a list in the event stream
 
-def parse_json(text: str, label: str, path: Path) -> ImportBatch:
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise fail(
-            label, f"line {exc.lineno} column {exc.colno}", f"invalid JSON: {exc.msg}"
-        ) from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
-        raise BadInput(
-            f'{label}: not a netkeep export (expected an object with "format": "netkeep"); '
-            "for other contact lists use CSV or vCard"
-        )
-    version = document.get("version")
+
+class _Text:
+    """A JSON text read a chunk at a time, one value at a time, with line and column for errors."""
+
+    def __init__(self, fh: IO[bytes], label: str) -> None:
+        self.fh = fh
+        self.label = label
+        self.decoder: codecs.IncrementalDecoder | None = None
+        self.buffer = ""
+        self.pos = 0
+        self.eof = False
+        self.bytes_read = 0
+        self.lines_before = 0  # line breaks in the text already dropped from the buffer
+        self.column_before = 0  # characters of the current line already dropped
+        self.json = json.JSONDecoder()
+        self.context = ""  # the record being read, for error messages: "touchpoint 3"
+
+    def _more(self) -> bool:
+        if self.eof:
+            return False
+        raw = self.fh.read(_CHUNK)
+        if self.decoder is None:
+            utf16 = raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+            self.decoder = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8-sig")()
+        try:
+            chunk = self.decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError as exc:
+            line = self.lines_before + self.buffer.count("\n") + raw[: exc.start].count(b"\n") + 1
+            raise BadInput(
+                f"{self.label}: line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
+                "save the file as UTF-8 and import it again"
+            ) from None
+        self.bytes_read += len(raw)
+        if not raw:
+            self.eof = True
+        if self.pos:  # drop what has been read
+            newline = self.buffer.rfind("\n", 0, self.pos)
+            if newline < 0:
+                self.column_before += self.pos
+            else:
+                self.lines_before += self.buffer.count("\n", 0, self.pos)
+                self.column_before = self.pos - newline - 1
+            self.buffer = self.buffer[self.pos :]
+            self.pos = 0
+        self.buffer += chunk
+        return bool(raw)
+
+    def peek(self) -> str:
+        """The next character that is not white space, or "" at the end of the text."""
+        while True:
+            self.pos = _WHITESPACE.match(self.buffer, self.pos).end()
+            if self.pos < len(self.buffer):
+                return self.buffer[self.pos]
+            if not self._more():
+                return ""
+
+    def take(self, char: str, expected: str) -> None:
+        if self.peek() != char:
+            raise self.invalid(expected, self.pos)
+        self.pos += 1
+
+    def value(self) -> Any:
+        while True:
+            if not self.peek():
+                raise self.invalid("Expecting value", self.pos)
+            try:
+                value, end = self.json.raw_decode(self.buffer, self.pos)
+            except json.JSONDecodeError as exc:
+                # A value cut by the end of the chunk: read on and decode it again.
+                cut = exc.pos >= len(self.buffer) - 64 or exc.msg.startswith("Unterminated")
+                if cut and self._more():
+                    continue
+                raise self.invalid(exc.msg, exc.pos) from None
+            if end == len(self.buffer) and self._more():
+                continue  # a number may go on in the next chunk
+            self.pos = end
+            return value
+
+    def invalid(self, message: str, pos: int) -> BadInput:
+        if self.eof and pos >= len(self.buffer):
+            message += " (the file ends too soon: truncated?)"
+        line = self.lines_before + self.buffer.count("\n", 0, pos) + 1
+        newline = self.buffer.rfind("\n", 0, pos)
+        column = pos - newline if newline >= 0 else self.column_before + pos + 1
+        where = f" in {self.context}" if self.context else ""
+        return fail(self.label, f"line {line} column {column}", f"invalid JSON{where}: {message}")
+
+
+def _events(text: _Text) -> Iterator[tuple[str, str, Any]]:
+    """The top-level object as events: ("value", key, value) for a key whose value is not a list;
+    ("start", key, None), ("item", key, item)…, ("end", key, None) for a list, item by item."""
+    start = text.peek()
+    if start != "{":
+        text.value()  # invalid JSON is reported as such
+        raise _not_an_export(text.label)
+    text.pos += 1
+    if text.peek() == "}":
+        text.pos += 1
+    else:
+        while True:
+            if text.peek() != '"':
+                raise text.invalid("Expecting property name enclosed in double quotes", text.pos)
+            key = text.value()
+            text.take(":", "Expecting ':' delimiter")
+            if text.peek() == "[":
+                text.pos += 1
+                yield "start", key, None
+                if text.peek() == "]":
+                    text.pos += 1
+                else:
+                    index = 0
+                    while True:
+                        index += 1
+                        text.context = f"{key[:-1] if key in LIST_KEYS else key} {index}"
+                        yield "item", key, text.value()
+                        following = text.peek()
+                        if following not in (",", "]"):
+                            raise text.invalid("Expecting ',' delimiter", text.pos)
+                        text.pos += 1
+                        if following == "]":
+                            break
+                text.context = ""
+                yield "end", key, None
+            else:
+                yield "value", key, text.value()
+            following = text.peek()
+            if following not in (",", "}"):
+                raise text.invalid("Expecting ',' delimiter", text.pos)
+            text.pos += 1
+            if following == "}":
+                break
+    if text.peek():
+        raise text.invalid("Extra data", text.pos)
+
+
+def _not_an_export(label: str) -> BadInput:
+    return BadInput(
+        f'{label}: not a netkeep export (expected an object with "format": "netkeep"); '
+        "for other contact lists use CSV or vCard"
+    )
+
+
+class JsonImport:
+    """A netkeep export read as a stream and checked record by record.
+
+    `records()` yields ("contact", ContactIn), then ("touchpoint", dict), then ("ask", dict), in
+    that order whatever the order of the keys in the file; every reference is checked before the
+    record that holds it is yielded. Only the ids are remembered, so a million touchpoints pass
+    through in constant memory when the file lists contacts, touchpoints and asks in that order (as
+    `export` writes them). Any problem raises BadInput naming the file and the record.
+    """
+
+    def __init__(self, fh: IO[bytes], label: str) -> None:
+        self.text = _Text(fh, label)
+        self.label = label
+
+    @property
+    def bytes_read(self) -> int:
+        return self.text.bytes_read
+
+    def records(self) -> Iterator[tuple[str, Any]]:
+        label = self.label
+        seen: set[str] = set()
+        ids: dict[str, set[int]] = {key: set() for key in LIST_KEYS}
+        counts = dict.fromkeys(LIST_KEYS, 0)
+        finished: set[str] = set()
+        waiting: dict[str, list[tuple[int, dict]]] = {key: [] for key in LIST_KEYS}
+
+        def ready(key: str) -> bool:
+            return all(need in finished for need in _NEEDS[key])
+
+        def checked(key: str, index: int, record: dict) -> tuple[str, Any]:
+            self._check_references(key, index, record, ids)
+            if key == "contacts":
+                return "contact", _contact_in(record, index)
+            return key[:-1], record
+
+        for event, key, value in _events(self.text):
+            if event == "item":
+                if key not in LIST_KEYS:
+                    continue  # refused at its end (an unknown key)
+                counts[key] += 1
+                index = counts[key]
+                record = _validated_item(value, key, index, label)
+                if record["id"] in ids[key]:
+                    raise fail(label, _where(key[:-1], index, record), "duplicate id")
+                ids[key].add(record["id"])
+                if ready(key):
+                    yield checked(key, index, record)
+                else:
+                    waiting[key].append((index, record))
+                continue
+            if event == "end":
+                if key not in LIST_KEYS:
+                    raise self._unknown(key, seen)
+                finished.add(key)
+                for later in LIST_KEYS:
+                    if waiting[later] and ready(later):
+                        for index, record in waiting[later]:
+                            yield checked(later, index, record)
+                        waiting[later] = []
+                continue
+            if key in seen:
+                raise BadInput(f"{label}: duplicate key {key!r}")
+            seen.add(key)
+            if event == "start":
+                continue
+            if key == "format":
+                if value != FORMAT_NAME:
+                    raise _not_an_export(label)
+            elif key == "version":
+                _check_version(value, label)
+            elif key in LIST_KEYS:
+                raise BadInput(f"{label}: {key!r} must be a list")
+            else:
+                raise self._unknown(key, seen)
+
+        if "format" not in seen:
+            raise _not_an_export(label)
+        if "version" not in seen:
+            raise BadInput(f'{label}: "version" must be an integer')
+        for key in LIST_KEYS:
+            if key not in seen:
+                raise BadInput(f"{label}: {key!r} must be a list")
+
+    def _unknown(self, key: str, seen: set[str]) -> BadInput:
+        if "format" not in seen:
+            return _not_an_export(self.label)
+        return BadInput(f"{self.label}: unknown key {key!r}")
+
+    def _check_references(
+        self, key: str, index: int, record: dict, ids: dict[str, set[int]]
+    ) -> None:
+        label = self.label
+        if key == "touchpoints" and record["contact_id"] not in ids["contacts"]:
+            raise fail(
+                label,
+                _where("touchpoint", index, record),
+                "contact_id refers to no contact in the file",
+            )
+        if key == "asks":
+            where = _where("ask", index, record)
+            if record["contact_id"] not in ids["contacts"]:
+                raise fail(label, where, "contact_id refers to no contact in the file")
+            if (
+                record["touchpoint_id"] is not None
+                and record["touchpoint_id"] not in ids["touchpoints"]
+            ):
+                raise fail(label, where, "touchpoint_id refers to no touchpoint in the file")
+            if (record["status"] == AskStatus.open) != (record["resolved_at"] is None):
+                raise fail(label, where, "resolved_at must be null exactly when status is open")
+
+
+# What must be read whole before a record can be checked: the lists its references point into.
+_NEEDS = {"contacts": (), "touchpoints": ("contacts",), "asks": ("contacts", "touchpoints")}
+
+
+def _check_version(version: Any, label: str) -> None:
     if type(version) is not int:
         raise BadInput(f'{label}: "version" must be an integer')
     if version > FORMAT_VERSION:
@@ -118,59 +384,38 @@ def parse_json(text: str, label: str, path: Path) -> ImportBatch:
         )
     if version != FORMAT_VERSION:
         raise BadInput(f"{label}: unknown format version {version}")
-    unknown = set(document) - {"format", "version", "contacts", "touchpoints", "asks"}
-    if unknown:
-        raise BadInput(f"{label}: unknown key {sorted(unknown)[0]!r}")
-    for key in ("contacts", "touchpoints", "asks"):
-        if not isinstance(document.get(key), list):
-            raise BadInput(f"{label}: {key!r} must be a list")
 
-    contacts = _validated(document["contacts"], "contacts", _CONTACT_KEYS, _contact_checks(), label)
-    contact_ids = _unique_ids(contacts, "contact", label)
-    touchpoints = _validated(
-        document["touchpoints"], "touchpoints", _TOUCHPOINT_KEYS, _touchpoint_checks(), label
+
+def _contact_in(c: dict, index: int) -> ContactIn:
+    return ContactIn(
+        name=c["name"],
+        emails=tuple(c["emails"]),
+        phone=c["phone"],
+        company=c["company"],
+        title=c["title"],
+        tags=tuple(c["tags"]),
+        tier=c["tier"],
+        note=c["note"],
+        created_at=c["created_at"],
+        cadence=c["cadence"],
+        archived=c["archived"],
+        id=c["id"],
+        source=_where("contact", index, c),
     )
-    touchpoint_ids = _unique_ids(touchpoints, "touchpoint", label)
-    asks = _validated(document["asks"], "asks", _ASK_KEYS, _ask_checks(), label)
-    _unique_ids(asks, "ask", label)
 
-    for index, touchpoint in enumerate(touchpoints, 1):
-        if touchpoint["contact_id"] not in contact_ids:
-            raise fail(
-                label,
-                _where("touchpoint", index, touchpoint),
-                "contact_id refers to no contact in the file",
-            )
-    for index, ask in enumerate(asks, 1):
-        where = _where("ask", index, ask)
-        if ask["contact_id"] not in contact_ids:
-            raise fail(label, where, "contact_id refers to no contact in the file")
-        if ask["touchpoint_id"] is not None and ask["touchpoint_id"] not in touchpoint_ids:
-            raise fail(label, where, "touchpoint_id refers to no touchpoint in the file")
-        if (ask["status"] == AskStatus.open) != (ask["resolved_at"] is None):
-            raise fail(label, where, "resolved_at must be null exactly when status is open")
 
-    records = [
-        ContactIn(
-            name=c["name"],
-            emails=tuple(c["emails"]),
-            phone=c["phone"],
-            company=c["company"],
-            title=c["title"],
-            tags=tuple(c["tags"]),
-            tier=c["tier"],
-            note=c["note"],
-            created_at=c["created_at"],
-            cadence=c["cadence"],
-            archived=c["archived"],
-            id=c["id"],
-            source=_where("contact", index, c),
-        )
-        for index, c in enumerate(contacts, 1)
-    ]
-    return ImportBatch(
-        path=path, format="json", contacts=records, touchpoints=touchpoints, asks=asks
-    )
+def parse_json(text: str, label: str, path: Path) -> ImportBatch:
+    """A whole export read into lists (see JsonImport for the streamed form)."""
+    batch = ImportBatch(path=path, format="json", contacts=[])
+    reader = JsonImport(io.BytesIO(text.encode("utf-8")), label)
+    for kind, record in reader.records():
+        if kind == "contact":
+            batch.contacts.append(record)
+        elif kind == "touchpoint":
+            batch.touchpoints.append(record)
+        else:
+            batch.asks.append(record)
+    return batch
 
 
 def _where(kind: str, index: int, record: dict) -> str:
@@ -179,42 +424,25 @@ def _where(kind: str, index: int, record: dict) -> str:
     return f"{kind} {index} (id {record_id})" if type(record_id) is int else f"{kind} {index}"
 
 
-def _validated(
-    items: list,
-    key: str,
-    keys: tuple[str, ...],
-    checks: dict[str, Callable[[Any], Any]],
-    label: str,
-) -> list[dict]:
-    kind = key[:-1]
-    result = []
-    for index, item in enumerate(items, 1):
-        where = _where(kind, index, item)
-        if not isinstance(item, dict):
-            raise fail(label, where, "must be an object")
+def _validated_item(item: Any, key: str, index: int, label: str) -> dict:
+    if not isinstance(item, dict):
+        raise fail(label, _where(key[:-1], index, item), "must be an object")
+    keys = _KEYS[key]
+    if len(item) != len(keys) or not _KEY_SETS[key] <= item.keys():
         missing = [k for k in keys if k not in item]
         if missing:
-            raise fail(label, where, f"missing key {missing[0]!r}")
+            raise fail(label, _where(key[:-1], index, item), f"missing key {missing[0]!r}")
         unknown = sorted(set(item) - set(keys) - _IGNORED[key])
         if unknown:
-            raise fail(label, where, f"unknown key {unknown[0]!r}")
-        record = {}
-        for name in keys:
-            try:
-                record[name] = checks[name](item[name])
-            except _Invalid as exc:
-                raise fail(label, where, f"{name!r} {exc}") from None
-        result.append(record)
-    return result
-
-
-def _unique_ids(records: list[dict], kind: str, label: str) -> set[int]:
-    seen: set[int] = set()
-    for index, record in enumerate(records, 1):
-        if record["id"] in seen:
-            raise fail(label, _where(kind, index, record), "duplicate id")
-        seen.add(record["id"])
-    return seen
+            raise fail(label, _where(key[:-1], index, item), f"unknown key {unknown[0]!r}")
+    checks = _CHECKS[key]
+    record = {}
+    for name in keys:
+        try:
+            record[name] = checks[name](item[name])
+        except _Invalid as exc:
+            raise fail(label, _where(key[:-1], index, item), f"{name!r} {exc}") from None
+    return record
 
 
 # Value checks: each returns the value to keep or raises _Invalid with the end of a sentence.
@@ -326,3 +554,12 @@ def _ask_checks() -> dict[str, Callable[[Any], Any]]:
         "opened_at": _time,
         "resolved_at": _optional(_time),
     }
+
+
+_KEYS = {"contacts": _CONTACT_KEYS, "touchpoints": _TOUCHPOINT_KEYS, "asks": _ASK_KEYS}
+_KEY_SETS = {key: frozenset(names) for key, names in _KEYS.items()}
+_CHECKS = {
+    "contacts": _contact_checks(),
+    "touchpoints": _touchpoint_checks(),
+    "asks": _ask_checks(),
+}
