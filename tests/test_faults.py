@@ -277,16 +277,33 @@ def test_an_import_killed_midway_leaves_all_or_nothing(cli, run, tmp_path, db_pa
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    wal = Path(f"{db_path}-wal")
+    # Kill while the import's transaction is open: it holds the write lock from its first row
+    # to its commit, so a writer that cannot get the lock knows the import is midway.
+    probe = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+
+    def import_in_progress() -> bool:
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return True
+        probe.execute("ROLLBACK")
+        return False
+
+    seen_busy = killed_busy = False
     deadline = time.monotonic() + 120
-    # Kill once the import's transaction has spilled pages into the WAL: mid-write, not mid-parse.
     while child.poll() is None and time.monotonic() < deadline:
-        if wal.exists() and wal.stat().st_size > 256 * 1024:
-            child.send_signal(signal.SIGKILL)
-            break
-        time.sleep(0.005)
+        if import_in_progress():
+            if seen_busy:  # busy on two looks 0.2 s apart: well inside the import
+                child.send_signal(signal.SIGKILL)
+                killed_busy = True
+                break
+            seen_busy = True
+            time.sleep(0.2)
+        else:
+            time.sleep(0.005)
     child.wait(timeout=60)
-    assert child.returncode == -signal.SIGKILL, (
+    probe.close()
+    assert killed_busy and child.returncode == -signal.SIGKILL, (
         "the import finished before it could be interrupted; make the export bigger",
         child.stderr.read(),
     )
