@@ -55,3 +55,76 @@ DEFAULT_TIERS = {"inner": "2w", "close": "1m", "network": "3m", "acquaintance": 
 DEFAULT_TIER = "network"
 DEFAULT_HALF_LIFE = "180d"
 DEFAULT_RESPONSE_WINDOW = "14d"
+
+
+# The JSON keys of the contract, in order; every key is present even when null.
+CONTACT_KEYS = [
+    "id",
+    "name",
+    "emails",
+    "phone",
+    "company",
+    "title",
+    "tags",
+    "tier",
+    "cadence",
+    "note",
+    "created_at",
+    "archived",
+    "last_touch",
+]
+TOUCHPOINT_KEYS = [
+    "id",
+    "contact_id",
+    "occurred_at",
+    "channel",
+    "direction",
+    "two_way",
+    "answered",
+    "note",
+    "ask",
+    "give",
+]
+STALE_KEYS = [
+    "id",
+    "name",
+    "tier",
+    "cadence",
+    "last_touch",
+    "days_since",
+    "due",
+    "days_overdue",
+    "overdue_ratio",
+    "unanswered",
+    "tags",
+]
+SCORE_KEYS = [
+    "id",
+    "name",
+    "score",
+    "band",
+    "touchpoints",
+    "initiative",
+    "their_response_rate",
+    "my_response_rate",
+    "their_asks",
+    "their_gives",
+    "my_asks",
+    "my_gives",
+    "open_asks_by_me",
+    "open_asks_by_them",
+    "unanswered_streak",
+    "explanation",
+]
+ASK_KEYS = [
+    "id",
+    "contact_id",
+    "name",
+    "by",
+    "what",
+    "status",
+    "opened_at",
+    "resolved_at",
+    "days_open",
+]
+OWE_KEYS = ["contact_id", "name", "touchpoint_id", "occurred_at", "channel", "days_waiting", "ask"]

@@ -1,19 +1,87 @@
-"""netkeep's command line. Commands live in modules grouped by what people do with them."""
+"""netkeep's command line. Commands live in modules grouped by what people do with them.
 
-from netkeep.cli import (  # noqa: F401  (registers the commands)
-    contacts,
-    reciprocity,
-    scripting,
-    touchpoints,
-    transfer,
-)
-from netkeep.cli.common import app
+`netkeep log` runs after every call, so `main()` imports only the module of the command being run
+(click's "lazy group" idea): Typer builds a click command for every registered function, and
+building all of them costs as much as the rest of `log`'s own start-up. Anything else — help, an
+unknown command, shell completion, `from netkeep.cli import app` — loads every command.
+"""
 
-# Click rewraps help paragraphs; "\b" keeps each command's examples one per line.
-for _info in app.registered_commands:
-    if _info.epilog and not _info.epilog.startswith("\b"):
-        _info.epilog = "\b\n" + _info.epilog
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+# The module that defines each command; tests/test_cli_layout.py checks it against the modules.
+COMMAND_MODULES = {
+    "add": "contacts",
+    "edit": "contacts",
+    "list": "contacts",
+    "show": "contacts",
+    "archive": "contacts",
+    "unarchive": "contacts",
+    "rm": "contacts",
+    "log": "touchpoints",
+    "undo": "touchpoints",
+    "stale": "touchpoints",
+    "score": "reciprocity",
+    "owe": "reciprocity",
+    "asks": "reciprocity",
+    "resolve": "reciprocity",
+    "digest": "scripting",
+    "config": "scripting",
+    "import": "transfer",
+    "export": "transfer",
+    "backup": "transfer",
+}
+_GLOBAL_OPTIONS_WITH_VALUE = ("--db",)
+
+
+def _register(modules) -> None:
+    from netkeep.cli.common import app
+
+    for module in modules:
+        importlib.import_module(f"netkeep.cli.{module}")
+    # Click rewraps help paragraphs; "\b" keeps each command's examples one per line.
+    for info in app.registered_commands:
+        if info.epilog and not info.epilog.startswith("\b"):
+            info.epilog = "\b\n" + info.epilog
+
+
+def load_all():
+    """Register every command; returns the Typer app."""
+    from netkeep.cli.common import app
+
+    _register(sorted(set(COMMAND_MODULES.values())))
+    return app
+
+
+def command_name(argv: list[str]) -> str | None:
+    """The command word in argv, skipping global options (`--db PATH`, `--db=PATH`)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _GLOBAL_OPTIONS_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def main() -> None:
+    from netkeep.cli.common import app
+
+    name = command_name(sys.argv[1:])
+    completing = any(key.startswith("_NETKEEP_COMPLETE") for key in os.environ)
+    if name in COMMAND_MODULES and not completing:
+        _register([COMMAND_MODULES[name]])
+    else:
+        load_all()
     app()
+
+
+def __getattr__(attribute: str):
+    if attribute == "app":
+        return load_all()
+    raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")

@@ -21,35 +21,8 @@ from netkeep.cli.common import (
     settings,
 )
 from netkeep.errors import BadInput
-from netkeep.vocab import OutputFormat
-
-CONTACT_KEYS = [
-    "id",
-    "name",
-    "emails",
-    "phone",
-    "company",
-    "title",
-    "tags",
-    "tier",
-    "cadence",
-    "note",
-    "created_at",
-    "archived",
-    "last_touch",
-]
-TOUCHPOINT_KEYS = [
-    "id",
-    "contact_id",
-    "occurred_at",
-    "channel",
-    "direction",
-    "two_way",
-    "answered",
-    "note",
-    "ask",
-    "give",
-]
+from netkeep.fields import clean_emails, clean_list, clean_name
+from netkeep.vocab import ASK_KEYS, CONTACT_KEYS, TOUCHPOINT_KEYS, OutputFormat
 
 EmailOpt = Annotated[
     list[str] | None,
@@ -80,32 +53,6 @@ EveryOpt = Annotated[
     ),
 ]
 NoteOpt = Annotated[str | None, typer.Option("--note", show_default=False)]
-
-
-def _clean(values: list[str] | None) -> list[str]:
-    seen: list[str] = []
-    for value in values or []:
-        value = value.strip()
-        if value and value.casefold() not in {v.casefold() for v in seen}:
-            seen.append(value)
-    return seen
-
-
-def _emails(values: list[str] | None) -> list[str]:
-    emails = _clean(values)
-    for email in emails:
-        if "@" not in email or any(ch.isspace() for ch in email):
-            raise BadInput(f"invalid email {email!r}")
-    return emails
-
-
-def _name(value: str) -> str:
-    name = " ".join(value.split())
-    if not name:
-        raise BadInput("a contact needs a name")
-    if name.startswith("#") or name.isdigit():
-        raise BadInput(f"{value!r} looks like an id; a name needs a letter")
-    return name
 
 
 def _cadence(value: str | None) -> str | None:
@@ -149,12 +96,12 @@ def add(
     require_single(fmt, "add")
     config = settings()
     contact = Contact(
-        name=_name(name),
-        emails=_emails(email),
+        name=clean_name(name),
+        emails=clean_emails(email),
         phone=phone,
         company=company,
         title=title,
-        tags=_clean(tag),
+        tags=clean_list(tag),
         tier=config.check_tier(tier) if tier else config.default_tier,
         cadence=_cadence(every),
         note=note,
@@ -215,7 +162,7 @@ def edit(
         found = store.find_contact(db, contact)
         changes: dict = {}
         if name is not None:
-            new_name = _name(name)
+            new_name = clean_name(name)
             clash = store.names_taken(db, new_name, exclude_id=found.id)
             if clash and not force:
                 raise BadInput(
@@ -224,9 +171,9 @@ def edit(
                 )
             changes["name"] = new_name
         if email is not None:
-            changes["emails"] = _emails(email)
+            changes["emails"] = clean_emails(email)
         if tag is not None:
-            changes["tags"] = _clean(tag)
+            changes["tags"] = clean_list(tag)
         if tier is not None:
             changes["tier"] = config.check_tier(tier)
         if every is not None:
@@ -320,7 +267,7 @@ def profile(db, found, config, moment) -> dict:
     data["touchpoints"] = [
         {key: t.get(key) for key in TOUCHPOINT_KEYS} for t in reversed(touchpoints)
     ]
-    from netkeep.cli.reciprocity import ASK_KEYS, with_days_open
+    from netkeep.cli.reciprocity import with_days_open
 
     data["asks"] = [
         {key: a.get(key) for key in ASK_KEYS}

@@ -18,14 +18,7 @@ from netkeep.cli.common import (
     settings,
 )
 from netkeep.errors import BadInput
-from netkeep.vocab import Band, OutputFormat, Side
-
-SCORE_KEYS = (
-    "id name score band touchpoints initiative their_response_rate my_response_rate their_asks "
-    "their_gives my_asks my_gives open_asks_by_me open_asks_by_them unanswered_streak explanation"
-).split()
-ASK_KEYS = "id contact_id name by what status opened_at resolved_at days_open".split()
-OWE_KEYS = "contact_id name touchpoint_id occurred_at channel days_waiting ask".split()
+from netkeep.vocab import ASK_KEYS, OWE_KEYS, SCORE_KEYS, Band, OutputFormat, Side
 
 
 def with_days_open(rows: list[dict[str, Any]], moment) -> list[dict[str, Any]]:

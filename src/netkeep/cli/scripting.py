@@ -44,10 +44,9 @@ def digest(
 ) -> None:
     """What needs attention: reach out, you owe, waiting on, watch. Silent when all is quiet."""
     from netkeep import store
-    from netkeep.cli.reciprocity import ASK_KEYS, OWE_KEYS, SCORE_KEYS
-    from netkeep.cli.touchpoints import STALE_KEYS
     from netkeep.digest import build_digest
     from netkeep.staleness import stale_rows
+    from netkeep.vocab import ASK_KEYS, OWE_KEYS, SCORE_KEYS, STALE_KEYS
 
     config = settings()
     moment = now()

@@ -19,21 +19,7 @@ from netkeep.cli.common import (
     settings,
 )
 from netkeep.errors import BadInput, ContactNotFound, RuntimeFailure
-from netkeep.vocab import LIVE_CHANNELS, Channel, OutputFormat
-
-STALE_KEYS = [
-    "id",
-    "name",
-    "tier",
-    "cadence",
-    "last_touch",
-    "days_since",
-    "due",
-    "days_overdue",
-    "overdue_ratio",
-    "unanswered",
-    "tags",
-]
+from netkeep.vocab import LIVE_CHANNELS, STALE_KEYS, TOUCHPOINT_KEYS, Channel, OutputFormat
 
 
 @app.command(
@@ -112,7 +98,6 @@ def log(
         streak = store.unanswered_streak(db, found.id) if direction == "out" else 0
         label = f"#{found.id} {found.name}"
     if fmt == OutputFormat.json:
-        from netkeep.cli.contacts import TOUCHPOINT_KEYS
         from netkeep.render import write_json
 
         write_json({key: data.get(key) for key in TOUCHPOINT_KEYS})
@@ -131,11 +116,11 @@ def _text(value: str | None, flag: str) -> str | None:
 
 def _create_contact(db, name: str, moment):
     from netkeep import store
-    from netkeep.cli.contacts import _name
+    from netkeep.fields import clean_name
     from netkeep.models import Contact
 
     contact = Contact(
-        name=_name(name), tier=settings().default_tier, created_at=moment, emails=[], tags=[]
+        name=clean_name(name), tier=settings().default_tier, created_at=moment, emails=[], tags=[]
     )
     if "@" in name:
         raise BadInput(f"no contact has the email {name!r}; add them with a name first")

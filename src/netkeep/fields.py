@@ -1,0 +1,31 @@
+"""Cleaning what people type into contact fields (names, emails, tags)."""
+
+from __future__ import annotations
+
+from netkeep.errors import BadInput
+
+
+def clean_list(values: list[str] | None) -> list[str]:
+    seen: list[str] = []
+    for value in values or []:
+        value = value.strip()
+        if value and value.casefold() not in {v.casefold() for v in seen}:
+            seen.append(value)
+    return seen
+
+
+def clean_emails(values: list[str] | None) -> list[str]:
+    emails = clean_list(values)
+    for email in emails:
+        if "@" not in email or any(ch.isspace() for ch in email):
+            raise BadInput(f"invalid email {email!r}")
+    return emails
+
+
+def clean_name(value: str) -> str:
+    name = " ".join(value.split())
+    if not name:
+        raise BadInput("a contact needs a name")
+    if name.startswith("#") or name.isdigit():
+        raise BadInput(f"{value!r} looks like an id; a name needs a letter")
+    return name

@@ -1,0 +1,54 @@
+"""The command line's structure: the lazy command map, and what start-up imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from netkeep.cli import COMMAND_MODULES, command_name, load_all
+
+
+def test_every_command_is_in_the_lazy_map_with_its_module():
+    app = load_all()
+    registered = {
+        (info.name or info.callback.__name__.replace("_", "-")): info.callback.__module__
+        for info in app.registered_commands
+    }
+    expected = {name: f"netkeep.cli.{module}" for name, module in COMMAND_MODULES.items()}
+    assert registered == expected
+
+
+def test_command_name_skips_global_options():
+    assert command_name(["log", "sam"]) == "log"
+    assert command_name(["--db", "x.db", "stale", "--days", "3"]) == "stale"
+    assert command_name(["--db=x.db", "score"]) == "score"
+    assert command_name(["--version"]) is None
+    assert command_name([]) is None
+
+
+def _imported_modules(*args: str) -> set[str]:
+    code = (
+        "import sys; sys.argv = ['netkeep', *sys.argv[1:]]\n"
+        "from netkeep.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sorted(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    return set(result.stdout.split())
+
+
+def test_log_loads_only_its_own_command_module(db_path):
+    modules = _imported_modules("log", "Nobody", "--create", "--when", "yesterday")
+    assert "netkeep.cli.touchpoints" in modules
+    for other in ("contacts", "reciprocity", "scripting", "transfer"):
+        assert f"netkeep.cli.{other}" not in modules, other
+    assert "vobject" not in modules
+    assert "rich.table" not in modules
+
+
+def test_help_and_version_do_not_open_the_database_layer():
+    for args in (["--help"], ["--version"]):
+        modules = _imported_modules(*args)
+        assert not {"sqlmodel", "sqlalchemy", "netkeep.db", "vobject"} & modules, args
