@@ -19,6 +19,8 @@ import netkeep.migrations
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RELEASED = ["m001_initial"]
+# Every step the current code knows, in order (read before any test patches the list).
+CURRENT = [name for name, _ in netkeep.migrations.MIGRATIONS]
 
 # Realistic rows as netkeep m001 stored them: naive UTC text times, JSON lists, 0/1 flags.
 M001_ROWS = """
@@ -174,7 +176,7 @@ def test_an_upgrade_keeps_a_private_copy_and_every_row(cli, monkeypatch, release
     before_rows = table_rows(released_db)
     with_extra_step(
         monkeypatch,
-        "m002_test_example",
+        "m900_test_example",
         "CREATE INDEX ix_touchpoint_channel ON touchpoint (channel);\n"
         "ALTER TABLE contact ADD COLUMN nickname TEXT;",
     )
@@ -193,7 +195,7 @@ def test_an_upgrade_keeps_a_private_copy_and_every_row(cli, monkeypatch, release
     applied = [row[0] for row in con.execute("SELECT name FROM netkeep_migrations ORDER BY name")]
     indexes = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     con.close()
-    assert applied == [*RELEASED, "m002_test_example"]
+    assert applied == [*CURRENT, "m900_test_example"]
     assert "ix_touchpoint_channel" in indexes
 
     cli.ok("list")  # nothing pending any more: no second copy
@@ -202,11 +204,12 @@ def test_an_upgrade_keeps_a_private_copy_and_every_row(cli, monkeypatch, release
 
 @pytest.mark.parametrize("released_db", RELEASED, indirect=True)
 def test_a_failing_step_rolls_back_entirely(cli, monkeypatch, released_db):
+    cli.ok("list")  # bring it to the current schema first: the broken step is the only one pending
     before_dump = dump(released_db)
     before_schema = schema(released_db)
     with_extra_step(
         monkeypatch,
-        "m002_broken",
+        "m900_broken",
         "CREATE INDEX ix_touchpoint_channel ON touchpoint (channel);\n"
         "CREATE TABLE half_done (id INTEGER PRIMARY KEY);\n"
         "ALTER TABLE contact ADD COLUMN nickname TEXT;\n"
@@ -218,21 +221,21 @@ def test_a_failing_step_rolls_back_entirely(cli, monkeypatch, released_db):
     assert schema(released_db) == before_schema
     assert dump(released_db) == before_dump
     # The copy taken before the step stays beside it, identical.
-    [backup] = backups_of(released_db)
+    backup = sorted(backups_of(released_db), key=lambda path: path.stat().st_mtime_ns)[-1]
     assert dump(backup) == before_dump
 
 
 def test_a_later_failing_step_keeps_the_steps_before_it(cli, monkeypatch, db_path):
-    """Each step commits with its record: a failure at step 3 leaves a database at step 2."""
+    """Each step commits with its record: a failure at one step keeps every step before it."""
     cli.ok("add", "Sam Lee")
-    with_extra_step(monkeypatch, "m002_ok", "CREATE INDEX ix_ask_status ON ask (status);")
-    steps = [*netkeep.db.MIGRATIONS, ("m003_broken", "INSERT INTO no_such_table VALUES (1);")]
+    with_extra_step(monkeypatch, "m900_ok", "CREATE INDEX ix_ask_status ON ask (status);")
+    steps = [*netkeep.db.MIGRATIONS, ("m901_broken", "INSERT INTO no_such_table VALUES (1);")]
     monkeypatch.setattr(netkeep.db, "MIGRATIONS", steps)
     assert cli("list").exit_code == 1
     con = sqlite3.connect(db_path)
     applied = [row[0] for row in con.execute("SELECT name FROM netkeep_migrations ORDER BY name")]
     con.close()
-    assert applied == ["m001_initial", "m002_ok"]
+    assert applied == [*CURRENT, "m900_ok"]
 
 
 def test_a_new_database_gets_every_step_and_no_backup(cli, db_path):

@@ -210,3 +210,21 @@ def test_show_includes_the_score_row_and_asks(cli):
     assert data["score"]["band"] == "fair-weather"
     assert {a["what"] for a in data["asks"]} >= {"LinkedIn recommendation"}
     assert all(set(a) == ASK_KEYS for a in data["asks"])
+
+
+def test_scoring_split_over_processes_gives_the_same_rows(cli, monkeypatch, db_path):
+    import sqlite3
+
+    import netkeep.store
+
+    record_story(cli)
+    record_balanced(cli)
+    cli.ok("add", "Nina New")
+    cli.ok("log", "nina", "--when", "2026-06-01")
+    serial = cli.json("score")
+    monkeypatch.setattr(netkeep.store, "PARALLEL_MIN_TOUCHPOINTS", 0)
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    with sqlite3.connect(db_path) as con:
+        assert len(netkeep.store._shares(con)) == 3  # the split really happens
+    assert cli.json("score") == serial
+    assert cli.json("digest")["watch"] == [row for row in serial if row["band"] == "fair-weather"]

@@ -334,45 +334,42 @@ def _ask_dict(row: Any) -> dict[str, Any]:
 
 
 def histories(
-    session: Session, *, contact_id: int | None = None
+    raw: Any, *, contact_id: int | None = None, id_range: tuple[int, int] | None = None
 ) -> Iterable[tuple[int, str, list[tuple], list[Any]]]:
-    """(contact id, name, touchpoint tuples, AskRecords) per active contact, streamed.
+    """(contact id, name, touchpoint tuples, AskRecords) per contact, streamed from a sqlite3
+    connection: one contact (archived or not), or the active contacts (with ids in `id_range`).
 
-    Touchpoint tuples are `(id, epoch seconds, direction, two_way, channel, give)`,
-    the plain-row form scoring accepts, read straight from SQLite without ORM objects.
+    Touchpoint tuples are `(id, epoch seconds, direction, two_way, channel, give)`, the plain-row
+    form scoring accepts, read through the covering index without ORM objects.
     """
     from netkeep.scoring import AskRecord
 
-    where = "c.id = :cid" if contact_id is not None else "NOT c.archived"
-    params = {"cid": contact_id} if contact_id is not None else {}
-    contacts = session.exec(
-        text(f"SELECT c.id, c.name FROM contact c WHERE {where} ORDER BY c.id").bindparams(**params)
-    ).all()
-    asks: dict[int, list[Any]] = {}
-    ask_sql = f"{ASK_SQL} WHERE {where}"
-    for row in session.exec(text(ask_sql).bindparams(**params)):
-        data = _ask_dict(row)
-        asks.setdefault(data["contact_id"], []).append(
-            AskRecord(
-                id=data["id"],
-                by=data["by"],
-                what=data["what"],
-                status=data["status"],
-                opened_at=data["opened_at"],
-                resolved_at=data["resolved_at"],
-                touchpoint_id=data["touchpoint_id"],
-            )
-        )
-    raw = session.connection().connection.dbapi_connection
-    tp_where = (
-        "t.contact_id = ?"
-        if contact_id is not None
-        else ("t.contact_id IN (SELECT id FROM contact WHERE NOT archived)")
+    if contact_id is not None:
+        where, params = "c.id = ?", (contact_id,)
+    else:
+        low, high = id_range or (0, 2**63 - 1)
+        where, params = "NOT c.archived AND c.id BETWEEN ? AND ?", (low, high)
+    contacts = raw.execute(
+        f"SELECT c.id, c.name FROM contact c WHERE {where} ORDER BY c.id", params
     )
+    contacts = contacts.fetchall()
+    asks: dict[int, list[Any]] = {}
+    ask_sql = (
+        "SELECT a.contact_id, a.id, a.asked_by, a.what, a.status, a.opened_at, a.resolved_at, "
+        f"a.touchpoint_id FROM ask a JOIN contact c ON c.id = a.contact_id WHERE {where} "
+        "ORDER BY a.opened_at, a.id"
+    )
+    for cid, ask_id, by, what, status, opened_at, resolved_at, tp_id in raw.execute(
+        ask_sql, params
+    ):
+        asks.setdefault(cid, []).append(
+            AskRecord(ask_id, by, what, status, from_db(opened_at), from_db(resolved_at), tp_id)
+        )
     cursor = raw.execute(
         f"SELECT t.contact_id, t.id, {EPOCH_SQL}, t.direction, t.two_way, t.channel, t.give "
-        f"FROM touchpoint t WHERE {tp_where} ORDER BY t.contact_id, t.occurred_at, t.id",
-        (contact_id,) if contact_id is not None else (),
+        f"FROM touchpoint t JOIN contact c ON c.id = t.contact_id WHERE {where} "
+        "ORDER BY t.contact_id, t.occurred_at",
+        params,
     )
     rows = itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(10_000), []))
     groups = itertools.groupby(rows, key=operator.itemgetter(0))
@@ -415,23 +412,29 @@ def get_ask(session: Session, ask_id: int) -> Ask | None:
 def owe_rows(session: Session) -> list[dict[str, Any]]:
     """Their one-way outreach not yet followed by anything of yours (or a live exchange), and their
     open asks, oldest first. Archived contacts are left out."""
+    # Per contact, the latest touchpoint of yours or live exchange (one backward index seek);
+    # their one-way messages at or after it are waiting on you.
     sql = """
-        SELECT t.contact_id, c.name, t.id AS touchpoint_id, t.occurred_at, t.channel,
+        WITH settled AS (
+            SELECT c.id AS contact_id, c.name,
+                   COALESCE((SELECT m.occurred_at FROM touchpoint m WHERE m.contact_id = c.id
+                             AND (m.direction = 'out' OR m.two_way)
+                             ORDER BY m.occurred_at DESC LIMIT 1), '') AS until
+            FROM contact c WHERE NOT c.archived
+        )
+        SELECT t.contact_id, s.name, t.id AS touchpoint_id, t.occurred_at, t.channel,
                (SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id AND a.asked_by = 'them'
                 AND a.status = 'open' ORDER BY a.id LIMIT 1) AS ask
-        FROM touchpoint t JOIN contact c ON c.id = t.contact_id
-        WHERE NOT c.archived AND t.direction = 'in' AND NOT t.two_way
-          AND NOT EXISTS (SELECT 1 FROM touchpoint m WHERE m.contact_id = t.contact_id
-                          AND m.occurred_at > t.occurred_at AND (m.direction = 'out' OR m.two_way))
+        FROM settled s JOIN touchpoint t
+             ON t.contact_id = s.contact_id AND t.occurred_at >= s.until
+        WHERE t.direction = 'in' AND NOT t.two_way
         UNION ALL
-        SELECT a.contact_id, c.name, a.touchpoint_id, COALESCE(t.occurred_at, a.opened_at),
+        SELECT a.contact_id, s.name, a.touchpoint_id, COALESCE(t.occurred_at, a.opened_at),
                t.channel, a.what
-        FROM ask a JOIN contact c ON c.id = a.contact_id
+        FROM ask a JOIN settled s ON s.contact_id = a.contact_id
         LEFT JOIN touchpoint t ON t.id = a.touchpoint_id
-        WHERE NOT c.archived AND a.asked_by = 'them' AND a.status = 'open'
-          AND (t.id IS NULL OR t.two_way OR t.direction = 'out' OR EXISTS (
-                SELECT 1 FROM touchpoint m WHERE m.contact_id = t.contact_id
-                AND m.occurred_at > t.occurred_at AND (m.direction = 'out' OR m.two_way)))
+        WHERE a.asked_by = 'them' AND a.status = 'open'
+          AND (t.id IS NULL OR t.two_way OR t.direction = 'out' OR t.occurred_at < s.until)
         ORDER BY 4, 3
     """
     rows = []
@@ -442,21 +445,98 @@ def owe_rows(session: Session) -> list[dict[str, Any]]:
     return rows
 
 
-def score_rows(
-    session: Session, *, now: datetime, settings: Any, contact_id: int | None = None
-) -> list[dict[str, Any]]:
-    """Score rows (SPEC keys) for every active contact, or for one contact (archived or not)."""
-    from netkeep.scoring import ScoringSettings, score_contact
+# Below this many touchpoints one process scores everyone faster than starting helpers would.
+PARALLEL_MIN_TOUCHPOINTS = 200_000
 
-    scoring = ScoringSettings(
-        half_life=settings.half_life.timedelta, response_window=settings.response_window.timedelta
-    )
+
+def _scored(raw: Any, now: datetime, scoring: Any, **which: Any) -> list[dict[str, Any]]:
+    from netkeep.scoring import score_contact
+
     rows = []
-    for cid, name, touchpoints, asks in histories(session, contact_id=contact_id):
+    which = {key: value for key, value in which.items() if value is not None}
+    for cid, name, touchpoints, asks in histories(raw, **which):
         row = {"id": cid, "name": name}
         row.update(score_contact(touchpoints, asks, now=now, settings=scoring))
         rows.append(row)
     return rows
+
+
+def _scored_range(path: str, now: datetime, scoring: Any, id_range: tuple[int, int]) -> list:
+    """One share of `score` in a forked helper process, on its own read-only connection."""
+    import sqlite3
+
+    raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return _scored(raw, now, scoring, id_range=id_range)
+    finally:
+        raw.close()
+
+
+def score_rows(
+    session: Session, *, now: datetime, settings: Any, contact_id: int | None = None
+) -> list[dict[str, Any]]:
+    """Score rows (SPEC keys) for every active contact, or for one contact (archived or not)."""
+    return start_score_rows(session, now=now, settings=settings, contact_id=contact_id)()
+
+
+def start_score_rows(
+    session: Session, *, now: datetime, settings: Any, contact_id: int | None = None
+) -> Callable[[], list[dict[str, Any]]]:
+    """Start scoring; the returned function waits for the rows.
+
+    Scoring is CPU-bound Python over every touchpoint, so a large network is split by contact id
+    over the machine's cores, each share read on its own connection in a forked process; the
+    caller can run its other queries meanwhile (`digest` does).
+    """
+    from netkeep.scoring import ScoringSettings
+
+    scoring = ScoringSettings(
+        half_life=settings.half_life.timedelta, response_window=settings.response_window.timedelta
+    )
+    raw = session.connection().connection.dbapi_connection
+    shares = [] if contact_id is not None else _shares(raw)
+    if len(shares) < 2:
+        rows = _scored(raw, now, scoring, contact_id=contact_id)
+        return lambda: rows
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    path = raw.execute("PRAGMA database_list").fetchone()[2]
+    context = multiprocessing.get_context("fork")
+    pool = ProcessPoolExecutor(max_workers=len(shares), mp_context=context)
+    futures = [pool.submit(_scored_range, path, now, scoring, share) for share in shares]
+
+    def wait() -> list[dict[str, Any]]:
+        try:
+            return [row for future in futures for row in future.result()]
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+    return wait
+
+
+def _shares(raw: Any) -> list[tuple[int, int]]:
+    """Contact id ranges holding about equal numbers of touchpoints, one per core; [] when one
+    process will do (a small network, one core, or an in-memory database)."""
+    import os
+
+    cores = min(os.cpu_count() or 1, 8)
+    path = raw.execute("PRAGMA database_list").fetchone()[2]
+    if cores < 2 or not path or not hasattr(os, "fork"):
+        return []
+    total = raw.execute("SELECT count(*) FROM touchpoint").fetchone()[0]
+    if total < PARALLEL_MIN_TOUCHPOINTS:
+        return []
+    # Quantiles of the touchpoints' contact ids, read from the index, split the work evenly.
+    cuts = [
+        raw.execute(
+            "SELECT contact_id FROM touchpoint ORDER BY contact_id LIMIT 1 OFFSET ?",
+            (total * share // cores,),
+        ).fetchone()[0]
+        for share in range(1, cores)
+    ]
+    bounds = [0, *cuts, 2**63 - 1]
+    return [(bounds[i] + (i > 0), bounds[i + 1]) for i in range(cores)]
 
 
 # --- import and export ----------------------------------------------------------------------

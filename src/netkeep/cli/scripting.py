@@ -51,10 +51,11 @@ def digest(
     config = settings()
     moment = now()
     with session(write=False) as db:
+        scoring = store.start_score_rows(db, now=moment, settings=config)
         candidates = store.staleness_rows(db)
         owe = store.owe_rows(db)
         my_open_asks = store.ask_rows(db, by="me")
-        scores = store.score_rows(db, now=moment, settings=config)
+        scores = scoring()
     result = build_digest(
         stale=stale_rows(candidates, now=moment, settings=config),
         owe=owe,
