@@ -140,3 +140,21 @@ def test_python_dash_m_works(tmp_path):
     )
     assert result.returncode == 0
     assert result.stdout.startswith("netkeep ")
+
+
+def test_control_characters_in_names_never_reach_the_terminal(run):
+    name = "\x1b[31mRed Alert"
+    assert run("add", name, "--tier", "inner").returncode == 0
+    run("log", "red alert", "--when", "2026-01-01")
+    for args in (
+        ["list"],
+        ["stale"],
+        ["show", "#1"],
+        ["digest"],
+        ["digest", "--format", "markdown"],
+    ):
+        result = run(*args)
+        assert result.returncode == 0, args
+        assert "\x1b" not in result.stdout + result.stderr, args
+        assert "\\x1b" in result.stdout and "Red Alert" in result.stdout, args
+    assert json.loads(run("list", "--format", "json").stdout)[0]["name"] == name

@@ -30,8 +30,18 @@ def stderr_isatty() -> bool:
     return sys.stderr.isatty()
 
 
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)}
+_CONTROL.update({0x0A: " ", 0x09: " "})
+
+
+def printable(text: str) -> str:
+    """User text made safe for a terminal: control characters (an ESC starting a colour code in a
+    name, say) are shown as escapes, so nothing typed into netkeep can restyle your terminal."""
+    return text.translate(_CONTROL)
+
+
 def plain(value: Any) -> str:
-    """A cell for people: local times, lists joined, empty for None."""
+    """A cell for people: local times, lists joined, empty for None, control characters escaped."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -41,8 +51,8 @@ def plain(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        return printable(", ".join(str(v) for v in value))
+    return printable(str(value))
 
 
 def defuse(cell: str) -> str:
@@ -134,7 +144,7 @@ def emit_rows(
 
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], *, title=None) -> None:
-    cells = [[column.cell(row.get(column.key)) for column in columns] for row in rows]
+    cells = [[printable(column.cell(row.get(column.key))) for column in columns] for row in rows]
     if not stdout_isatty():
         if title:
             sys.stdout.write(f"\n{title}\n")
@@ -181,6 +191,7 @@ def console(*, stderr: bool = False):
 
 def note(message: str, *, style: str | None = None) -> None:
     """A message for people on stderr; coloured only on a terminal."""
+    message = printable(message)
     if style and stderr_isatty() and not os.environ.get("NO_COLOR"):
         from rich.text import Text
 
@@ -191,6 +202,7 @@ def note(message: str, *, style: str | None = None) -> None:
 
 def pairs(fields: Sequence[tuple[str, str]]) -> None:
     """A profile: `label  value` lines on stdout; Rich on a terminal."""
+    fields = [(label, printable(value)) for label, value in fields]
     width = max((len(label) for label, _ in fields), default=0)
     if not stdout_isatty():
         for label, value in fields:

@@ -135,7 +135,6 @@ def _global_options(
             "--db",
             help="Database file (default: $NETKEEP_DB, else the user data dir).",
             show_default=False,
-            dir_okay=False,
         ),
     ] = None,
     version: Annotated[

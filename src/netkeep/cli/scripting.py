@@ -84,16 +84,17 @@ def _print_digest(result, *, markdown: bool, moment) -> None:
 
     from netkeep.dates import local_text
     from netkeep.digest import markdown_lines, text_lines
-    from netkeep.render import stdout_isatty
+    from netkeep.render import printable, stdout_isatty
 
     # Nothing at all when all is quiet, not even a newline: cron mails only non-empty output.
     if result.quiet:
         return
     if markdown:
         title = f"netkeep digest, {local_text(moment, with_time=False)}"
-        sys.stdout.write("\n".join(markdown_lines(result, title=title)) + "\n")
+        lines = [printable(line) for line in markdown_lines(result, title=title)]
+        sys.stdout.write("\n".join(lines) + "\n")
         return
-    lines = text_lines(result)
+    lines = [printable(line) for line in text_lines(result)]
     if not stdout_isatty():
         sys.stdout.write("\n".join(lines) + "\n")
         return
