@@ -161,7 +161,10 @@ def copy_database(source: Path, dest: Path) -> None:
     if not dest.exists():
         fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
-    src = sqlite3.connect(source, timeout=busy_seconds())
+    # Read-only: a backup must never create or change its source.
+    src = sqlite3.connect(
+        f"{Path(source).resolve().as_uri()}?mode=ro", uri=True, timeout=busy_seconds()
+    )
     try:
         dst = sqlite3.connect(dest)
         try:
