@@ -17,6 +17,26 @@ from netkeep.cli import app
 FROZEN_NOW = "2026-06-15T12:00:00+00:00"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def build_the_command_once():
+    """Typer rebuilds the click command on every CliRunner.invoke (a fifth of a second for
+    netkeep's commands); build it once for the session. Falls back to Typer's way if its
+    private helper is ever renamed."""
+    import typer.main
+    import typer.testing
+
+    original = getattr(typer.testing, "_get_command", None)
+    if original is None:
+        yield
+        return
+    command = typer.main.get_command(app)
+    typer.testing._get_command = lambda typer_app: (
+        command if typer_app is app else original(typer_app)
+    )
+    yield
+    typer.testing._get_command = original
+
+
 @pytest.fixture(autouse=True)
 def netkeep_env(tmp_path, monkeypatch):
     """Point netkeep at tmp_path, freeze "now", and make local time UTC for stable tables."""
