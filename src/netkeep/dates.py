@@ -59,6 +59,10 @@ class Duration:
 
     def after(self, moment: datetime) -> datetime:
         """Calendar arithmetic: 1m after Jan 31 is the last day of February."""
+        if self.unit == "days":
+            return moment + timedelta(days=self.count)
+        if self.unit == "weeks":
+            return moment + timedelta(weeks=self.count)
         return moment + self.delta
 
     @property

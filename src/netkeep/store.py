@@ -45,8 +45,8 @@ LAST_REPLY_SQL = (
 def contact_row(row: Any) -> dict[str, Any]:
     """A raw `CONTACT_COLUMNS` row (plus optional extras) as a SPEC contact dict."""
     data = dict(row._mapping)
-    data["emails"] = json.loads(data["emails"] or "[]")
-    data["tags"] = json.loads(data["tags"] or "[]")
+    data["emails"] = _json_list(data["emails"])
+    data["tags"] = _json_list(data["tags"])
     data["archived"] = bool(data["archived"])
     data["created_at"] = from_db(data["created_at"])
     if "last_touch" in data:
@@ -209,15 +209,35 @@ def delete_contact(session: Session, *, contact: Contact) -> dict[str, int]:
 def staleness_rows(
     session: Session, *, tag: str | None = None, tier: str | None = None
 ) -> list[dict[str, Any]]:
-    """Active contacts with last touch and their count of unanswered outreach since the last reply."""
+    """Active contacts with what staleness needs: tier, own cadence, tags, creation, last touch,
+    and their count of unanswered outreach since the last reply. Plain cursor rows, no ORM."""
     where, params = _filters(tag=tag, tier=tier, include_archived=False)
     sql = (
-        f"SELECT {CONTACT_COLUMNS}, {LAST_TOUCH_SQL} AS last_touch, "
+        f"SELECT c.id, c.name, c.tier, c.cadence, c.tags, c.created_at, {LAST_TOUCH_SQL}, "
         "(SELECT count(*) FROM touchpoint u WHERE u.contact_id = c.id "
-        f"AND u.occurred_at > COALESCE({LAST_REPLY_SQL}, '')) AS unanswered "
+        f"AND u.occurred_at > COALESCE({LAST_REPLY_SQL}, '')) "
         f"FROM contact c {where}"
     )
-    return [contact_row(row) for row in session.exec(text(sql).bindparams(**params))]
+    raw = session.connection().connection.dbapi_connection
+    return [
+        {
+            "id": cid,
+            "name": name,
+            "tier": tier_name,
+            "cadence": cadence,
+            "tags": _json_list(tags),
+            "created_at": from_db(created_at),
+            "last_touch": from_db(last),
+            "unanswered": unanswered,
+        }
+        for cid, name, tier_name, cadence, tags, created_at, last, unanswered in raw.execute(
+            sql, params
+        )
+    ]
+
+
+def _json_list(text: str | None) -> list[str]:
+    return [] if not text or text == "[]" else json.loads(text)
 
 
 # --- touchpoints and asks -------------------------------------------------------------------
