@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from netkeep.dates import from_db
 from netkeep.errors import AmbiguousContact, BadInput, ContactNotFound
 from netkeep.models import Ask, Contact, Touchpoint
+from netkeep.vocab import CONTACT_FIELDS
 
 _ID_RE = re.compile(r"^#?(\d{1,18})$")
 
@@ -570,20 +571,6 @@ PROGRESS_EVERY = 5_000  # records between progress reports
 # Page cache for an import's connection (KiB): inserting into the touchpoint index in contact order
 # touches pages all over it, and SQLite's default 2 MB makes a million-row import crawl.
 IMPORT_CACHE_KIB = 128 * 1024
-_CONTACT_FIELDS = (
-    "id",
-    "name",
-    "emails",
-    "phone",
-    "company",
-    "title",
-    "tags",
-    "tier",
-    "cadence",
-    "note",
-    "created_at",
-    "archived",
-)
 _INSERT_CONTACT = (
     "INSERT INTO contact (id, name, emails, phone, company, title, tags, tier, cadence, note, "
     "created_at, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -702,9 +689,9 @@ class _Importer:
         self.pending: list[tuple] = []
         self.pending_sql = ""
         for values in raw.execute(
-            f"SELECT {', '.join(_CONTACT_FIELDS)} FROM contact ORDER BY id"
+            f"SELECT {', '.join(CONTACT_FIELDS)} FROM contact ORDER BY id"
         ).fetchall():
-            row = dict(zip(_CONTACT_FIELDS, values, strict=True))
+            row = dict(zip(CONTACT_FIELDS, values, strict=True))
             row["emails"] = json.loads(row["emails"] or "[]")
             row["tags"] = json.loads(row["tags"] or "[]")
             row["archived"] = bool(row["archived"])
@@ -997,9 +984,9 @@ def _streamed(session: Session, sql: str) -> Iterator[tuple]:
 
 def export_contacts(session: Session) -> Iterator[dict[str, Any]]:
     """Every contact, archived too, by id: SPEC contact dicts without `last_touch`."""
-    sql = f"SELECT {', '.join(_CONTACT_FIELDS)} FROM contact ORDER BY id"
+    sql = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contact ORDER BY id"
     for values in _streamed(session, sql):
-        row = dict(zip(_CONTACT_FIELDS, values, strict=True))
+        row = dict(zip(CONTACT_FIELDS, values, strict=True))
         row["emails"] = json.loads(row["emails"] or "[]")
         row["tags"] = json.loads(row["tags"] or "[]")
         row["created_at"] = from_db(row["created_at"])

@@ -128,3 +128,5 @@ ASK_KEYS = [
     "days_open",
 ]
 OWE_KEYS = ["contact_id", "name", "touchpoint_id", "occurred_at", "channel", "days_waiting", "ask"]
+# A contact as stored and exported: the contact keys less the derived `last_touch`.
+CONTACT_FIELDS = tuple(key for key in CONTACT_KEYS if key != "last_touch")

@@ -26,22 +26,10 @@ from netkeep.io.records import (
     pick_name,
     unique,
 )
+from netkeep.vocab import CONTACT_FIELDS
 
-# The columns of `export --format csv`, in order.
-CSV_COLUMNS = (
-    "id",
-    "name",
-    "emails",
-    "phone",
-    "company",
-    "title",
-    "tags",
-    "tier",
-    "cadence",
-    "note",
-    "created_at",
-    "archived",
-)
+# The columns of `export --format csv`, in order: the stored contact fields.
+CSV_COLUMNS = CONTACT_FIELDS
 LIST_SEPARATOR = "; "  # emails and tags in one cell, as in every netkeep CSV
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -19,25 +19,12 @@ from typing import IO, Any
 
 from netkeep.errors import BadInput
 from netkeep.io.records import DERIVED_KEYS, ContactIn, ImportBatch, fail
-from netkeep.vocab import AskStatus, Channel, Direction, Side
+from netkeep.vocab import CONTACT_FIELDS, AskStatus, Channel, Direction, Side
 
 FORMAT_NAME = "netkeep"
 FORMAT_VERSION = 1
 
-_CONTACT_KEYS = (
-    "id",
-    "name",
-    "emails",
-    "phone",
-    "company",
-    "title",
-    "tags",
-    "tier",
-    "cadence",
-    "note",
-    "created_at",
-    "archived",
-)
+_CONTACT_KEYS = CONTACT_FIELDS
 _TOUCHPOINT_KEYS = (
     "id",
     "contact_id",
