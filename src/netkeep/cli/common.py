@@ -224,3 +224,18 @@ ContactArg = Annotated[
 
 def one_line(value: Any) -> str:
     return " ".join(str(value).split())
+
+
+TagFilterOpt = Annotated[
+    str | None, typer.Option("--tag", help="Only with this tag.", show_default=False)
+]
+TierFilterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tier", help="Only in this tier.", show_default=False, autocompletion=complete_tier
+    ),
+]
+# Commands that print one thing: a line or a profile for people, or one JSON object.
+SingleFormatOpt = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="table (for people) or json.")
+]

@@ -12,6 +12,9 @@ from netkeep.cli.common import (
     RECORD,
     ContactArg,
     FormatOpt,
+    SingleFormatOpt,
+    TagFilterOpt,
+    TierFilterOpt,
     app,
     complete_tier,
     interactive,
@@ -86,7 +89,7 @@ def add(
     every: EveryOpt = None,
     note: NoteOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Add even if the name exists.")] = False,
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: SingleFormatOpt = OutputFormat.table,
 ) -> None:
     """Add a contact."""
     from netkeep import store
@@ -150,7 +153,7 @@ def edit(
     ] = None,
     note: NoteOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Rename even if the name exists.")] = False,
-    fmt: FormatOpt = OutputFormat.table,
+    fmt: SingleFormatOpt = OutputFormat.table,
 ) -> None:
     """Change a contact's fields (only those given)."""
     from netkeep import store
@@ -206,15 +209,8 @@ def edit(
     epilog="Examples:\n  netkeep list --tag recruiter\n  netkeep list --format csv > contacts.csv",
 )
 def list_(
-    tag: Annotated[
-        str | None, typer.Option("--tag", help="Only with this tag.", show_default=False)
-    ] = None,
-    tier: Annotated[
-        str | None,
-        typer.Option(
-            "--tier", help="Only in this tier.", show_default=False, autocompletion=complete_tier
-        ),
-    ] = None,
+    tag: TagFilterOpt = None,
+    tier: TierFilterOpt = None,
     archived: Annotated[
         bool, typer.Option("--archived", help="Include archived contacts.")
     ] = False,
@@ -284,7 +280,7 @@ def profile(db, found, config, moment) -> dict:
     rich_help_panel=LOOK,
     epilog="Examples:\n  netkeep show sam\n  netkeep show '#12' --format json | jq .touchpoints",
 )
-def show(contact: ContactArg, fmt: FormatOpt = OutputFormat.table) -> None:
+def show(contact: ContactArg, fmt: SingleFormatOpt = OutputFormat.table) -> None:
     """Show a contact: profile, recent touchpoints, asks and score."""
     from netkeep import store
     from netkeep.render import Column, note, pairs, print_table, write_json

@@ -10,6 +10,7 @@ from netkeep.cli.common import (
     LOOK,
     RECORD,
     FormatOpt,
+    SingleFormatOpt,
     app,
     complete_contact,
     now,
@@ -175,9 +176,7 @@ def resolve(
         bool, typer.Option("--declined", help="Answered without the favour being done.")
     ] = False,
     when: Annotated[str, typer.Option("--when", help="When it was resolved.")] = "now",
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table (a line) or json.")
-    ] = OutputFormat.table,
+    fmt: SingleFormatOpt = OutputFormat.table,
 ) -> None:
     """Close an ask as done (the favour was done) or declined."""
     from netkeep import store

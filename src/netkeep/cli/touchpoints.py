@@ -11,8 +11,10 @@ from netkeep.cli.common import (
     RECORD,
     ContactArg,
     FormatOpt,
+    SingleFormatOpt,
+    TagFilterOpt,
+    TierFilterOpt,
     app,
-    complete_tier,
     now,
     require_single,
     session,
@@ -58,9 +60,7 @@ def log(
     create: Annotated[
         bool, typer.Option("--create", help="Add the contact if no one matches.")
     ] = False,
-    fmt: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="table (a line) or json.")
-    ] = OutputFormat.table,
+    fmt: SingleFormatOpt = OutputFormat.table,
 ) -> None:
     """Record a touchpoint (default: a call you made that connected)."""
     from netkeep import store
@@ -188,15 +188,8 @@ def stale(
             show_default=False,
         ),
     ] = None,
-    tag: Annotated[
-        str | None, typer.Option("--tag", help="Only with this tag.", show_default=False)
-    ] = None,
-    tier: Annotated[
-        str | None,
-        typer.Option(
-            "--tier", help="Only in this tier.", show_default=False, autocompletion=complete_tier
-        ),
-    ] = None,
+    tag: TagFilterOpt = None,
+    tier: TierFilterOpt = None,
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="At most N rows.", show_default=False)
     ] = None,
