@@ -148,9 +148,12 @@ def parse_past(text: str, *, now: datetime) -> datetime:
     return moment
 
 
-def to_db(moment: datetime) -> datetime:
-    """Aware → naive UTC for storage."""
-    return moment.astimezone(UTC).replace(tzinfo=None)
+def to_db(moment: datetime | None) -> str | None:
+    """Aware → the stored form for raw SQL: naive UTC text with microseconds, exactly as SQLModel
+    writes it, so string comparisons in queries order imported and logged rows alike."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def from_db(stored: datetime | str | None) -> datetime | None:

@@ -13,13 +13,13 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from netkeep.dates import from_db
+from netkeep.dates import from_db, to_db
 from netkeep.errors import AmbiguousContact, BadInput, ContactNotFound
 from netkeep.models import Ask, Contact, Touchpoint
 from netkeep.vocab import CONTACT_FIELDS
@@ -572,13 +572,28 @@ PROGRESS_EVERY = 5_000  # records between progress reports
 # touches pages all over it, and SQLite's default 2 MB makes a million-row import crawl.
 IMPORT_CACHE_KIB = 128 * 1024
 _INSERT_CONTACT = (
-    "INSERT INTO contact (id, name, emails, phone, company, title, tags, tier, cadence, note, "
-    "created_at, archived) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO contact ({', '.join(CONTACT_FIELDS)}) "
+    f"VALUES ({', '.join('?' for _ in CONTACT_FIELDS)})"
 )
+# An import never renames a contact: the update sets every stored field after id and name.
+_UPDATED_FIELDS = CONTACT_FIELDS[2:]
 _UPDATE_CONTACT = (
-    "UPDATE contact SET emails = ?, phone = ?, company = ?, title = ?, tags = ?, tier = ?, "
-    "cadence = ?, note = ?, created_at = ?, archived = ? WHERE id = ?"
+    f"UPDATE contact SET {', '.join(f'{field} = ?' for field in _UPDATED_FIELDS)} WHERE id = ?"
 )
+
+
+def _contact_values(row: dict[str, Any]) -> tuple:
+    """A contact row's CONTACT_FIELDS as SQLite stores them (lists as JSON, flags as 0/1)."""
+    return tuple(
+        json.dumps(row[field])
+        if field in ("emails", "tags")
+        else int(row[field])
+        if field == "archived"
+        else row[field]
+        for field in CONTACT_FIELDS
+    )
+
+
 _INSERT_TOUCHPOINT = (
     "INSERT INTO touchpoint (id, contact_id, occurred_at, channel, direction, two_way, note, give) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -591,13 +606,6 @@ _INSERT_ASK = (
 
 def _dbapi(session: Session) -> Any:
     return session.connection().connection.dbapi_connection
-
-
-def db_time(moment: datetime | None) -> str | None:
-    """An aware datetime as stored: naive UTC text with microseconds, as SQLModel writes it."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 @dataclass
@@ -673,7 +681,7 @@ class _Importer:
         self.raw = raw
         self.label = label
         self.settings = settings
-        self.now_text = db_time(now)
+        self.now_text = to_db(now)
         self.counts = ImportCounts()
         self.keep_ids = False
         self.lossless = False
@@ -751,7 +759,7 @@ class _Importer:
                 "tier": tier or self.settings.default_tier,
                 "cadence": cadence,
                 "note": record.note,
-                "created_at": db_time(record.created_at) or self.now_text,
+                "created_at": to_db(record.created_at) or self.now_text,
                 "archived": bool(record.archived),
             }
             self.rows[contact_id] = row
@@ -787,7 +795,7 @@ class _Importer:
         note = record.note
         if note and note.strip() and note not in (row["note"] or ""):
             row["note"] = f"{row['note']}\n{note}" if row["note"] else note
-        created_at = db_time(record.created_at)
+        created_at = to_db(record.created_at)
         if created_at and created_at < row["created_at"]:
             row["created_at"] = created_at  # when you met, as far as anyone knows
         if record.archived is not None:
@@ -799,44 +807,10 @@ class _Importer:
             return
         self.contacts_written = True
         rows = (self.rows[contact_id] for contact_id in self.new)
+        self._executemany(_INSERT_CONTACT, (_contact_values(row) for row in rows))
+        dirty = (self.rows[contact_id] for contact_id in sorted(self.dirty))
         self._executemany(
-            _INSERT_CONTACT,
-            (
-                (
-                    row["id"],
-                    row["name"],
-                    json.dumps(row["emails"]),
-                    row["phone"],
-                    row["company"],
-                    row["title"],
-                    json.dumps(row["tags"]),
-                    row["tier"],
-                    row["cadence"],
-                    row["note"],
-                    row["created_at"],
-                    int(row["archived"]),
-                )
-                for row in rows
-            ),
-        )
-        self._executemany(
-            _UPDATE_CONTACT,
-            (
-                (
-                    json.dumps(row["emails"]),
-                    row["phone"],
-                    row["company"],
-                    row["title"],
-                    json.dumps(row["tags"]),
-                    row["tier"],
-                    row["cadence"],
-                    row["note"],
-                    row["created_at"],
-                    int(row["archived"]),
-                    row["id"],
-                )
-                for row in (self.rows[contact_id] for contact_id in sorted(self.dirty))
-            ),
+            _UPDATE_CONTACT, ((*_contact_values(row)[2:], row["id"]) for row in dirty)
         )
         self.rows.clear()  # only ids are needed from here on
         if not self.keep_ids:
@@ -868,7 +842,7 @@ class _Importer:
 
     def touchpoint(self, record: dict[str, Any]) -> None:
         self._write_contacts()
-        occurred_at = db_time(record["occurred_at"])
+        occurred_at = to_db(record["occurred_at"])
         if self.keep_ids:
             self._buffer(
                 _INSERT_TOUCHPOINT,
@@ -915,8 +889,8 @@ class _Importer:
 
     def ask(self, record: dict[str, Any]) -> None:
         self._write_contacts()
-        opened_at = db_time(record["opened_at"])
-        resolved_at = db_time(record["resolved_at"])
+        opened_at = to_db(record["opened_at"])
+        resolved_at = to_db(record["resolved_at"])
         if self.keep_ids:
             self._buffer(
                 _INSERT_ASK,

@@ -103,7 +103,6 @@ def write_json(data: dict[str, Any], fh: IO[str]) -> None:
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _CHUNK = 1 << 20  # characters decoded at a time
-_END = object()  # marks the end of a list in the event stream
 
 
 class _Text:
