@@ -28,17 +28,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import imports_of, timed  # noqa: E402
 
 TARGET = 12.0
 HEAVY = ("sqlmodel", "sqlalchemy", "pydantic", "rich", "vobject", "dateutil")
-
-
-def timed(cmd: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
 
 
 def bash_completion(words: str, db: Path) -> dict[str, str]:
@@ -77,13 +74,6 @@ def make_network(netkeep: str, db: Path, contacts: int, env: dict[str, str]) -> 
             rows,
         )
     conn.close()
-
-
-def imports_of(cmd: list[str], env: dict[str, str]) -> set[str]:
-    result = subprocess.run(
-        [cmd[0], "-X", "importtime", *cmd[1:]], env=env, capture_output=True, text=True
-    )
-    return {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
 
 
 def main() -> None:

@@ -44,8 +44,10 @@ GIVES = ["introduction", "referral", "recommendation", "advice", "job lead"]
 
 
 def stamp(moment: datetime) -> str:
-    """netkeep's storage form: naive UTC text with microseconds."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    """netkeep's storage form (naive UTC text with microseconds)."""
+    from netkeep.dates import to_db
+
+    return to_db(moment)
 
 
 def generate(path: Path, *, contacts: int, touchpoints: int, years: float, seed: int) -> dict:

@@ -24,27 +24,21 @@ from __future__ import annotations
 import argparse
 import csv
 import filecmp
-import json
 import os
 import random
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-NOW = datetime(2026, 6, 15, 12, 0, 0, tzinfo=UTC)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate import NOW, generate  # noqa: E402  (the same realistic network as scale.py)
+
 FIRST = "Sam Ana Bo Chen Dana Eli Fatima Gus Hana Ivan Zoë José Łukasz Siobhán Nguyễn Mei".split()
 LAST = "Lee Ruiz Chen Smith Müller García Kim Okafor Rossi Novak Sato Silva Haddad".split()
-CHANNELS = ["call"] * 4 + ["email"] * 4 + ["text", "meeting"]
-
-
-def stamp(moment: datetime) -> str:
-    """netkeep's storage form: naive UTC text with microseconds."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def write_csv(path: Path, contacts: int, rng: random.Random) -> None:
@@ -64,62 +58,6 @@ def write_csv(path: Path, contacts: int, rng: random.Random) -> None:
                     "met at a meetup" if n % 7 == 0 else "",
                 ]
             )
-
-
-def build_database(path: Path, contacts: int, touchpoints: int, rng: random.Random) -> None:
-    from netkeep.db import open_session
-
-    with open_session(path, write=True):  # the file (0600), WAL and every migration
-        pass
-    span = timedelta(days=5 * 365)
-    contact_rows = [
-        (
-            n,
-            f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-            json.dumps([f"c{n}@example.com"]),
-            None,
-            rng.choice(["Acme", None]),
-            None,
-            json.dumps(["bench"] if n % 3 == 0 else []),
-            rng.choice(["close", "network", "acquaintance"]),
-            "6w" if n % 10 == 0 else None,
-            None,
-            stamp(NOW - span),
-            int(n % 50 == 0),
-        )
-        for n in range(1, contacts + 1)
-    ]
-    times = sorted(NOW - span * rng.random() for _ in range(touchpoints))
-    touchpoint_rows, ask_rows = [], []
-    for n, when in enumerate(times, start=1):
-        direction = "out" if rng.random() < 0.6 else "in"
-        channel = rng.choice(CHANNELS)
-        contact_id = rng.randint(1, contacts)
-        touchpoint_rows.append(
-            (n, contact_id, stamp(when), channel, direction, int(channel == "meeting"), None, None)
-        )
-        if rng.random() < 0.02:
-            status = rng.choice(["open", "done", "declined"])
-            ask_rows.append(
-                (
-                    len(ask_rows) + 1,
-                    contact_id,
-                    n,
-                    "me" if direction == "out" else "them",
-                    "an introduction",
-                    status,
-                    stamp(when),
-                    None if status == "open" else stamp(when + timedelta(days=3)),
-                )
-            )
-    con = sqlite3.connect(path, isolation_level=None)
-    con.execute("BEGIN")
-    con.executemany("INSERT INTO contact VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", contact_rows)
-    con.executemany("INSERT INTO touchpoint VALUES (?,?,?,?,?,?,?,?)", touchpoint_rows)
-    con.executemany("INSERT INTO ask VALUES (?,?,?,?,?,?,?,?)", ask_rows)
-    con.execute("COMMIT")
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.close()
 
 
 def timed(cmd: list[str], env: dict[str, str], workdir: Path) -> tuple[float, float]:
@@ -166,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     big_db = workdir / "big.db"
     big_json = workdir / "big.json"
     write_csv(people, args.contacts, rng)
-    build_database(fresh(big_db), 20_000, args.touchpoints, rng)
+    generate(fresh(big_db), contacts=20_000, touchpoints=args.touchpoints, years=5, seed=5)
 
     netkeep = args.netkeep
     jobs = {

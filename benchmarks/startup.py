@@ -23,21 +23,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
-
-
-def imports_of(cmd: list[str], env: dict[str, str]) -> set[str]:
-    result = subprocess.run(
-        [cmd[0], "-X", "importtime", *cmd[1:]], env=env, capture_output=True, text=True
-    )
-    return {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+from harness import imports_of, timed  # noqa: E402
 
 
 def main() -> None:
