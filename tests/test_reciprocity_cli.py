@@ -228,3 +228,10 @@ def test_scoring_split_over_processes_gives_the_same_rows(cli, monkeypatch, db_p
         assert len(netkeep.store._shares(con)) == 3  # the split really happens
     assert cli.json("score") == serial
     assert cli.json("digest")["watch"] == [row for row in serial if row["band"] == "fair-weather"]
+
+
+def test_show_and_score_agree(cli):
+    record_story(cli)
+    record_balanced(cli)
+    for name in ("dan", "mia"):
+        assert cli.json("show", name)["score"] == score_of(cli, name)

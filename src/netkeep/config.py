@@ -41,6 +41,15 @@ class Settings:
     def tiers(self) -> list[str]:
         return list(self.cadence)
 
+    @property
+    def scoring(self):
+        """The scoring module's settings (fixed-length durations for decay and the window)."""
+        from netkeep.scoring import ScoringSettings
+
+        return ScoringSettings(
+            half_life=self.half_life.timedelta, response_window=self.response_window.timedelta
+        )
+
     def check_tier(self, tier: str) -> str:
         name = tier.strip().lower()
         if name not in self.cadence:

@@ -509,11 +509,7 @@ def start_score_rows(
     over the machine's cores, each share read on its own connection in a forked process; the
     caller can run its other queries meanwhile (`digest` does).
     """
-    from netkeep.scoring import ScoringSettings
-
-    scoring = ScoringSettings(
-        half_life=settings.half_life.timedelta, response_window=settings.response_window.timedelta
-    )
+    scoring = settings.scoring
     raw = session.connection().connection.dbapi_connection
     shares = [] if contact_id is not None else _shares(raw)
     if len(shares) < 2:

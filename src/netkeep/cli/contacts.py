@@ -237,11 +237,14 @@ def list_(
 
 
 def profile(db, found, config, moment) -> dict:
-    """The `show` object: the contact, its touchpoints (newest first) and asks."""
+    """The `show` object: the contact, its touchpoints (newest first), asks and score row, all
+    from one read of the contact's history."""
     from netkeep import store
-    from netkeep.scoring import TouchpointRecord, answered_flags
+    from netkeep.cli.reciprocity import with_days_open
+    from netkeep.scoring import AskRecord, TouchpointRecord, answered_flags, score_contact
 
     touchpoints = store.touchpoints_of(db, found.id)
+    asks = with_days_open(store.ask_rows(db, contact_id=found.id, include_resolved=True), moment)
     records = [
         TouchpointRecord(
             id=t["id"],
@@ -254,6 +257,18 @@ def profile(db, found, config, moment) -> dict:
         )
         for t in touchpoints
     ]
+    ask_records = [
+        AskRecord(
+            id=a["id"],
+            by=a["by"],
+            what=a["what"],
+            status=a["status"],
+            opened_at=a["opened_at"],
+            resolved_at=a["resolved_at"],
+            touchpoint_id=a["touchpoint_id"],
+        )
+        for a in asks
+    ]
     flags = answered_flags(records, now=moment, window=config.response_window.timedelta)
     for touchpoint, answered in zip(touchpoints, flags, strict=True):
         touchpoint["answered"] = answered
@@ -263,16 +278,12 @@ def profile(db, found, config, moment) -> dict:
     data["touchpoints"] = [
         {key: t.get(key) for key in TOUCHPOINT_KEYS} for t in reversed(touchpoints)
     ]
-    from netkeep.cli.reciprocity import with_days_open
-
-    data["asks"] = [
-        {key: a.get(key) for key in ASK_KEYS}
-        for a in with_days_open(
-            store.ask_rows(db, contact_id=found.id, include_resolved=True), moment
-        )
-    ]
-    scored = store.score_rows(db, now=moment, settings=config, contact_id=found.id)
-    data["score"] = scored[0] if scored else None
+    data["asks"] = [{key: a.get(key) for key in ASK_KEYS} for a in asks]
+    data["score"] = {
+        "id": found.id,
+        "name": found.name,
+        **score_contact(records, ask_records, now=moment, settings=config.scoring),
+    }
     return data
 
 
