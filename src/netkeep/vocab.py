@@ -51,6 +51,13 @@ class OutputFormat(StrEnum):
     csv = "csv"
 
 
+class SingleFormat(StrEnum):
+    """For commands that print one thing (a line or a profile, or one JSON object): no CSV."""
+
+    table = "table"
+    json = "json"
+
+
 DEFAULT_TIERS = {"inner": "2w", "close": "1m", "network": "3m", "acquaintance": "6m"}
 DEFAULT_TIER = "network"
 DEFAULT_HALF_LIFE = "180d"

@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from netkeep import __version__
 from netkeep.errors import ExitStatus, NetkeepError
-from netkeep.vocab import OutputFormat
+from netkeep.vocab import OutputFormat, SingleFormat
 
 DEBUG_ENV = "NETKEEP_DEBUG"
 COMPLETE_ENV = "_NETKEEP_COMPLETE"  # set by the shell's completion script on every Tab
@@ -155,14 +155,6 @@ FormatOpt = Annotated[
 ]
 
 
-def require_single(fmt: OutputFormat, command: str) -> None:
-    """Commands that print one thing have a table (text) form and a JSON form, no CSV."""
-    if fmt == OutputFormat.csv:
-        from netkeep.errors import BadInput
-
-        raise BadInput(f"{command} has no csv form; use --format json")
-
-
 def database_path() -> Path:
     from netkeep.db_path import database_path as resolve
 
@@ -237,5 +229,5 @@ TierFilterOpt = Annotated[
 ]
 # Commands that print one thing: a line or a profile for people, or one JSON object.
 SingleFormatOpt = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="table (for people) or json.")
+    SingleFormat, typer.Option("--format", "-f", help="table (for people) or json.")
 ]

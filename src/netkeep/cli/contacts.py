@@ -19,13 +19,12 @@ from netkeep.cli.common import (
     complete_tier,
     interactive,
     now,
-    require_single,
     session,
     settings,
 )
 from netkeep.errors import BadInput
 from netkeep.fields import clean_emails, clean_list, clean_name
-from netkeep.vocab import ASK_KEYS, CONTACT_KEYS, TOUCHPOINT_KEYS, OutputFormat
+from netkeep.vocab import ASK_KEYS, CONTACT_KEYS, TOUCHPOINT_KEYS, OutputFormat, SingleFormat
 
 EmailOpt = Annotated[
     list[str] | None,
@@ -66,10 +65,10 @@ def _cadence(value: str | None) -> str | None:
     return str(parse_duration(value))
 
 
-def _emit_contact(contact_dict, fmt: OutputFormat) -> None:
+def _emit_contact(contact_dict, fmt: SingleFormat) -> None:
     from netkeep.render import write_json
 
-    if fmt == OutputFormat.json:
+    if fmt == SingleFormat.json:
         write_json({key: contact_dict.get(key) for key in CONTACT_KEYS})
 
 
@@ -89,14 +88,13 @@ def add(
     every: EveryOpt = None,
     note: NoteOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Add even if the name exists.")] = False,
-    fmt: SingleFormatOpt = OutputFormat.table,
+    fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Add a contact."""
     from netkeep import store
     from netkeep.models import Contact
     from netkeep.render import note as say
 
-    require_single(fmt, "add")
     config = settings()
     contact = Contact(
         name=clean_name(name),
@@ -114,7 +112,7 @@ def add(
         store.add_contact(db, contact=contact, force=force)
         data = store.contact_dict(contact)
     _emit_contact(data, fmt)
-    if fmt == OutputFormat.table:
+    if fmt == SingleFormat.table:
         say(f"Added #{data['id']} {data['name']} ({data['tier']}).")
 
 
@@ -153,13 +151,12 @@ def edit(
     ] = None,
     note: NoteOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Rename even if the name exists.")] = False,
-    fmt: SingleFormatOpt = OutputFormat.table,
+    fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Change a contact's fields (only those given)."""
     from netkeep import store
     from netkeep.render import note as say
 
-    require_single(fmt, "edit")
     config = settings()
     with session(write=True) as db:
         found = store.find_contact(db, contact)
@@ -199,7 +196,7 @@ def edit(
         db.flush()
         data = store.contact_dict(found, last_touch=store.last_touch(db, found.id))
     _emit_contact(data, fmt)
-    if fmt == OutputFormat.table:
+    if fmt == SingleFormat.table:
         say(f"Updated #{data['id']} {data['name']}: {', '.join(changes)}.")
 
 
@@ -291,18 +288,17 @@ def profile(db, found, config, moment) -> dict:
     rich_help_panel=LOOK,
     epilog="Examples:\n  netkeep show sam\n  netkeep show '#12' --format json | jq .touchpoints",
 )
-def show(contact: ContactArg, fmt: SingleFormatOpt = OutputFormat.table) -> None:
+def show(contact: ContactArg, fmt: SingleFormatOpt = SingleFormat.table) -> None:
     """Show a contact: profile, recent touchpoints, asks and score."""
     from netkeep import store
     from netkeep.render import Column, note, pairs, print_table, write_json
 
-    require_single(fmt, "show")
     config = settings()
     moment = now()
     with session(write=False) as db:
         found = store.find_contact(db, contact)
         data = profile(db, found, config, moment)
-    if fmt == OutputFormat.json:
+    if fmt == SingleFormat.json:
         write_json(data)
         return
     from netkeep.dates import local_text

@@ -14,12 +14,11 @@ from netkeep.cli.common import (
     app,
     complete_contact,
     now,
-    require_single,
     session,
     settings,
 )
 from netkeep.errors import BadInput
-from netkeep.vocab import ASK_KEYS, OWE_KEYS, SCORE_KEYS, Band, OutputFormat, Side
+from netkeep.vocab import ASK_KEYS, OWE_KEYS, SCORE_KEYS, Band, OutputFormat, Side, SingleFormat
 
 
 def with_days_open(rows: list[dict[str, Any]], moment) -> list[dict[str, Any]]:
@@ -176,14 +175,13 @@ def resolve(
         bool, typer.Option("--declined", help="Answered without the favour being done.")
     ] = False,
     when: Annotated[str, typer.Option("--when", help="When it was resolved.")] = "now",
-    fmt: SingleFormatOpt = OutputFormat.table,
+    fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Close an ask as done (the favour was done) or declined."""
     from netkeep import store
     from netkeep.dates import local_text, parse_past
     from netkeep.render import note, write_json
 
-    require_single(fmt, "resolve")
     moment = now()
     resolved_at = parse_past(when, now=moment)
     number = ask_id.strip().lstrip("#")
@@ -208,7 +206,7 @@ def resolve(
             if r["id"] == ask.id
         )
     with_days_open([row], moment)
-    if fmt == OutputFormat.json:
+    if fmt == SingleFormat.json:
         write_json({key: row.get(key) for key in ASK_KEYS})
         return
     doer = "you" if row["by"] == "them" else row["name"]

@@ -16,12 +16,18 @@ from netkeep.cli.common import (
     TierFilterOpt,
     app,
     now,
-    require_single,
     session,
     settings,
 )
 from netkeep.errors import BadInput, ContactNotFound, RuntimeFailure
-from netkeep.vocab import LIVE_CHANNELS, STALE_KEYS, TOUCHPOINT_KEYS, Channel, OutputFormat
+from netkeep.vocab import (
+    LIVE_CHANNELS,
+    STALE_KEYS,
+    TOUCHPOINT_KEYS,
+    Channel,
+    OutputFormat,
+    SingleFormat,
+)
 
 
 @app.command(
@@ -60,13 +66,12 @@ def log(
     create: Annotated[
         bool, typer.Option("--create", help="Add the contact if no one matches.")
     ] = False,
-    fmt: SingleFormatOpt = OutputFormat.table,
+    fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Record a touchpoint (default: a call you made that connected)."""
     from netkeep import store
     from netkeep.dates import parse_past
 
-    require_single(fmt, "log")
     moment = now()
     occurred_at = parse_past(when, now=moment)
     ask_text = _text(ask, "--ask")
@@ -97,7 +102,7 @@ def log(
         data["answered"] = True if is_two_way else None
         streak = store.unanswered_streak(db, found.id) if direction == "out" else 0
         label = f"#{found.id} {found.name}"
-    if fmt == OutputFormat.json:
+    if fmt == SingleFormat.json:
         from netkeep.render import write_json
 
         write_json({key: data.get(key) for key in TOUCHPOINT_KEYS})
