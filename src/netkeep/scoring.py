@@ -14,7 +14,9 @@ sides, so mirroring a history (``mirror``) leaves the score unchanged.
 
 from __future__ import annotations
 
+import itertools
 import math
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -23,10 +25,13 @@ from netkeep.vocab import Band
 
 __all__ = [
     "AskRecord",
+    "GiveRecord",
+    "Rhythm",
     "ScoringSettings",
     "TouchpointRecord",
     "answered_flags",
     "mirror",
+    "rhythm",
     "score_contact",
 ]
 
@@ -40,6 +45,7 @@ class TouchpointRecord:
     channel: str  # call, email, text, meeting, social, letter, other
     give: str | None = None  # what the initiator gave, if anything
     ask: str | None = None  # text of the ask made in this touchpoint by its initiator, if any
+    no_reply: bool = False  # needs no reply: it closes a thread (an answer, a thank-you)
 
 
 @dataclass(frozen=True)
@@ -47,10 +53,34 @@ class AskRecord:
     id: int
     by: str  # "me" | "them"
     what: str
-    status: str  # open | done | declined
+    status: str  # open | done | declined | withdrawn
     opened_at: datetime  # aware UTC
     resolved_at: datetime | None
     touchpoint_id: int | None = None
+
+
+@dataclass(frozen=True)
+class GiveRecord:
+    """A favour done by either side, on any touchpoint or none.
+
+    A give that names the ask it fulfils (``fulfils``) and that ask's ``done`` are one favour.
+    """
+
+    id: int
+    by: str  # "me" | "them"
+    what: str
+    given_at: datetime  # aware UTC
+    touchpoint_id: int | None = None
+    fulfils: int | None = None  # id of the ask this give fulfils
+
+
+@dataclass(frozen=True)
+class Rhythm:
+    """A contact's own pace, learned from their history (None: too little to tell)."""
+
+    usual_interval: timedelta | None  # between touches of either side
+    their_reply: timedelta | None  # how soon they usually answer your outreach
+    my_reply: timedelta | None  # how soon you usually answer theirs
 
 
 @dataclass(frozen=True)
@@ -251,6 +281,7 @@ def score_contact(
     *,
     now: datetime,
     settings: ScoringSettings = ScoringSettings(),
+    gives: Iterable[GiveRecord] = (),
 ) -> dict:
     """The score row for one contact, without ``id`` and ``name`` (the caller adds those).
 
@@ -346,6 +377,14 @@ def score_contact(
                 gave[1 - side] += _weight(now_ts - resolved, decay, horizon)
                 give_count[1 - side] += 1
 
+    fulfilled = {a.id for a in ask_list if a.status == "done"}
+    for give in gives:
+        if give.fulfils is not None and give.fulfils in fulfilled:
+            continue  # the same favour as that ask's "done", counted there
+        side = _ME if give.by == "me" else _THEM
+        gave[side] += _weight(now_ts - _ts(give.given_at), decay, horizon)
+        give_count[side] += 1
+
     # Contribution, for the score: reaching out (an ask is worth less: it takes), answering live,
     # and favours.
     contribution = [
@@ -417,6 +456,25 @@ def score_contact(
         window=window,
     )
     return row
+
+
+def rhythm(touchpoints: Iterable[TouchpointRecord], *, now: datetime) -> Rhythm:
+    """The contact's usual interval between touches and each side's usual reply latency (medians).
+
+    A reply is a touchpoint started by one side after the other side's, before that side started
+    another. Fewer than three intervals or replies tell nothing: None.
+    """
+    rows = [row for row in _touch_rows(touchpoints) if row[0] <= _ts(now)]
+    gaps = [later[0] - earlier[0] for earlier, later in itertools.pairwise(rows)]
+    replies: list[list[float]] = [[], []]  # latency of side's replies
+    for earlier, later in itertools.pairwise(rows):
+        if later[3] != earlier[3] and not earlier[4]:
+            replies[later[3]].append(later[0] - earlier[0])
+
+    def usual(seconds: list[float]) -> timedelta | None:
+        return timedelta(seconds=statistics.median(seconds)) if len(seconds) >= 3 else None
+
+    return Rhythm(usual(gaps), usual(replies[_THEM]), usual(replies[_ME]))
 
 
 def _band(
