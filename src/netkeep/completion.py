@@ -22,13 +22,13 @@ _BASH_SPECIAL = re.compile(r"([^\w@%+=:,./-])")
 
 def contact_names(db_option: str | Path | None, incomplete: str) -> list[str]:
     """Active contacts' names containing `incomplete` in any case: prefix matches first."""
-    from netkeep.db_path import database_path
+    from netkeep.db_path import database_path, sqlite_uri
 
     path = database_path(db_option)
     if not path.is_file():
         return []
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+        conn = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True, timeout=1)
         try:
             names = [row[0] for row in conn.execute("SELECT name FROM contact WHERE NOT archived")]
         finally:

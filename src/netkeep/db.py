@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -20,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, StaticPool
 from sqlmodel import Session, create_engine
 
-from netkeep.db_path import DB_ENV, database_path  # noqa: F401  (re-exported)
+from netkeep.db_path import DB_ENV, database_path, engine_url, sqlite_uri  # noqa: F401
 from netkeep.errors import RuntimeFailure
 from netkeep.migrations import MIGRATIONS
 
@@ -55,7 +56,7 @@ def _remove_created(path: Path) -> None:
             Path(f"{path}{suffix}").unlink()
 
 
-def _engine(url: str, *, write: bool, memory: bool = False) -> Engine:
+def _engine(url: Any, *, write: bool, memory: bool = False) -> Engine:
     engine = create_engine(
         url,
         connect_args={"timeout": busy_seconds(), "check_same_thread": False},
@@ -162,11 +163,9 @@ def copy_database(source: Path, dest: Path) -> None:
         fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
     # Read-only: a backup must never create or change its source.
-    src = sqlite3.connect(
-        f"{Path(source).resolve().as_uri()}?mode=ro", uri=True, timeout=busy_seconds()
-    )
+    src = sqlite3.connect(sqlite_uri(source, mode="ro"), uri=True, timeout=busy_seconds())
     try:
-        dst = sqlite3.connect(dest)
+        dst = sqlite3.connect(sqlite_uri(dest, mode="rw"), uri=True)
         try:
             src.backup(dst)
         finally:
@@ -214,7 +213,8 @@ def open_session(path: Path, *, write: bool) -> Iterator[Session]:
             except OSError as exc:
                 raise RuntimeFailure(f"cannot create database {path}: {exc.strerror}") from exc
             created = True
-        engine = _engine(f"sqlite:///{path}", write=write)
+        # Written and read only where it already exists: SQLite must never create the file itself.
+        engine = _engine(engine_url(path, mode="rw"), write=write)
     try:
         try:
             if not in_memory:

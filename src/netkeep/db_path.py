@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlencode
 
 DB_ENV = "NETKEEP_DB"
 
@@ -18,3 +19,20 @@ def database_path(option: str | Path | None = None) -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("netkeep", appauthor=False)) / "netkeep.db"
+
+
+def sqlite_uri(path: str | Path, *, mode: str) -> str:
+    """The `file:` URI that opens exactly `path` (mode `ro`, `rw` or `rwc`).
+
+    Every connection netkeep opens goes through here: a path is never pasted into a URL or URI,
+    where `?`, `#` and `%` would change which file is opened. `mode=rw` never creates a file, so
+    SQLite cannot leave one with the default (world-readable) mode.
+    """
+    return f"{Path(path).absolute().as_uri()}?{urlencode({'mode': mode})}"
+
+
+def engine_url(path: str | Path, *, mode: str):
+    """SQLAlchemy's URL for `path`: the same URI, handed over whole (no URL parsing of a path)."""
+    from sqlalchemy.engine import URL
+
+    return URL.create("sqlite", database=sqlite_uri(path, mode=mode), query={"uri": "true"})

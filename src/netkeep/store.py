@@ -468,6 +468,7 @@ def owe_rows(session: Session) -> list[dict[str, Any]]:
 
 # Below this many touchpoints one process scores everyone faster than starting helpers would.
 PARALLEL_MIN_TOUCHPOINTS = 200_000
+PARALLEL_CORES: int | None = None  # None: the machine's cores, at most 8
 
 
 def _scored(raw: Any, now: datetime, scoring: Any, **which: Any) -> list[dict[str, Any]]:
@@ -486,7 +487,9 @@ def _scored_range(path: str, now: datetime, scoring: Any, id_range: tuple[int, i
     """One share of `score` in a forked helper process, on its own read-only connection."""
     import sqlite3
 
-    raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    from netkeep.db_path import sqlite_uri
+
+    raw = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
     try:
         return _scored(raw, now, scoring, id_range=id_range)
     finally:
@@ -537,7 +540,7 @@ def _shares(raw: Any) -> list[tuple[int, int]]:
     process will do (a small network, one core, or an in-memory database)."""
     import os
 
-    cores = min(os.cpu_count() or 1, 8)
+    cores = PARALLEL_CORES or min(os.cpu_count() or 1, 8)
     path = raw.execute("PRAGMA database_list").fetchone()[2]
     if cores < 2 or not path or not hasattr(os, "fork"):
         return []

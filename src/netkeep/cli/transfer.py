@@ -354,7 +354,11 @@ def _check_copy(path: Path) -> None:
     """The copy must pass SQLite's check: a damaged source is reported, not silently copied."""
     import sqlite3
 
-    connection = sqlite3.connect(path)
+    from netkeep.db_path import sqlite_uri
+
+    # Read-write although it only reads: the last read-write connection to close removes the
+    # -wal and -shm files that opening a WAL copy creates; a read-only one leaves them behind.
+    connection = sqlite3.connect(sqlite_uri(path, mode="rw"), uri=True)
     try:
         result = connection.execute("PRAGMA quick_check").fetchone()[0]
     finally:
