@@ -18,7 +18,7 @@ import netkeep.db
 import netkeep.migrations
 
 FIXTURES = Path(__file__).parent / "fixtures"
-RELEASED = ["m001_initial"]
+RELEASED = ["m001_initial", "m002_touchpoint_history_index"]
 # Every step the current code knows, in order (read before any test patches the list).
 CURRENT = [name for name, _ in netkeep.migrations.MIGRATIONS]
 
@@ -82,6 +82,22 @@ def write_m001_fixture(path: Path) -> None:
     con.close()
 
 
+def write_fixture(path: Path, last_step: str) -> None:
+    """The m001 fixture brought up to `last_step` with each step's SQL as released."""
+    write_m001_fixture(path)
+    con = sqlite3.connect(path)
+    for name, sql in netkeep.migrations.MIGRATIONS[1:]:
+        con.executescript(sql)
+        con.execute(
+            "INSERT INTO netkeep_migrations VALUES (?, '2026-06-01T00:00:00+00:00')", (name,)
+        )
+        con.commit()
+        if name == last_step:
+            break
+    con.execute("VACUUM")
+    con.close()
+
+
 def dump(path: Path) -> list[str]:
     con = sqlite3.connect(path)
     try:
@@ -111,19 +127,76 @@ def schema(path: Path) -> list[tuple]:
         con.close()
 
 
+class ReleasedDb(type(Path())):
+    step: str
+
+
 @pytest.fixture
 def released_db(db_path, request) -> Path:
-    """A copy of a released schema's fixture where NETKEEP_DB points."""
+    """A copy of a released schema's fixture where NETKEEP_DB points (`.step`: its last step)."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(FIXTURES / f"schema-{request.param}.db", db_path)
     db_path.chmod(0o600)
-    return db_path
+    released = ReleasedDb(db_path)
+    released.step = request.param
+    return released
 
 
 def test_the_m001_fixture_is_what_the_builder_writes(tmp_path):
     fresh = tmp_path / "fresh.db"
     write_m001_fixture(fresh)
     assert dump(fresh) == dump(FIXTURES / "schema-m001_initial.db")
+
+
+@pytest.mark.parametrize("step", RELEASED[1:])
+def test_later_fixtures_are_what_the_builder_writes(tmp_path, step):
+    fresh = tmp_path / "fresh.db"
+    write_fixture(fresh, step)
+    assert dump(fresh) == dump(FIXTURES / f"schema-{step}.db")
+
+
+@pytest.mark.parametrize("released_db", RELEASED, indirect=True)
+def test_the_id_upgrade_keeps_every_row_index_and_key(cli, released_db):
+    before = table_rows(released_db)
+    cli.ok("list")
+    assert table_rows(released_db) == before
+    con = sqlite3.connect(released_db)
+    try:
+        tables = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        indexes = {
+            row[0]
+            for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+            if not row[0].startswith("sqlite_")
+        }
+        keys = {
+            table: sorted(
+                (row[2], row[3], row[6]) for row in con.execute(f"PRAGMA foreign_key_list({table})")
+            )
+            for table in ("contact", "touchpoint", "ask")
+        }
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        counters = dict(con.execute("SELECT name, seq FROM sqlite_sequence"))
+    finally:
+        con.close()
+    for table in ("contact", "touchpoint", "ask"):
+        assert "AUTOINCREMENT" in tables[table], table
+        assert not any(name.endswith("_rebuilt") for name in tables)
+    assert {"ix_contact_name", "ix_touchpoint_history", "ix_ask_contact", "ix_ask_touchpoint"} <= (
+        indexes
+    )
+    assert keys == {
+        "contact": [],
+        "touchpoint": [("contact", "contact_id", "CASCADE")],
+        "ask": [("contact", "contact_id", "CASCADE"), ("touchpoint", "touchpoint_id", "CASCADE")],
+    }
+    assert counters == {"contact": 7, "touchpoint": 14, "ask": 4}
+    # The keys still act: removing a contact takes its history with it, and ids go on from there.
+    cli.ok("rm", "#7", "--yes")
+    assert cli.json("add", "New Person")["id"] == 8
+    cli.ok("rm", "#2", "--yes")
+    assert [t["id"] for t in cli.json("show", "#1")["touchpoints"]] == [5, 4, 3, 2, 1]
+    assert sorted(a["id"] for a in cli.json("asks", "--all")) == [2, 3]
 
 
 @pytest.mark.parametrize("released_db", RELEASED, indirect=True)
@@ -183,7 +256,7 @@ def test_an_upgrade_keeps_a_private_copy_and_every_row(cli, monkeypatch, release
     cli.ok(*command)
 
     [backup] = backups_of(released_db)
-    assert backup.name.startswith(f"{released_db.name}.{RELEASED[-1]}.")
+    assert backup.name.startswith(f"{released_db.name}.{released_db.step}.")
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     assert dump(backup) == before_dump
 
@@ -249,3 +322,5 @@ def test_a_new_database_gets_every_step_and_no_backup(cli, db_path):
 
 if __name__ == "__main__":
     write_m001_fixture(FIXTURES / "schema-m001_initial.db")
+    for released_step in RELEASED[1:]:
+        write_fixture(FIXTURES / f"schema-{released_step}.db", released_step)

@@ -136,18 +136,36 @@ def migrate(engine: Engine, path: Path | None = None) -> list[str]:
     if applied and path is not None:
         backup_before_upgrade(path, applied[-1])
     for name, sql in pending:
-        with engine.begin() as conn:
-            conn.exec_driver_sql(
-                f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} "
-                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
-            for statement in _statements(sql):
-                conn.exec_driver_sql(statement)
-            conn.exec_driver_sql(
-                f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)",
-                (name, datetime.now(UTC).isoformat(timespec="seconds")),
-            )
+        with engine.connect() as conn:
+            # Off before the transaction (SQLite ignores the pragma inside one), so that dropping
+            # a rebuilt parent table does not cascade into its children; checked before commit.
+            raw = conn.connection.dbapi_connection
+            raw.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with conn.begin():
+                    _apply(conn, name, sql)
+            finally:
+                raw.execute("PRAGMA foreign_keys = ON")
     return [name for name, _ in pending]
+
+
+def _apply(conn: Any, name: str, sql: str) -> None:
+    conn.exec_driver_sql(
+        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} "
+        "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    for statement in _statements(sql):
+        conn.exec_driver_sql(statement)
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise RuntimeFailure(
+            f"schema step {name} would leave {table} row {rowid} pointing at a missing {parent}"
+        )
+    conn.exec_driver_sql(
+        f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)",
+        (name, datetime.now(UTC).isoformat(timespec="seconds")),
+    )
 
 
 def backup_before_upgrade(path: Path, current: str) -> Path:

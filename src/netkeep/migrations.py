@@ -1,7 +1,9 @@
 """Ordered, append-only schema migrations with their SQL written out.
 
 Never import today's models here: each step describes the schema as it was when the step was written.
-A step and its record in `netkeep_migrations` are applied in one transaction (see db.migrate).
+A step and its record in `netkeep_migrations` are applied in one transaction (see db.migrate), with
+foreign key enforcement off so that a table can be rebuilt (SQLite's documented procedure: create the
+new table, copy, drop the old one, rename); the runner checks every foreign key before committing.
 Times are stored as naive UTC text ('YYYY-MM-DD HH:MM:SS.ffffff'), which sorts chronologically.
 """
 
@@ -77,3 +79,73 @@ def m001_initial():
 )
 def m002_touchpoint_history_index():
     """A covering index for reading whole histories."""
+
+
+@migration(
+    """
+    -- AUTOINCREMENT: an id, once given, is never given again, even after its row is deleted (by
+    -- rm or undo), so a script that remembers #46 never reaches a different record. SQLite only
+    -- sets it when a table is created: each table is rebuilt with every row, index and key.
+    CREATE TABLE contact_rebuilt (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        emails JSON NOT NULL DEFAULT '[]',
+        phone TEXT,
+        company TEXT,
+        title TEXT,
+        tags JSON NOT NULL DEFAULT '[]',
+        tier TEXT NOT NULL,
+        cadence TEXT,
+        note TEXT,
+        created_at DATETIME NOT NULL,
+        archived BOOLEAN NOT NULL DEFAULT 0
+    );
+    INSERT INTO contact_rebuilt (id, name, emails, phone, company, title, tags, tier, cadence,
+                                 note, created_at, archived)
+        SELECT id, name, emails, phone, company, title, tags, tier, cadence, note, created_at,
+               archived FROM contact;
+    DROP TABLE contact;
+    ALTER TABLE contact_rebuilt RENAME TO contact;
+    CREATE INDEX ix_contact_name ON contact (name COLLATE NOCASE);
+
+    CREATE TABLE touchpoint_rebuilt (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+        occurred_at DATETIME NOT NULL,
+        channel TEXT NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        two_way BOOLEAN NOT NULL,
+        note TEXT,
+        give TEXT
+    );
+    INSERT INTO touchpoint_rebuilt (id, contact_id, occurred_at, channel, direction, two_way,
+                                    note, give)
+        SELECT id, contact_id, occurred_at, channel, direction, two_way, note, give
+        FROM touchpoint;
+    DROP TABLE touchpoint;
+    ALTER TABLE touchpoint_rebuilt RENAME TO touchpoint;
+    CREATE INDEX ix_touchpoint_history
+        ON touchpoint (contact_id, occurred_at, direction, two_way, channel, give);
+
+    CREATE TABLE ask_rebuilt (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+        touchpoint_id INTEGER REFERENCES touchpoint (id) ON DELETE CASCADE,
+        asked_by TEXT NOT NULL CHECK (asked_by IN ('me', 'them')),
+        what TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'declined')),
+        opened_at DATETIME NOT NULL,
+        resolved_at DATETIME
+    );
+    INSERT INTO ask_rebuilt (id, contact_id, touchpoint_id, asked_by, what, status, opened_at,
+                             resolved_at)
+        SELECT id, contact_id, touchpoint_id, asked_by, what, status, opened_at, resolved_at
+        FROM ask;
+    DROP TABLE ask;
+    ALTER TABLE ask_rebuilt RENAME TO ask;
+    CREATE INDEX ix_ask_contact ON ask (contact_id, status);
+    CREATE INDEX ix_ask_touchpoint ON ask (touchpoint_id);
+    """
+)
+def m003_ids_never_reused():
+    """Contacts, touchpoints and asks never give an id twice."""

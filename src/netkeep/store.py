@@ -705,8 +705,11 @@ class _Importer:
             self.rows[row["id"]] = row
             self._index(row)
         self.existing = set(self.rows)
-        self.empty = not self.rows
-        self.next_contact = max(self.rows, default=0) + 1
+        # Ids are kept only where none was ever given: an id is never given twice.
+        self.next_contact = self._next_id("contact")
+        self.empty = self.next_contact == 1 and all(
+            self._next_id(table) == 1 for table in ("touchpoint", "ask")
+        )
         self.next_touchpoint = 0
         self.next_ask = 0
 
@@ -817,7 +820,12 @@ class _Importer:
             self.next_ask = self._next_id("ask")
 
     def _next_id(self, table: str) -> int:
-        return self.raw.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0]
+        """Above every id the table holds or ever gave (its AUTOINCREMENT counter)."""
+        return self.raw.execute(
+            f"SELECT max(COALESCE((SELECT MAX(id) FROM {table}), 0), "
+            "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?), 0)) + 1",
+            (table,),
+        ).fetchone()[0]
 
     def _executemany(self, sql: str, rows: Iterable[tuple]) -> None:
         iterator = iter(rows)
