@@ -104,7 +104,7 @@ def test_unknown_channel_is_a_usage_error(cli):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_undo_removes_the_highest_id_whatever_its_date(cli):
+def test_undo_removes_the_touchpoint_logged_last_whatever_its_date(cli):
     cli.ok("add", "Sam Lee")
     cli.ok("log", "sam", "--when", "yesterday")
     cli.ok("log", "sam", "--when", "2026-01-01", "--ask", "a favour")

@@ -192,6 +192,25 @@ def copy_database(source: Path, dest: Path) -> None:
         src.close()
 
 
+def _dbapi(session: Session) -> Any:
+    return session.connection().connection.dbapi_connection
+
+
+def _start_journal(session: Session, summary: str) -> Any:
+    from netkeep.dates import now, to_db
+    from netkeep.journal import SUMMARY_KEY, start
+
+    entry = start(_dbapi(session), summary=summary, recorded_at=to_db(now()))
+    session.info[SUMMARY_KEY] = entry
+    return entry
+
+
+def finish_journal(raw: Any, entry: Any) -> None:
+    from netkeep.journal import finish
+
+    finish(raw, entry)
+
+
 def describe_failure(exc: BaseException, path: Path) -> RuntimeFailure:
     """Turn a SQLite error into a one-line message."""
     text = str(getattr(exc, "orig", None) or exc)
@@ -211,11 +230,13 @@ def describe_failure(exc: BaseException, path: Path) -> RuntimeFailure:
 
 
 @contextlib.contextmanager
-def open_session(path: Path, *, write: bool) -> Iterator[Session]:
+def open_session(path: Path, *, write: bool, journal: str | None = None) -> Iterator[Session]:
     """One command, one transaction.
 
     A read on a missing database sees an empty, in-memory network and creates nothing. A write
     creates the database (0600, folders 0700); if the command then fails, the new file is removed.
+    A write with a `journal` summary is recorded for `undo` (netkeep.journal); the command may
+    refine the summary with `netkeep.journal.describe(session.info, …)`.
     """
     created = False
     if path.is_dir():
@@ -238,7 +259,11 @@ def open_session(path: Path, *, write: bool) -> Iterator[Session]:
             if not in_memory:
                 migrate(engine, path)
             with Session(engine, expire_on_commit=False) as session:
+                entry = _start_journal(session, journal) if write and journal else None
                 yield session
+                if entry is not None:
+                    session.flush()
+                    finish_journal(_dbapi(session), entry)
                 if write:
                     session.commit()
         except (DBAPIError, sqlite3.Error) as exc:

@@ -149,3 +149,26 @@ def m002_touchpoint_history_index():
 )
 def m003_ids_never_reused():
     """Contacts, touchpoints and asks never give an id twice."""
+
+
+@migration(
+    """
+    -- The undo journal (see netkeep.journal): one row per write command, with the AUTOINCREMENT
+    -- counters as it began (JSON object: table -> last id given), and the statements that
+    -- reverse its changes, replayed newest first.
+    CREATE TABLE undo_command (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        summary TEXT NOT NULL,
+        recorded_at DATETIME NOT NULL,
+        marks JSON NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE undo_step (
+        id INTEGER PRIMARY KEY,
+        command_id INTEGER NOT NULL REFERENCES undo_command (id) ON DELETE CASCADE,
+        statement TEXT NOT NULL
+    );
+    CREATE INDEX ix_undo_step_command ON undo_step (command_id, id);
+    """
+)
+def m004_undo_journal():
+    """What each write command changed, so that undo can reverse it."""

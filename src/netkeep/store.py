@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from netkeep.dates import from_db, to_db
 from netkeep.errors import AmbiguousContact, BadInput, ContactNotFound
+from netkeep.journal import HISTORY_DEPTH as UNDO_DEPTH  # noqa: F401  (re-exported)
 from netkeep.models import Ask, Contact, Touchpoint
 from netkeep.vocab import CONTACT_FIELDS
 
@@ -291,11 +292,6 @@ def unanswered_streak(session: Session, contact_id: int) -> int:
     return session.exec(text(sql).bindparams(cid=contact_id)).scalar() or 0
 
 
-def last_logged(session: Session) -> Touchpoint | None:
-    """The touchpoint recorded last: highest id, whatever its date."""
-    return session.exec(select(Touchpoint).order_by(Touchpoint.id.desc()).limit(1)).first()
-
-
 def asks_of_touchpoint(session: Session, touchpoint_id: int) -> list[Ask]:
     return list(session.exec(select(Ask).where(Ask.touchpoint_id == touchpoint_id)).all())
 
@@ -335,6 +331,19 @@ def touchpoint_dict(touchpoint: Touchpoint, *, ask: str | None = None) -> dict[s
         "ask": ask,
         "give": touchpoint.give,
     }
+
+
+# --- undo ----------------------------------------------------------------------------------
+
+
+def undo_last(session: Session) -> str | None:
+    """Reverse the latest recorded write command; what it was, or None (see netkeep.journal)."""
+    from netkeep.journal import undo_last as reverse
+
+    session.flush()
+    summary = reverse(_dbapi(session))
+    session.expire_all()
+    return summary
 
 
 # --- reciprocity ----------------------------------------------------------------------------

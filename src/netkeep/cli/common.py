@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -51,6 +51,7 @@ class NetkeepGroup(TyperGroup):
                 formatter.write_dl(panels[panel])
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        state.argv = list(sys.argv[1:] if args is None else args)
         undo_completion = None
         if COMPLETE_ENV in os.environ:
             from netkeep.completion import prepare_typer
@@ -116,6 +117,7 @@ app = typer.Typer(
 @dataclass
 class State:
     db_option: Path | None = None
+    argv: list[str] = field(default_factory=list)
 
 
 state = State()
@@ -162,12 +164,33 @@ def database_path() -> Path:
 
 
 @contextmanager
-def session(*, write: bool):
-    """The command's one transaction."""
+def session(*, write: bool, journal: bool = True):
+    """The command's one transaction. Writes are recorded for `undo` (unless `journal=False`),
+    summarised as the command line was typed until the command says better with `did`."""
     from netkeep.db import open_session
 
-    with open_session(database_path(), write=write) as db_session:
+    summary = command_line() if write and journal else None
+    with open_session(database_path(), write=write, journal=summary) as db_session:
         yield db_session
+
+
+def did(db_session, summary: str) -> None:
+    """What the command did, in the words `undo` will repeat: `log call with Sam Lee (#57)`."""
+    from netkeep.journal import describe
+
+    describe(db_session.info, summary)
+
+
+def command_line() -> str:
+    """The command as typed, without the global options (`log sam --no-answer`)."""
+    import shlex
+
+    words = list(state.argv)
+    while words and words[0].startswith("-"):
+        option = words.pop(0)
+        if option in ("--db",) and words:
+            words.pop(0)
+    return shlex.join(words) or "netkeep"
 
 
 def settings():

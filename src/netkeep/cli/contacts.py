@@ -17,6 +17,7 @@ from netkeep.cli.common import (
     TierFilterOpt,
     app,
     complete_tier,
+    did,
     interactive,
     now,
     session,
@@ -111,6 +112,7 @@ def add(
     with session(write=True) as db:
         store.add_contact(db, contact=contact, force=force)
         data = store.contact_dict(contact)
+        did(db, f"add #{data['id']} {data['name']}")
     _emit_contact(data, fmt)
     if fmt == SingleFormat.table:
         say(f"Added #{data['id']} {data['name']} ({data['tier']}).")
@@ -195,6 +197,7 @@ def edit(
         db.add(found)
         db.flush()
         data = store.contact_dict(found, last_touch=store.last_touch(db, found.id))
+        did(db, f"edit #{found.id} {found.name} ({', '.join(changes)})")
     _emit_contact(data, fmt)
     if fmt == SingleFormat.table:
         say(f"Updated #{data['id']} {data['name']}: {', '.join(changes)}.")
@@ -363,6 +366,7 @@ def _set_archived(contact: str, archived: bool) -> None:
         found.archived = archived
         db.add(found)
         label = f"#{found.id} {found.name}"
+        did(db, f"{'archive' if archived else 'unarchive'} {label}")
     note(f"{'Archived' if archived else 'Unarchived'} {label}.")
 
 
@@ -400,4 +404,5 @@ def rm(
             if not typer.confirm(f"Delete {label} and all their history?", default=False):
                 raise BadInput("not deleted")
         counts = store.delete_contact(db, contact=found)
+        did(db, f"rm {label} ({counts['touchpoints']} touchpoints, {counts['asks']} asks)")
     note(f"Deleted {label} ({counts['touchpoints']} touchpoints, {counts['asks']} asks).")

@@ -13,6 +13,7 @@ from netkeep.cli.common import (
     SingleFormatOpt,
     app,
     complete_contact,
+    did,
     now,
     session,
     settings,
@@ -200,6 +201,7 @@ def resolve(
         ask.resolved_at = resolved_at
         db.add(ask)
         db.flush()
+        did(db, f"resolve ask #{ask.id} {ask.what!r} as {status}")
         row = next(
             r
             for r in store.ask_rows(db, contact_id=ask.contact_id, include_resolved=True)

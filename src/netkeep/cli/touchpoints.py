@@ -15,6 +15,7 @@ from netkeep.cli.common import (
     TagFilterOpt,
     TierFilterOpt,
     app,
+    did,
     now,
     session,
     settings,
@@ -102,6 +103,9 @@ def log(
         data["answered"] = True if is_two_way else None
         streak = store.unanswered_streak(db, found.id) if direction == "out" else 0
         label = f"#{found.id} {found.name}"
+        added = "new contact " if created else ""
+        with_ask = f", ask #{made.id} {made.what!r}" if made is not None else ""
+        did(db, f"log {via.value} with {added}{label} (touchpoint #{touchpoint.id}{with_ask})")
     if fmt == SingleFormat.json:
         from netkeep.render import write_json
 
@@ -150,29 +154,22 @@ def _confirm_logged(data, label: str, *, created: bool, made, streak: int) -> No
     note(message)
 
 
-@app.command(rich_help_panel=RECORD, epilog="Example:\n  netkeep undo")
+@app.command(
+    rich_help_panel=RECORD,
+    epilog="Examples:\n  netkeep undo\n  netkeep undo   # again: the command before that",
+)
 def undo() -> None:
-    """Remove the touchpoint recorded last (and its ask), saying what it was."""
+    """Reverse the last command that changed something, saying what it was."""
     from netkeep import store
-    from netkeep.dates import from_db, local_text
-    from netkeep.models import Contact
     from netkeep.render import note
 
-    with session(write=True) as db:
-        touchpoint = store.last_logged(db)
-        if touchpoint is None:
-            raise RuntimeFailure("nothing to undo: no touchpoints recorded")
-        contact = db.get(Contact, touchpoint.contact_id)
-        asks = store.asks_of_touchpoint(db, touchpoint.id)
-        who = "you" if touchpoint.direction == "out" else "they"
-        message = (
-            f"Removed touchpoint #{touchpoint.id}: {touchpoint.channel} ({who} initiated) with "
-            f"#{contact.id} {contact.name} on {local_text(from_db(touchpoint.occurred_at))}"
-        )
-        if asks:
-            message += " and its ask " + ", ".join(f"#{a.id} {a.what!r}" for a in asks)
-        store.remove_touchpoint(db, touchpoint=touchpoint)
-    note(message + ".")
+    with session(write=True, journal=False) as db:
+        summary = store.undo_last(db)
+        if summary is None:
+            raise RuntimeFailure(
+                f"nothing to undo (netkeep keeps the last {store.UNDO_DEPTH} changing commands)"
+            )
+    note(f"Undid: {summary}.")
 
 
 @app.command(

@@ -13,7 +13,7 @@ from typing import IO, Annotated, Any
 
 import typer
 
-from netkeep.cli.common import DATA, app, database_path, now, session, settings
+from netkeep.cli.common import DATA, app, database_path, did, now, session, settings
 from netkeep.errors import BadInput, RuntimeFailure
 
 # Below this many records an import or export finishes before a progress bar would be worth it.
@@ -165,6 +165,12 @@ def import_(
                 )
                 if dry_run:
                     raise _DryRun
+                did(
+                    db,
+                    f"import {file.name} ({counts.created:,} contacts created, "
+                    f"{counts.updated:,} updated, {counts.touchpoints_added:,} touchpoints and "
+                    f"{counts.asks_added:,} asks added)",
+                )
         except _DryRun:
             pass
         finally:
