@@ -14,6 +14,9 @@ def test_every_command_is_in_the_lazy_map_with_its_module():
         (info.name or info.callback.__name__.replace("_", "-")): info.callback.__module__
         for info in app.registered_commands
     }
+    for group in app.registered_groups:
+        [module] = {info.callback.__module__ for info in group.typer_instance.registered_commands}
+        registered[group.typer_instance.info.name] = module
     expected = {name: f"netkeep.cli.{module}" for name, module in COMMAND_MODULES.items()}
     assert registered == expected
 

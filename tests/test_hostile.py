@@ -175,6 +175,23 @@ SHAPES: dict[str, tuple[list, dict]] = {
         },
     ),
     "undo": ([], {}),
+    "touchpoint": (
+        [mostly("edit", "rm"), mostly("1", "#2", "3", "#4")],
+        {
+            "--via": mostly("call", "email", "meeting"),
+            "--in": FLAG,
+            "--out": FLAG,
+            "--two-way": FLAG,
+            "--no-answer": FLAG,
+            "--when": WHEN,
+            "--note": TEXT,
+            "--give": TEXT,
+            "--contact": CONTACT,
+            "--yes": FLAG,
+            "--format": FORMATS,
+        },
+    ),
+    "merge": ([CONTACT, CONTACT], {"--format": FORMATS}),
     "stale": (
         [],
         {

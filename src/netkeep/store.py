@@ -293,7 +293,69 @@ def unanswered_streak(session: Session, contact_id: int) -> int:
 
 
 def asks_of_touchpoint(session: Session, touchpoint_id: int) -> list[Ask]:
-    return list(session.exec(select(Ask).where(Ask.touchpoint_id == touchpoint_id)).all())
+    return list(
+        session.exec(select(Ask).where(Ask.touchpoint_id == touchpoint_id).order_by(Ask.id)).all()
+    )
+
+
+def get_touchpoint(session: Session, ref: str) -> Touchpoint:
+    """A touchpoint by id (`12` or `#12`)."""
+    match = _ID_RE.match((ref or "").strip())
+    found = session.get(Touchpoint, int(match.group(1))) if match else None
+    if found is None:
+        raise BadInput(f"no touchpoint with id {ref!r} (see 'netkeep show CONTACT')")
+    return found
+
+
+def edit_touchpoint(
+    session: Session,
+    *,
+    touchpoint: Touchpoint,
+    contact: Contact | None = None,
+    occurred_at: datetime | None = None,
+    channel: str | None = None,
+    direction: str | None = None,
+    two_way: bool | None = None,
+    note: str | None = None,
+    give: str | None = None,
+) -> list[str]:
+    """Change the given fields (an empty note or give clears it); returns the fields changed.
+
+    The touchpoint's asks follow it: to another contact, to its new time (when they were opened)
+    and to its new initiator (an ask is made by whoever initiated).
+    """
+    changed = []
+    asks = asks_of_touchpoint(session, touchpoint.id)
+    if contact is not None and contact.id != touchpoint.contact_id:
+        touchpoint.contact_id = contact.id
+        changed.append("contact")
+    if occurred_at is not None and to_db(occurred_at) != to_db(from_db(touchpoint.occurred_at)):
+        for ask in asks:
+            if ask.resolved_at is not None and from_db(ask.resolved_at) < occurred_at:
+                raise BadInput(
+                    f"its ask #{ask.id} was resolved earlier, on {from_db(ask.resolved_at):%Y-%m-%d}"
+                )
+        touchpoint.occurred_at = occurred_at
+        changed.append("when")
+    for field, value in (("channel", channel), ("direction", direction), ("two_way", two_way)):
+        if value is not None and value != getattr(touchpoint, field):
+            setattr(touchpoint, field, value)
+            changed.append(field)
+    for field, value in (("note", note), ("give", give)):
+        if value is not None and (value or None) != getattr(touchpoint, field):
+            setattr(touchpoint, field, value or None)
+            changed.append(field)
+    for ask in asks:
+        if "contact" in changed:
+            ask.contact_id = touchpoint.contact_id
+        if "when" in changed:
+            ask.opened_at = touchpoint.occurred_at
+        if "direction" in changed:
+            ask.asked_by = "me" if touchpoint.direction == "out" else "them"
+        session.add(ask)
+    session.add(touchpoint)
+    session.flush()
+    return changed
 
 
 def remove_touchpoint(session: Session, *, touchpoint: Touchpoint) -> None:
@@ -301,6 +363,61 @@ def remove_touchpoint(session: Session, *, touchpoint: Touchpoint) -> None:
         session.delete(ask)
     session.delete(touchpoint)
     session.flush()
+
+
+def _references(raw: Any, parent: str) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key that points at `parent`."""
+    tables = [
+        row[0]
+        for row in raw.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return [
+        (table, key[3])
+        for table in tables
+        for key in raw.execute("SELECT * FROM pragma_foreign_key_list(?)", (table,))
+        if key[2] == parent
+    ]
+
+
+def merge_contacts(session: Session, *, into: Contact, other: Contact) -> dict[str, Any]:
+    """Fold `other` into `into`: all its history (every row that points at it) moves over, its
+    emails and tags are added, fields `into` lacks are filled from it, the earlier creation time
+    is kept; then `other` is removed. Returns what moved and which fields were filled."""
+    if into.id == other.id:
+        raise BadInput(f"#{into.id} {into.name} is the same contact twice")
+    filled = []
+    for field in ("emails", "tags"):
+        joined = _union(list(getattr(into, field)), getattr(other, field))
+        if joined != list(getattr(into, field)):
+            setattr(into, field, joined)
+            filled.append(field)
+    for field in ("phone", "company", "title", "cadence", "note"):
+        if not getattr(into, field) and getattr(other, field):
+            setattr(into, field, getattr(other, field))
+            filled.append(field)
+    if to_db(from_db(other.created_at)) < to_db(from_db(into.created_at)):
+        into.created_at = other.created_at
+        filled.append("created_at")
+    session.add(into)
+    session.flush()
+    raw = _dbapi(session)
+    moved = {}
+    for table, column in _references(raw, "contact"):
+        # OR IGNORE: a link row that would repeat one `into` already has goes with `other`.
+        moved[table] = raw.execute(
+            f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
+            (into.id, other.id),
+        ).rowcount
+    session.expire_all()
+    session.delete(session.get(Contact, other.id))
+    session.flush()
+    return {
+        "touchpoints": moved.get("touchpoint", 0),
+        "asks": moved.get("ask", 0),
+        "filled": filled,
+    }
 
 
 def touchpoints_of(session: Session, contact_id: int) -> list[dict[str, Any]]:

@@ -21,7 +21,9 @@ COMMAND_MODULES = {
     "archive": "contacts",
     "unarchive": "contacts",
     "rm": "contacts",
+    "merge": "contacts",
     "log": "touchpoints",
+    "touchpoint": "touchpoints",
     "undo": "touchpoints",
     "stale": "touchpoints",
     "score": "reciprocity",
@@ -43,7 +45,10 @@ def _register(modules) -> None:
     for module in modules:
         importlib.import_module(f"netkeep.cli.{module}")
     # Click rewraps help paragraphs; "\b" keeps each command's examples one per line.
-    for info in app.registered_commands:
+    commands = [*app.registered_commands]
+    for group in app.registered_groups:
+        commands.extend(group.typer_instance.registered_commands)
+    for info in commands:
         if info.epilog and not info.epilog.startswith("\b"):
             info.epilog = "\b\n" + info.epilog
 

@@ -1,4 +1,4 @@
-"""Commands about people: add, edit, list, show, archive, unarchive, rm."""
+"""Commands about people: add, edit, list, show, archive, unarchive, rm, merge."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from netkeep.cli.common import (
     TagFilterOpt,
     TierFilterOpt,
     app,
+    complete_contact,
     complete_tier,
     did,
     interactive,
@@ -406,3 +407,51 @@ def rm(
         counts = store.delete_contact(db, contact=found)
         did(db, f"rm {label} ({counts['touchpoints']} touchpoints, {counts['asks']} asks)")
     note(f"Deleted {label} ({counts['touchpoints']} touchpoints, {counts['asks']} asks).")
+
+
+@app.command(
+    rich_help_panel=DATA,
+    epilog="Examples:\n"
+    "  netkeep merge 'Sam Lee' 'Samuel Lee'   # Samuel's history goes to Sam; Samuel is removed\n"
+    "  netkeep merge 12 31 --format json",
+)
+def merge(
+    contact: Annotated[
+        str,
+        typer.Argument(
+            metavar="INTO",
+            help="The contact that stays (id, email or name).",
+            autocompletion=complete_contact,
+            show_default=False,
+        ),
+    ],
+    other: Annotated[
+        str,
+        typer.Argument(
+            metavar="OTHER",
+            help="The duplicate folded into it and removed.",
+            autocompletion=complete_contact,
+            show_default=False,
+        ),
+    ],
+    fmt: SingleFormatOpt = SingleFormat.table,
+) -> None:
+    """Fold OTHER into INTO: its whole history moves over, its details fill the gaps."""
+    from netkeep import store
+    from netkeep.render import note as say
+
+    with session(write=True) as db:
+        into = store.find_contact(db, contact)
+        folded = store.find_contact(db, other)
+        folded_label = f"#{folded.id} {folded.name}"
+        result = store.merge_contacts(db, into=into, other=folded)
+        data = store.contact_dict(into, last_touch=store.last_touch(db, into.id))
+        label = f"#{data['id']} {data['name']}"
+        did(db, f"merge {folded_label} into {label}")
+    _emit_contact(data, fmt)
+    if fmt == SingleFormat.table:
+        filled = f"; from it: {', '.join(result['filled'])}" if result["filled"] else ""
+        say(
+            f"Merged {folded_label} into {label}: {result['touchpoints']} touchpoints and "
+            f"{result['asks']} asks moved{filled}; {folded_label} removed."
+        )

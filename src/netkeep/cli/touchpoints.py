@@ -1,4 +1,4 @@
-"""Commands about touchpoints and time: log, undo, stale."""
+"""Commands about touchpoints and time: log, touchpoint edit/rm, undo, stale."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from netkeep.cli.common import (
     TagFilterOpt,
     TierFilterOpt,
     app,
+    complete_contact,
     did,
+    interactive,
     now,
     session,
     settings,
@@ -152,6 +154,146 @@ def _confirm_logged(data, label: str, *, created: bool, made, streak: int) -> No
     if streak >= 2:
         message += f" That is {streak} unanswered in a row."
     note(message)
+
+
+touchpoint_app = typer.Typer(
+    name="touchpoint",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Fix a recorded touchpoint: edit or rm (both undoable).",
+)
+app.add_typer(touchpoint_app, rich_help_panel=RECORD)
+
+TouchpointArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID",
+        help="The touchpoint's id (12 or #12; see 'netkeep show').",
+        show_default=False,
+    ),
+]
+
+
+@touchpoint_app.command(
+    "edit",
+    epilog="Examples:\n"
+    "  netkeep touchpoint edit 57 --no-answer --note 'voicemail'\n"
+    "  netkeep touchpoint edit 57 --via email --in --when yesterday\n"
+    "  netkeep touchpoint edit 57 --contact 'Sam Lee'   # logged with the wrong person",
+)
+def touchpoint_edit(
+    touchpoint_id: TouchpointArg,
+    via: Annotated[
+        Channel | None, typer.Option("--via", help="Channel.", show_default=False)
+    ] = None,
+    incoming: Annotated[
+        bool | None,
+        typer.Option(
+            "--in/--out", help="They reached out (--in) or you did (--out).", show_default=False
+        ),
+    ] = None,
+    two_way: Annotated[
+        bool | None,
+        typer.Option(
+            "--two-way/--no-answer",
+            help="A live exchange took place, or a one-way message.",
+            show_default=False,
+        ),
+    ] = None,
+    when: Annotated[
+        str | None,
+        typer.Option("--when", help="When it happened: 'yesterday', '3d ago', 2026-03-04."),
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="New note ('' clears).", show_default=False)
+    ] = None,
+    give: Annotated[
+        str | None,
+        typer.Option("--give", help="What the initiator gave ('' clears).", show_default=False),
+    ] = None,
+    contact: Annotated[
+        str | None,
+        typer.Option(
+            "--contact",
+            help="Move it (and its asks) to another contact.",
+            autocompletion=complete_contact,
+            show_default=False,
+        ),
+    ] = None,
+    fmt: SingleFormatOpt = SingleFormat.table,
+) -> None:
+    """Change a touchpoint's fields (only those given)."""
+    from netkeep import store
+    from netkeep.dates import parse_past
+    from netkeep.models import Contact
+
+    occurred_at = parse_past(when, now=now()) if when is not None else None
+    with session(write=True) as db:
+        touchpoint = store.get_touchpoint(db, touchpoint_id)
+        moved_to = store.find_contact(db, contact) if contact is not None else None
+        changed = store.edit_touchpoint(
+            db,
+            touchpoint=touchpoint,
+            contact=moved_to,
+            occurred_at=occurred_at,
+            channel=via.value if via is not None else None,
+            direction=None if incoming is None else ("in" if incoming else "out"),
+            two_way=two_way,
+            note=note,
+            give=give,
+        )
+        if not changed:
+            raise BadInput("nothing to change (give at least one option with a new value)")
+        owner = db.get(Contact, touchpoint.contact_id)
+        asks = store.asks_of_touchpoint(db, touchpoint.id)
+        data = store.touchpoint_dict(touchpoint, ask=asks[0].what if asks else None)
+        data["answered"] = True if touchpoint.two_way else None
+        label = f"touchpoint #{touchpoint.id} with #{owner.id} {owner.name}"
+        did(db, f"touchpoint edit {label} ({', '.join(changed)})")
+    if fmt == SingleFormat.json:
+        from netkeep.render import write_json
+
+        write_json({key: data.get(key) for key in TOUCHPOINT_KEYS})
+        return
+    from netkeep.render import note as say
+
+    say(f"Updated {label}: {', '.join(changed)}.")
+
+
+@touchpoint_app.command(
+    "rm", epilog="Examples:\n  netkeep touchpoint rm 57\n  netkeep touchpoint rm 57 --yes"
+)
+def touchpoint_rm(
+    touchpoint_id: TouchpointArg,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask (needed off a terminal).")
+    ] = False,
+) -> None:
+    """Delete a touchpoint and the asks it carried."""
+    from netkeep import store
+    from netkeep.dates import from_db, local_text
+    from netkeep.models import Contact
+    from netkeep.render import note
+
+    with session(write=True) as db:
+        touchpoint = store.get_touchpoint(db, touchpoint_id)
+        owner = db.get(Contact, touchpoint.contact_id)
+        asks = store.asks_of_touchpoint(db, touchpoint.id)
+        who = "you" if touchpoint.direction == "out" else "they"
+        label = (
+            f"touchpoint #{touchpoint.id}: {touchpoint.channel} ({who} initiated) with "
+            f"#{owner.id} {owner.name} on {local_text(from_db(touchpoint.occurred_at))}"
+        )
+        if asks:
+            label += " and its ask " + ", ".join(f"#{a.id} {a.what!r}" for a in asks)
+        if not yes:
+            if not interactive():
+                raise BadInput("touchpoint rm needs --yes when stdin is not a terminal")
+            if not typer.confirm(f"Delete {label}?", default=False):
+                raise typer.Exit(1)
+        store.remove_touchpoint(db, touchpoint=touchpoint)
+        did(db, f"touchpoint rm {label}")
+    note(f"Deleted {label}.")
 
 
 @app.command(
