@@ -135,3 +135,20 @@ def test_undo_of_a_merge_restores_both_exactly_with_their_ids(cli, sam):
     assert cli.ok("undo").stderr == "Undid: merge #2 Samuel Lee into #1 Sam Lee.\n"
     assert cli.ok("export").stdout == before
     assert cli.json("add", "Bo Chen")["id"] == 3
+
+
+def test_touchpoint_rm_asks_on_a_terminal(cli, sam, monkeypatch):
+    import netkeep.cli.touchpoints
+
+    monkeypatch.setattr(netkeep.cli.touchpoints, "interactive", lambda: True)
+    kept = cli.ok("touchpoint", "rm", "1", input="n\n")
+    assert "Kept touchpoint #1." in kept.stderr and "Error" not in kept.stderr
+    assert len(cli.json("show", "sam")["touchpoints"]) == 1
+    cli.ok("touchpoint", "rm", "1", input="y\n")
+    assert cli.json("show", "sam")["touchpoints"] == []
+
+
+def test_show_lists_touchpoint_ids_for_fixing_them(cli, sam):
+    lines = cli.ok("show", "sam").stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["ID", "When"])
+    assert lines[header + 1].split()[0] == "1"

@@ -328,6 +328,7 @@ def show(contact: ContactArg, fmt: SingleFormatOpt = SingleFormat.table) -> None
         print_table(
             shown,
             [
+                Column("id", "ID", justify="right"),
                 Column("occurred_at", "When", cell=lambda v: local_text(v)),
                 Column("direction", "Who", cell=lambda v: "you" if v == "out" else "them"),
                 Column("channel", "Via"),

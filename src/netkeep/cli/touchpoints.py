@@ -290,7 +290,8 @@ def touchpoint_rm(
             if not interactive():
                 raise BadInput("touchpoint rm needs --yes when stdin is not a terminal")
             if not typer.confirm(f"Delete {label}?", default=False):
-                raise typer.Exit(1)
+                note(f"Kept touchpoint #{touchpoint.id}.")
+                return
         store.remove_touchpoint(db, touchpoint=touchpoint)
         did(db, f"touchpoint rm {label}")
     note(f"Deleted {label}.")
