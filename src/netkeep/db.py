@@ -197,18 +197,13 @@ def _dbapi(session: Session) -> Any:
 
 
 def _start_journal(session: Session, summary: str) -> Any:
+    """Open the command's undo journal entry, where `netkeep.journal.describe` finds it."""
     from netkeep.dates import now, to_db
     from netkeep.journal import SUMMARY_KEY, start
 
     entry = start(_dbapi(session), summary=summary, recorded_at=to_db(now()))
     session.info[SUMMARY_KEY] = entry
     return entry
-
-
-def finish_journal(raw: Any, entry: Any) -> None:
-    from netkeep.journal import finish
-
-    finish(raw, entry)
 
 
 def describe_failure(exc: BaseException, path: Path) -> RuntimeFailure:
@@ -262,8 +257,10 @@ def open_session(path: Path, *, write: bool, journal: str | None = None) -> Iter
                 entry = _start_journal(session, journal) if write and journal else None
                 yield session
                 if entry is not None:
-                    session.flush()
-                    finish_journal(_dbapi(session), entry)
+                    from netkeep.journal import finish
+
+                    session.flush()  # the ORM's pending writes pass the journal's triggers
+                    finish(_dbapi(session), entry)
                 if write:
                     session.commit()
         except (DBAPIError, sqlite3.Error) as exc:
