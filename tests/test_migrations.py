@@ -298,6 +298,19 @@ def test_a_failing_step_rolls_back_entirely(cli, monkeypatch, released_db):
     assert dump(backup) == before_dump
 
 
+def test_a_step_that_breaks_a_foreign_key_rolls_back(cli, monkeypatch, db_path):
+    """Steps run with foreign keys off (to rebuild tables); a step that leaves a touchpoint
+    without its contact is refused before it commits."""
+    cli.ok("add", "Sam Lee")
+    cli.ok("log", "sam")
+    before = dump(db_path)
+    with_extra_step(monkeypatch, "m900_dangling", "DELETE FROM contact;")
+    result = cli("list")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: schema step m900_dangling would leave touchpoint")
+    assert dump(db_path) == before
+
+
 def test_a_later_failing_step_keeps_the_steps_before_it(cli, monkeypatch, db_path):
     """Each step commits with its record: a failure at one step keeps every step before it."""
     cli.ok("add", "Sam Lee")
