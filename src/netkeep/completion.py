@@ -4,9 +4,10 @@ Completion runs on every Tab press, so this reads SQLite directly (read-only) in
 SQLModel, and never creates or migrates anything. Failures complete nothing rather than print an
 error into the user's command line.
 
-Typer keeps only the candidates that start with the typed text, exactly. Names match in any case
-(`sa` finds `Sam Lee`), so a candidate keeps the prefix as typed (`sam Lee`): CONTACT arguments are
-case-insensitive, so the completed word still finds the contact.
+Typer keeps only the candidates that start with the typed text, exactly. Names match in any case and
+without accents (`sa` finds `Sam Lee`, `jo` finds `José Álvarez`), so a candidate keeps the prefix as
+typed (`sam Lee`, `jose Álvarez`): CONTACT arguments match the same way, so the completed word still
+finds the contact.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ _BASH_SPECIAL = re.compile(r"([^\w@%+=:,./-])")
 
 
 def contact_names(db_option: str | Path | None, incomplete: str) -> list[str]:
-    """Active contacts' names containing `incomplete` in any case: prefix matches first."""
+    """Active contacts' names that `incomplete` finds as a CONTACT reference (netkeep.names: word
+    prefixes, any case, no accents), those it starts first."""
     from netkeep.db_path import database_path, sqlite_uri
+    from netkeep.names import fold, name_matches
 
     path = database_path(db_option)
     if not path.is_file():
@@ -35,20 +38,23 @@ def contact_names(db_option: str | Path | None, incomplete: str) -> list[str]:
             conn.close()
     except sqlite3.Error:
         return []
-    folded = (incomplete or "").casefold()
-    starts = sorted({n for n in names if n.casefold().startswith(folded)}, key=str.casefold)
-    inside = sorted({n for n in names if folded in n.casefold()} - set(starts), key=str.casefold)
+    folded = fold(incomplete or "")
+    starts = sorted({n for n in names if fold(n).startswith(folded)}, key=fold)
+    inside = sorted({n for n in names if name_matches(incomplete, n)} - set(starts), key=fold)
     return starts + inside
 
 
 def keep_typed_prefix(candidates: list[str], incomplete: str) -> list[str]:
-    """Candidates that start with `incomplete` in any case, spelled with the prefix as typed."""
+    """Candidates that start with `incomplete` in any case and without accents, spelled with the
+    prefix as typed (`jose` → `jose Álvarez`, which still finds José Álvarez)."""
+    from netkeep.names import fold
+
     incomplete = incomplete or ""
-    folded = incomplete.casefold()
+    folded = fold(incomplete)
     out: list[str] = []
     for candidate in candidates:
         head = candidate[: len(incomplete)]
-        if head.casefold() == folded:
+        if fold(head) == folded:
             spelled = incomplete + candidate[len(incomplete) :]
             if spelled not in out:
                 out.append(spelled)

@@ -33,8 +33,19 @@ class RuntimeFailure(NetkeepError):
 
 
 class ContactNotFound(BadInput):
-    """No contact matches a reference."""
+    """No contact matches a reference; `close` holds the contacts whose names are close to it."""
+
+    def __init__(self, message: str, *, close: list | None = None) -> None:
+        super().__init__(message)
+        self.close = close or []
 
 
 class AmbiguousContact(BadInput):
     """A reference matches several contacts."""
+
+
+class Declined(NetkeepError):
+    """You answered "no" when asked to confirm: nothing was done, and that is no failure (exit 0,
+    as GNU `rm -i` and git's interactive commands do). The message is printed without `Error:`."""
+
+    exit_code = ExitStatus.OK

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from netkeep.errors import BadInput
+
+# An id as people type it: `12` or `#12`, ASCII digits only (not `¹`, `٣` or `1e3`), and small
+# enough for SQLite's 64-bit integers.
+_ID = re.compile(r"#?([0-9]{1,18})")
+
+
+def id_of(text: str) -> int | None:
+    """The id in `12` or `#12`, else None."""
+    match = _ID.fullmatch(text.strip())
+    return int(match.group(1)) if match else None
 
 
 def clean_list(values: list[str] | None) -> list[str]:

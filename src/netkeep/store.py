@@ -6,7 +6,7 @@ keyed as the SPEC's JSON (times as aware UTC datetimes), never as one ORM object
 
 from __future__ import annotations
 
-import difflib
+import dataclasses
 import itertools
 import json
 import operator
@@ -21,11 +21,14 @@ from sqlmodel import Session, select
 
 from netkeep.dates import from_db, to_db
 from netkeep.errors import AmbiguousContact, BadInput, ContactNotFound
+from netkeep.fields import id_of
 from netkeep.journal import HISTORY_DEPTH as UNDO_DEPTH  # noqa: F401  (re-exported)
 from netkeep.models import Ask, Contact, Touchpoint
+from netkeep.names import words
 from netkeep.vocab import CONTACT_FIELDS
 
-_ID_RE = re.compile(r"^#?(\d{1,18})$")
+# What a tier may be called (as in the config's [cadence] keys).
+TIER_NAME = re.compile(r"[\w-]+")
 
 CONTACT_COLUMNS = (
     "c.id, c.name, c.emails, c.phone, c.company, c.title, c.tags, c.tier, c.cadence, c.note, "
@@ -95,14 +98,42 @@ def add_contact(session: Session, *, contact: Contact, force: bool = False) -> C
     return contact
 
 
+def likely_duplicates(
+    session: Session, *, name: str, emails: Iterable[str], exclude_id: int | None = None
+) -> list[tuple[dict[str, Any], str]]:
+    """Other contacts that may be the same person: (their {id, name}, why), by id. The same email
+    in any case, or the same name ignoring case and accents ('Jose Alvarez', 'José Álvarez')."""
+    from netkeep.names import words
+
+    found: dict[int, tuple[dict[str, Any], str]] = {}
+    for email in emails:
+        sql = (
+            "SELECT c.id, c.name FROM contact c WHERE EXISTS (SELECT 1 FROM json_each(c.emails) e "
+            "WHERE lower(e.value) = lower(:email))"
+        )
+        for person_id, other in session.exec(text(sql).bindparams(email=email)):
+            found.setdefault(person_id, ({"id": person_id, "name": other}, f"same email {email}"))
+    folded = words(name)
+    if folded:
+        for person_id, other in session.exec(text("SELECT id, name FROM contact")):
+            if person_id not in found and words(other) == folded:
+                found[person_id] = (
+                    {"id": person_id, "name": other},
+                    "same name ignoring case and accents",
+                )
+    found.pop(exclude_id, None)
+    return [found[person_id] for person_id in sorted(found)]
+
+
 def find_contact(session: Session, ref: str) -> Contact:
-    """Resolve a CONTACT reference: id or #id, email, exact name (any case), unique part of a name."""
+    """Resolve a CONTACT reference: id or #id, email, exact name (any case), else the name whose
+    words the reference's words start, in any case and without accents (see netkeep.names)."""
     ref = (ref or "").strip()
     if not ref:
         raise BadInput("empty contact reference")
-    id_match = _ID_RE.match(ref)
-    if id_match:
-        found = session.get(Contact, int(id_match.group(1)))
+    contact_id = id_of(ref)
+    if contact_id is not None:
+        found = session.get(Contact, contact_id)
         if found is not None:
             return found
         if ref.startswith("#"):
@@ -126,21 +157,26 @@ def find_contact(session: Session, ref: str) -> Contact:
     if len(exact) == 1:
         return session.get(Contact, exact[0][0])
 
-    everyone = session.exec(select(Contact.id, Contact.name, Contact.archived)).all()
-    folded = ref.casefold()
-    same = [row for row in everyone if row.name.casefold() == folded]
-    if len(same) == 1:
-        return session.get(Contact, same[0].id)
-    if len(same) > 1:
-        _ambiguous(ref, [session.get(Contact, row.id) for row in same])
-    partial = [row for row in everyone if folded in row.name.casefold()]
-    if len(partial) == 1:
-        return session.get(Contact, partial[0].id)
-    if len(partial) > 1:
-        _ambiguous(ref, [session.get(Contact, row.id) for row in partial])
-    close = difflib.get_close_matches(ref, [row.name for row in everyone], n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(repr(n) for n in close)}?" if close else ""
-    raise ContactNotFound(f"no contact matches {ref!r}{hint}")
+    from netkeep import names
+
+    everyone = [tuple(row) for row in session.exec(text("SELECT id, name FROM contact"))]
+    folded = " ".join(names.words(ref))
+    same, partial = [], []
+    typed = folded.split()
+    for person_id, name in everyone:
+        name_words = names.words(name)
+        if " ".join(name_words) == folded and folded:
+            same.append(person_id)
+        elif names.words_match(typed, name_words):
+            partial.append(person_id)
+    for found_ids in (same, partial):
+        if len(found_ids) == 1:
+            return session.get(Contact, found_ids[0])
+        if len(found_ids) > 1:
+            _ambiguous(ref, [session.get(Contact, person_id) for person_id in found_ids])
+    close = [session.get(Contact, person_id) for person_id in names.close_names(ref, everyone)]
+    hint = f"; did you mean {', '.join(f'#{c.id} {c.name}' for c in close)}?" if close else ""
+    raise ContactNotFound(f"no contact matches {ref!r}{hint}", close=close)
 
 
 def _ambiguous(ref: str, contacts: Iterable[Contact]) -> None:
@@ -163,6 +199,35 @@ def list_contacts(
         f"{where} ORDER BY c.name COLLATE NOCASE, c.id"
     )
     return [contact_row(row) for row in session.exec(text(sql).bindparams(**params))]
+
+
+def count_contacts(
+    session: Session,
+    *,
+    tag: str | None = None,
+    tier: str | None = None,
+    include_archived: bool = False,
+) -> int:
+    where, params = _filters(tag=tag, tier=tier, include_archived=include_archived)
+    return session.exec(
+        text(f"SELECT count(*) FROM contact c {where}").bindparams(**params)
+    ).scalar()
+
+
+def tags_in_use(session: Session, *, include_archived: bool = False) -> list[str]:
+    """The tags contacts carry, each once (in the case first seen), alphabetically."""
+    where = "" if include_archived else "WHERE NOT c.archived"
+    sql = f"SELECT DISTINCT g.value FROM contact c, json_each(c.tags) g {where}"
+    seen: dict[str, str] = {}
+    for (tag,) in session.exec(text(sql)):
+        seen.setdefault(tag.casefold(), tag)
+    return [seen[key] for key in sorted(seen)]
+
+
+def tiers_in_use(session: Session, *, include_archived: bool = False) -> list[str]:
+    where = "" if include_archived else "WHERE NOT c.archived"
+    sql = f"SELECT DISTINCT c.tier FROM contact c {where} ORDER BY c.tier"
+    return [tier for (tier,) in session.exec(text(sql))]
 
 
 def _filters(
@@ -300,8 +365,8 @@ def asks_of_touchpoint(session: Session, touchpoint_id: int) -> list[Ask]:
 
 def get_touchpoint(session: Session, ref: str) -> Touchpoint:
     """A touchpoint by id (`12` or `#12`)."""
-    match = _ID_RE.match((ref or "").strip())
-    found = session.get(Touchpoint, int(match.group(1))) if match else None
+    touchpoint_id = id_of(ref or "")
+    found = session.get(Touchpoint, touchpoint_id) if touchpoint_id is not None else None
     if found is None:
         raise BadInput(f"no touchpoint with id {ref!r} (see 'netkeep show CONTACT')")
     return found
@@ -745,6 +810,10 @@ class ImportCounts:
     asks_added: int = 0
     asks_present: int = 0
     kept_ids: bool = False
+    # Contacts created that may be people already in the database: (record, their id and name).
+    likely_duplicates: list[tuple[str, str, int, str]] = dataclasses.field(default_factory=list)
+    # Tiers the records use that the config does not define, with how many contacts each.
+    unknown_tiers: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 def import_records(
@@ -831,6 +900,9 @@ class _Importer:
             self.rows[row["id"]] = row
             self._index(row)
         self.existing = set(self.rows)
+        self.by_words = {
+            " ".join(words(row["name"])): (row["id"], row["name"]) for row in self.rows.values()
+        }
         # Ids are kept only where none was ever given: an id is never given twice.
         self.next_contact = self._next_id("contact")
         self.empty = self.next_contact == 1 and all(
@@ -850,11 +922,23 @@ class _Importer:
         from netkeep.dates import parse_duration
 
         try:
-            tier = self.settings.check_tier(record.tier) if record.tier else None
+            tier = self._tier(record.tier) if record.tier else None
             cadence = str(parse_duration(record.cadence)) if record.cadence else None
         except BadInput as exc:
             raise BadInput(f"{self.label}: {record.source}: {exc}") from None
         return tier, cadence
+
+    def _tier(self, tier: str) -> str:
+        """A tier the config defines; from a netkeep export, also one it does not (the exporting
+        database's own tier): kept and counted, and staleness uses the default tier's cadence.
+        Elsewhere an unknown tier is more likely a typo, and refused."""
+        name = tier.strip().lower()
+        if name in self.settings.cadence:
+            return name
+        if not self.lossless or not TIER_NAME.fullmatch(name):
+            self.settings.check_tier(tier)  # raises, naming the tiers there are
+        self.counts.unknown_tiers[name] = self.counts.unknown_tiers.get(name, 0) + 1
+        return name
 
     def _match(self, record: Any) -> int | None:
         if self.lossless and record.id in self.existing:
@@ -892,6 +976,9 @@ class _Importer:
             }
             self.rows[contact_id] = row
             self.new.append(contact_id)
+            same = self.by_words.get(" ".join(words(record.name)))
+            if same is not None:
+                self.counts.likely_duplicates.append((record.source, record.name, *same))
             if not self.lossless:  # people listed twice in a JSON export are two people
                 self._index(row)
             self.counts.created += 1

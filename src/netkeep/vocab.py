@@ -16,6 +16,36 @@ class Channel(StrEnum):
     other = "other"
 
 
+# Other words people type for a channel (`--via phone`); documented in the README.
+CHANNEL_SYNONYMS = {
+    "phone": Channel.call,
+    "tel": Channel.call,
+    "voice": Channel.call,
+    "mail": Channel.email,
+    "e-mail": Channel.email,
+    "sms": Channel.text,
+    "message": Channel.text,
+    "whatsapp": Channel.text,
+    "meet": Channel.meeting,
+    "video": Channel.meeting,
+    "zoom": Channel.meeting,
+    "coffee": Channel.meeting,
+    "in-person": Channel.meeting,
+    "linkedin": Channel.social,
+    "dm": Channel.social,
+    "post": Channel.letter,
+    "card": Channel.letter,
+}
+
+
+def channel_named(word: str) -> Channel | None:
+    """The channel a typed word means, in any case, synonyms included; None if none."""
+    key = "-".join(word.casefold().split())
+    if key in Channel._value2member_map_:
+        return Channel(key)
+    return CHANNEL_SYNONYMS.get(key)
+
+
 # A call that connected or a meeting is a live exchange; the rest are one-way messages.
 LIVE_CHANNELS = frozenset({Channel.call, Channel.meeting})
 
