@@ -18,8 +18,8 @@ from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from netkeep import __version__
-from netkeep.errors import ExitStatus, NetkeepError
-from netkeep.vocab import OutputFormat, SingleFormat
+from netkeep.errors import Declined, ExitStatus, NetkeepError
+from netkeep.vocab import Channel, OutputFormat, SingleFormat
 
 DEBUG_ENV = "NETKEEP_DEBUG"
 COMPLETE_ENV = "_NETKEEP_COMPLETE"  # set by the shell's completion script on every Tab
@@ -50,6 +50,13 @@ class NetkeepGroup(TyperGroup):
             with formatter.section(panel):
                 formatter.write_dl(panels[panel])
 
+    def parse_args(self, ctx, args):
+        # A bare `netkeep` is asking what there is: the help on stdout and exit 0, not a usage error.
+        if not args and not ctx.resilient_parsing:
+            typer.echo(ctx.get_help())
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         state.argv = list(sys.argv[1:] if args is None else args)
         undo_completion = None
@@ -65,6 +72,9 @@ class NetkeepGroup(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
+        except Declined as exc:
+            sys.stderr.write(f"{exc}\n")
+            status = exc.exit_code
         except NetkeepError as exc:
             status = _fail(str(exc), exc.exit_code, exc)
         except ClickException as exc:
@@ -153,7 +163,9 @@ def _global_options(
 
 FormatOpt = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="table on a terminal, or json/csv for scripts."),
+    typer.Option(
+        "--format", "-f", case_sensitive=False, help="table on a terminal, or json/csv for scripts."
+    ),
 ]
 
 
@@ -230,9 +242,49 @@ def complete_tier(incomplete: str) -> list[str]:
 ContactArg = Annotated[
     str,
     typer.Argument(
-        help="Id (12 or #12), email, name, or a unique part of a name.",
+        help="Id (12 or #12), email, name, or words starting the name (ana, jose alv).",
         autocompletion=complete_contact,
         show_default=False,
+    ),
+]
+
+
+ContactsArg = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="CONTACT",
+        help="One or more: id (12 or #12), email, name, or words starting the name.",
+        autocompletion=complete_contact,
+        show_default=False,
+    ),
+]
+
+
+def _channel(value: Any) -> Channel:
+    from netkeep.vocab import channel_named
+
+    if isinstance(value, Channel):
+        return value
+    found = channel_named(str(value))
+    if found is None:
+        choices = ", ".join(channel.value for channel in Channel)
+        raise typer.BadParameter(f"{value!r} is not a channel (choose from: {choices})")
+    return found
+
+
+def complete_channel(incomplete: str) -> list[str]:
+    """The canonical channels only: synonyms are accepted but not offered."""
+    return [channel.value for channel in Channel if channel.value.startswith(incomplete.lower())]
+
+
+ViaOpt = Annotated[
+    Channel,
+    typer.Option(
+        "--via",
+        parser=_channel,
+        metavar="[call|email|text|meeting|social|letter|other]",
+        help="Channel, in any case; phone, mail, sms, zoom, linkedin… mean the closest one.",
+        autocompletion=complete_channel,
     ),
 ]
 
@@ -252,5 +304,40 @@ TierFilterOpt = Annotated[
 ]
 # Commands that print one thing: a line or a profile for people, or one JSON object.
 SingleFormatOpt = Annotated[
-    SingleFormat, typer.Option("--format", "-f", help="table (for people) or json.")
+    SingleFormat,
+    typer.Option("--format", "-f", case_sensitive=False, help="table (for people) or json."),
 ]
+
+
+def filter_tier(db, config, tier: str | None) -> str | None:
+    """A `--tier` filter: a configured tier, or one contacts carry (from another database's
+    export); anything else is refused like a typo, naming the configured tiers."""
+    if not tier:
+        return None
+    name = tier.strip().lower()
+    if name in config.cadence:
+        return name
+    from netkeep import store
+
+    if name in store.tiers_in_use(db, include_archived=True):
+        return name
+    return config.check_tier(tier)
+
+
+def nothing_matches(
+    db, *, tag: str | None, tier: str | None, include_archived: bool = False
+) -> str | None:
+    """Why a listing filtered by tag and tier is empty, when the filter is the reason: it matches
+    no contact (`No contacts tagged 'recruiters' (tags in use: …)`). None when contacts match."""
+    from netkeep import store
+
+    scope = {"include_archived": include_archived}
+    if tag and not store.count_contacts(db, tag=tag, **scope):
+        used = ", ".join(store.tags_in_use(db, **scope)) or "none"
+        return f"No contacts tagged {tag!r} (tags in use: {used})."
+    if tier and not store.count_contacts(db, tier=tier, **scope):
+        used = ", ".join(store.tiers_in_use(db, **scope)) or "none"
+        return f"No contacts in tier {tier!r} (tiers in use: {used})."
+    if tag and tier and not store.count_contacts(db, tag=tag, tier=tier, **scope):
+        return f"No contacts tagged {tag!r} in tier {tier!r}."
+    return None

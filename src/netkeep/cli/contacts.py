@@ -19,12 +19,14 @@ from netkeep.cli.common import (
     complete_contact,
     complete_tier,
     did,
+    filter_tier,
     interactive,
+    nothing_matches,
     now,
     session,
     settings,
 )
-from netkeep.errors import BadInput
+from netkeep.errors import BadInput, Declined
 from netkeep.fields import clean_emails, clean_list, clean_name
 from netkeep.vocab import ASK_KEYS, CONTACT_KEYS, TOUCHPOINT_KEYS, OutputFormat, SingleFormat
 
@@ -114,6 +116,12 @@ def add(
         store.add_contact(db, contact=contact, force=force)
         data = store.contact_dict(contact)
         did(db, f"add #{data['id']} {data['name']}")
+        doubles = store.likely_duplicates(
+            db, name=contact.name, emails=contact.emails, exclude_id=contact.id
+        )
+    for other, why in doubles if fmt == SingleFormat.table else []:
+        if not (force and why.startswith("same name")):
+            say(f"Warning: #{other['id']} {other['name']} may be the same person ({why}).")
     _emit_contact(data, fmt)
     if fmt == SingleFormat.table:
         say(f"Added #{data['id']} {data['name']} ({data['tier']}).")
@@ -221,9 +229,15 @@ def list_(
     from netkeep import store
     from netkeep.render import Column, emit_rows
 
-    tier_name = settings().check_tier(tier) if tier else None
+    config = settings()
     with session(write=False) as db:
+        tier_name = filter_tier(db, config, tier)
         rows = store.list_contacts(db, tag=tag, tier=tier_name, include_archived=archived)
+        empty = (
+            None
+            if rows
+            else nothing_matches(db, tag=tag, tier=tier_name, include_archived=archived)
+        )
     columns = [
         Column("id", "ID", justify="right"),
         Column("name", "Name"),
@@ -234,7 +248,7 @@ def list_(
     ]
     if archived:
         columns.append(Column("archived", "Archived"))
-    emit_rows(rows, fmt=fmt, keys=CONTACT_KEYS, columns=columns, empty="No contacts yet.")
+    emit_rows(rows, fmt=fmt, keys=CONTACT_KEYS, columns=columns, empty=empty or "No contacts yet.")
 
 
 def profile(db, found, config, moment) -> dict:
@@ -404,7 +418,7 @@ def rm(
             if not interactive():
                 raise BadInput("rm needs --yes when stdin is not a terminal")
             if not typer.confirm(f"Delete {label} and all their history?", default=False):
-                raise BadInput("not deleted")
+                raise Declined("Nothing removed.")
         counts = store.delete_contact(db, contact=found)
         did(db, f"rm {label} ({counts['touchpoints']} touchpoints, {counts['asks']} asks)")
     note(f"Deleted {label} ({counts['touchpoints']} touchpoints, {counts['asks']} asks).")

@@ -19,6 +19,7 @@ from netkeep.cli.common import (
     settings,
 )
 from netkeep.errors import BadInput
+from netkeep.fields import id_of
 from netkeep.vocab import ASK_KEYS, OWE_KEYS, SCORE_KEYS, Band, OutputFormat, Side, SingleFormat
 
 
@@ -60,7 +61,10 @@ def score(
         bool, typer.Option("--explain", help="Say in words why each score is what it is.")
     ] = False,
     band: Annotated[
-        Band | None, typer.Option("--band", help="Only contacts in this band.", show_default=False)
+        Band | None,
+        typer.Option(
+            "--band", case_sensitive=False, help="Only contacts in this band.", show_default=False
+        ),
     ] = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -73,8 +77,15 @@ def score(
     with session(write=False) as db:
         contact_id = store.find_contact(db, contact).id if contact else None
         rows = store.score_rows(db, now=moment, settings=config, contact_id=contact_id)
+    empty = "No contacts to score."
     if band is not None:
+        bands: dict[str, int] = {}
+        for row in rows:
+            bands[row["band"]] = bands.get(row["band"], 0) + 1
         rows = [row for row in rows if row["band"] == band.value]
+        if bands:
+            now_in = ", ".join(f"{name} {count}" for name, count in sorted(bands.items()))
+            empty = f"No contacts in band {band.value!r} (bands now: {now_in})."
     rows.sort(key=score_order)
     columns = [
         Column("id", "ID", justify="right"),
@@ -89,7 +100,7 @@ def score(
     ]
     if explain and fmt == OutputFormat.table:
         columns.append(Column("explanation", "Why"))
-    emit_rows(rows, fmt=fmt, keys=SCORE_KEYS, columns=columns, empty="No contacts to score.")
+    emit_rows(rows, fmt=fmt, keys=SCORE_KEYS, columns=columns, empty=empty)
 
 
 @app.command(
@@ -138,7 +149,10 @@ def asks(
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Resolved asks too.")] = False,
     by: Annotated[
-        Side | None, typer.Option("--by", help="Asked by me or by them.", show_default=False)
+        Side | None,
+        typer.Option(
+            "--by", case_sensitive=False, help="Asked by me or by them.", show_default=False
+        ),
     ] = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -163,7 +177,14 @@ def asks(
     ]
     if all_:
         columns.insert(4, Column("status", "Status"))
-    emit_rows(rows, fmt=fmt, keys=ASK_KEYS, columns=columns, empty="No open asks.")
+    whose = {None: "", "me": " by you", "them": " by them"}[by.value if by else None]
+    emit_rows(
+        rows,
+        fmt=fmt,
+        keys=ASK_KEYS,
+        columns=columns,
+        empty=f"No {'' if all_ else 'open '}asks{whose}.",
+    )
 
 
 @app.command(
@@ -185,12 +206,14 @@ def resolve(
 
     moment = now()
     resolved_at = parse_past(when, now=moment)
-    number = ask_id.strip().lstrip("#")
-    if not number.isdigit() or len(number) > 18:
-        raise BadInput(f"invalid ask id {ask_id!r} (see 'netkeep asks')")
+    number = id_of(ask_id)
+    if number is None:
+        raise BadInput(
+            f"invalid ask id {ask_id!r}: give a number like 3 or #3 (see 'netkeep asks')"
+        )
     status = "declined" if declined else "done"
     with session(write=True) as db:
-        ask = store.get_ask(db, int(number))
+        ask = store.get_ask(db, number)
         if ask is None:
             raise BadInput(f"no ask with id #{number} (see 'netkeep asks')")
         if ask.status != "open":

@@ -38,7 +38,10 @@ def digest(
     fmt: Annotated[
         DigestFormat,
         typer.Option(
-            "--format", "-f", help="text, markdown (both silent when all is quiet) or json."
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="text, markdown (both silent when all is quiet) or json.",
         ),
     ] = DigestFormat.text,
 ) -> None:
@@ -50,6 +53,13 @@ def digest(
 
     config = settings()
     moment = now()
+    path = database_path()
+    if fmt != DigestFormat.json and not path.exists():
+        # Silence would look like "all is quiet": a crontab missing NETKEEP_DB gets told once a run.
+        import sys
+
+        sys.stderr.write(f"netkeep digest: no database at {path}; nothing to report\n")
+        return
     with session(write=False) as db:
         scoring = store.start_score_rows(db, now=moment, settings=config)
         candidates = store.staleness_rows(db)
@@ -144,7 +154,8 @@ def config_command(
         ),
     ] = None,
     fmt: Annotated[
-        TextFormat, typer.Option("--format", "-f", help="text (for people) or json.")
+        TextFormat,
+        typer.Option("--format", "-f", case_sensitive=False, help="text (for people) or json."),
     ] = TextFormat.text,
 ) -> None:
     """Where the database and config live, and the settings in effect.

@@ -6,23 +6,27 @@ from typing import Annotated
 
 import typer
 
+from netkeep.cli import common
 from netkeep.cli.common import (
     LOOK,
     RECORD,
-    ContactArg,
+    ContactsArg,
     FormatOpt,
     SingleFormatOpt,
     TagFilterOpt,
     TierFilterOpt,
+    ViaOpt,
     app,
     complete_contact,
     did,
+    filter_tier,
     interactive,
+    nothing_matches,
     now,
     session,
     settings,
 )
-from netkeep.errors import BadInput, ContactNotFound, RuntimeFailure
+from netkeep.errors import BadInput, ContactNotFound, Declined, RuntimeFailure
 from netkeep.vocab import (
     LIVE_CHANNELS,
     STALE_KEYS,
@@ -41,8 +45,8 @@ from netkeep.vocab import (
     "  netkeep log 'New Person' --create --via meeting --give 'referral to Bo'",
 )
 def log(
-    contact: ContactArg,
-    via: Annotated[Channel, typer.Option("--via", help="Channel.")] = Channel.call,
+    contacts: ContactsArg,
+    via: ViaOpt = Channel.call,
     incoming: Annotated[
         bool, typer.Option("--in/--out", help="They reached out (--in) or you did (--out).")
     ] = False,
@@ -69,9 +73,18 @@ def log(
     create: Annotated[
         bool, typer.Option("--create", help="Add the contact if no one matches.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="With --create: add the person even if a name is close to theirs."
+        ),
+    ] = False,
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
-    """Record a touchpoint (default: a call you made that connected)."""
+    """Record a touchpoint (default: a call you made that connected).
+
+    Several contacts get the same touchpoint each, in one go (JSON: an array, one object each).
+    """
     from netkeep import store
     from netkeep.dates import parse_past
 
@@ -81,39 +94,77 @@ def log(
     give_text = _text(give, "--give")
     is_two_way = two_way if two_way is not None else via in LIVE_CHANNELS
     direction = "in" if incoming else "out"
-    created = False
     with session(write=True) as db:
-        try:
-            found = store.find_contact(db, contact)
-        except ContactNotFound:
-            if not create:
-                raise
-            found = _create_contact(db, contact, moment)
-            created = True
-        touchpoint, made = store.log_touchpoint(
-            db,
-            contact=found,
-            occurred_at=occurred_at,
-            channel=via.value,
-            direction=direction,
-            two_way=is_two_way,
-            note=note,
-            ask=ask_text,
-            give=give_text,
-        )
-        data = store.touchpoint_dict(touchpoint, ask=ask_text)
-        data["answered"] = True if is_two_way else None
-        streak = store.unanswered_streak(db, found.id) if direction == "out" else 0
-        label = f"#{found.id} {found.name}"
-        added = "new contact " if created else ""
-        with_ask = f", ask #{made.id} {made.what!r}" if made is not None else ""
-        did(db, f"log {via.value} with {added}{label} (touchpoint #{touchpoint.id}{with_ask})")
+        people = _resolve_all(db, contacts, moment, create=create, force=force)
+        logged = []
+        parts: list[str] = []
+        for found, created in people:
+            touchpoint, made = store.log_touchpoint(
+                db,
+                contact=found,
+                occurred_at=occurred_at,
+                channel=via.value,
+                direction=direction,
+                two_way=is_two_way,
+                note=note,
+                ask=ask_text,
+                give=give_text,
+            )
+            data = store.touchpoint_dict(touchpoint, ask=ask_text)
+            data["answered"] = True if is_two_way else None
+            streak = store.unanswered_streak(db, found.id) if direction == "out" else 0
+            label = f"#{found.id} {found.name}"
+            logged.append((data, label, created, made, streak))
+            added = "new contact " if created else ""
+            with_ask = f", ask #{made.id} {made.what!r}" if made is not None else ""
+            parts.append(f"{added}{label} (touchpoint #{touchpoint.id}{with_ask})")
+        did(db, f"log {via.value} with {', '.join(parts)}")
     if fmt == SingleFormat.json:
         from netkeep.render import write_json
 
-        write_json({key: data.get(key) for key in TOUCHPOINT_KEYS})
+        objects = [{key: data.get(key) for key in TOUCHPOINT_KEYS} for data, *_ in logged]
+        write_json(objects[0] if len(objects) == 1 else objects)
         return
-    _confirm_logged(data, label, created=created, made=made, streak=streak)
+    for data, label, created, made, streak in logged:
+        _confirm_logged(data, label, created=created, made=made, streak=streak)
+
+
+def _resolve_all(db, refs: list[str], moment, *, create: bool, force: bool) -> list:
+    """(contact, created) for each reference, in order; each person at most once."""
+    from netkeep import store
+
+    people = []
+    seen: dict[int, str] = {}
+    for ref in refs:
+        created = False
+        try:
+            found = store.find_contact(db, ref)
+        except ContactNotFound as exc:
+            if not create:
+                raise
+            _check_not_close(ref, exc.close, force=force)
+            found = _create_contact(db, ref, moment)
+            created = True
+        if found.id in seen:
+            raise BadInput(f"{ref!r} and {seen[found.id]!r} are both #{found.id} {found.name}")
+        seen[found.id] = ref
+        people.append((found, created))
+    return people
+
+
+def _check_not_close(name: str, close: list, *, force: bool) -> None:
+    """A new name close to an existing one is more often a typo than a new person: ask first (or,
+    off a terminal, refuse unless --force)."""
+    if force or not close:
+        return
+    listed = ", ".join(f"#{c.id} {c.name}" for c in close)
+    if not common.interactive():
+        raise BadInput(
+            f"{name!r} is close to {listed}; use the id to log with them, "
+            f"or --force to add {name!r} as a new contact"
+        )
+    if not typer.confirm(f"{name!r} is close to {listed}. Add {name!r} as a new contact?"):
+        raise Declined(f"Nothing logged (to log with {listed}, use the id).")
 
 
 def _text(value: str | None, flag: str) -> str | None:
@@ -349,10 +400,11 @@ def stale(
     from netkeep.staleness import stale_rows
 
     config = settings()
-    tier_name = config.check_tier(tier) if tier else None
     moment = now()
     with session(write=False) as db:
+        tier_name = filter_tier(db, config, tier)
         candidates = store.staleness_rows(db, tag=tag, tier=tier_name)
+        empty = None if candidates else nothing_matches(db, tag=tag, tier=tier_name)
     rows = stale_rows(candidates, now=moment, settings=config, days=days)
     if limit is not None:
         rows = rows[:limit]
@@ -370,10 +422,19 @@ def stale(
             Column("overdue_ratio", "Ratio", justify="right"),
             Column("unanswered", "Unanswered", justify="right", cell=lambda v: str(v or "")),
         ],
-        empty="Nobody is overdue.",
+        empty=empty or _nobody_overdue(tag, tier_name),
     )
     if exit_code and rows:
         raise typer.Exit(1)
+
+
+def _nobody_overdue(tag: str | None, tier: str | None) -> str:
+    among = " and ".join(
+        part
+        for part in (f"tagged {tag!r}" if tag else "", f"in tier {tier!r}" if tier else "")
+        if part
+    )
+    return f"Nobody {among} is overdue." if among else "Nobody is overdue."
 
 
 def _last(value) -> str:

@@ -122,7 +122,12 @@ def import_(
     ],
     fmt: Annotated[
         ImportFormat,
-        typer.Option("--format", "-f", help="The file's format (auto: judged from its content)."),
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="The file's format (auto: judged from its content).",
+        ),
     ] = ImportFormat.auto,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and count, write nothing.")
@@ -175,7 +180,35 @@ def import_(
             pass
         finally:
             bar.close()
+    for line in _warnings(file, counts, config):
+        sys.stderr.write(f"Warning: {line}\n")
     sys.stderr.write(_summary(file, counts, dry_run=dry_run) + "\n")
+
+
+# Likely duplicates named one per line, up to this many; the rest are counted.
+WARN_AT_MOST = 10
+
+
+def _warnings(file: Path, counts: Any, config: Any) -> list[str]:
+    from netkeep.render import printable
+
+    lines = []
+    for tier, contacts in sorted(counts.unknown_tiers.items()):
+        fallback = f"{config.default_tier}, {config.cadence[config.default_tier]}"
+        lines.append(
+            f"tier {tier!r} ({contacts:,} contact{'' if contacts == 1 else 's'}) is not in your config: it is kept, and "
+            f"its contacts use the default cadence ({fallback}) until you add it under [cadence]"
+        )
+    doubles = counts.likely_duplicates
+    for source, name, other_id, other_name in doubles[:WARN_AT_MOST]:
+        where = f"{file}: {source}" if source else str(file)
+        lines.append(
+            f"{where}: {name!r} may be #{other_id} {other_name} (same name ignoring case and "
+            "accents); added as a new contact"
+        )
+    if len(doubles) > WARN_AT_MOST:
+        lines.append(f"{file}: {len(doubles) - WARN_AT_MOST:,} more contacts like these")
+    return [printable(line) for line in lines]
 
 
 def _summary(file: Path, counts: Any, *, dry_run: bool) -> str:
@@ -218,6 +251,7 @@ def export(
         typer.Option(
             "--format",
             "-f",
+            case_sensitive=False,
             help="json (everything, lossless), csv or vcf (contacts only).",
         ),
     ] = ExportFormat.json,
