@@ -49,14 +49,22 @@ def populate(invoke) -> None:
 
 
 def test_quiet_digest_prints_nothing_at_all(run, cli):
-    # No database at all, then a network where nobody needs attention.
-    for step in range(2):
-        if step:
-            cli.ok("add", "Lu Quiet")
-            cli.ok("log", "lu", "--via", "meeting", "--in", "--when", "2026-06-10")
-        for fmt in ("text", "markdown")[: step + 1]:
-            result = run("digest", "--format", fmt)
-            assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    cli.ok("add", "Lu Quiet")
+    cli.ok("log", "lu", "--via", "meeting", "--in", "--when", "2026-06-10")
+    for fmt in ("text", "markdown"):
+        result = run("digest", "--format", fmt)
+        assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_digest_without_a_database_says_where_it_looked(run, db_path, tmp_path):
+    """A crontab line missing NETKEEP_DB must not look like a quiet week: one line on stderr (cron
+    mails it), nothing on stdout, exit 0, and nothing created."""
+    elsewhere = tmp_path / "elsewhere" / "netkeep.db"
+    for fmt in ("text", "markdown"):
+        result = run("digest", "--format", fmt, env={"NETKEEP_DB": str(elsewhere)})
+        assert (result.returncode, result.stdout) == (0, ""), result.stderr
+        assert result.stderr == f"netkeep digest: no database at {elsewhere}; nothing to report\n"
+    assert not elsewhere.parent.exists()
 
 
 def test_quiet_digest_json_still_has_four_empty_sections(run):
