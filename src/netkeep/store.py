@@ -141,14 +141,14 @@ def find_contact(session: Session, ref: str) -> Contact:
     if "@" in ref:
         rows = session.exec(
             text(
-                "SELECT c.id FROM contact c WHERE EXISTS (SELECT 1 FROM json_each(c.emails) e "
+                "SELECT c.id, c.name FROM contact c WHERE EXISTS (SELECT 1 FROM json_each(c.emails) e "
                 "WHERE lower(e.value) = lower(:email))"
             ).bindparams(email=ref)
         ).all()
         if len(rows) == 1:
             return session.get(Contact, rows[0][0])
         if len(rows) > 1:
-            _ambiguous(ref, [session.get(Contact, r[0]) for r in rows])
+            _ambiguous(ref, [tuple(row) for row in rows])
 
     # Fast path: an exact name in ASCII case is one index lookup, whatever the size of the network.
     exact = session.exec(
@@ -159,29 +159,22 @@ def find_contact(session: Session, ref: str) -> Contact:
 
     from netkeep import names
 
-    everyone = [tuple(row) for row in session.exec(text("SELECT id, name FROM contact"))]
-    folded = " ".join(names.words(ref))
-    same, partial = [], []
-    typed = folded.split()
-    for person_id, name in everyone:
-        name_words = names.words(name)
-        if " ".join(name_words) == folded and folded:
-            same.append(person_id)
-        elif names.words_match(typed, name_words):
-            partial.append(person_id)
+    everyone = _dbapi(session).execute("SELECT id, name FROM contact").fetchall()
+    same, partial = names.matching(ref, everyone)
     for found_ids in (same, partial):
         if len(found_ids) == 1:
             return session.get(Contact, found_ids[0])
         if len(found_ids) > 1:
-            _ambiguous(ref, [session.get(Contact, person_id) for person_id in found_ids])
+            named = dict(everyone)
+            _ambiguous(ref, [(person_id, named[person_id]) for person_id in found_ids])
     close = [session.get(Contact, person_id) for person_id in names.close_names(ref, everyone)]
     hint = f"; did you mean {', '.join(f'#{c.id} {c.name}' for c in close)}?" if close else ""
     raise ContactNotFound(f"no contact matches {ref!r}{hint}", close=close)
 
 
-def _ambiguous(ref: str, contacts: Iterable[Contact]) -> None:
-    listed = sorted(contacts, key=lambda c: c.id)
-    shown = ", ".join(f"#{c.id} {c.name}" for c in listed[:8])
+def _ambiguous(ref: str, people: Iterable[tuple[int, str]]) -> None:
+    listed = sorted(people)
+    shown = ", ".join(f"#{person_id} {name}" for person_id, name in listed[:8])
     more = f" and {len(listed) - 8} more" if len(listed) > 8 else ""
     raise AmbiguousContact(f"{ref!r} matches {len(listed)} contacts: {shown}{more}; use the id")
 
