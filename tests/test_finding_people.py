@@ -187,7 +187,9 @@ def test_any_word_prefixes_of_a_name_match_it(name_words, data):
             return
         typed.append(folded[0][: data.draw(st.integers(1, len(folded[0])))])
     assert names.name_matches(" ".join(typed), name)
-    assert names.name_matches(" ".join(typed).upper(), name)
+    shouted = " ".join(typed).upper()
+    if names.fold(shouted) == " ".join(typed):  # not for 'ı', whose capital is 'I'
+        assert names.name_matches(shouted, name)
 
 
 @given(WORD)
