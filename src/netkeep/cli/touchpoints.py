@@ -42,7 +42,8 @@ from netkeep.vocab import (
     epilog="Examples:\n"
     "  netkeep log sam --no-answer\n"
     "  netkeep log ana --via email --in --ask 'intro to Acme' --when yesterday\n"
-    "  netkeep log 'New Person' --create --via meeting --give 'referral to Bo'",
+    "  netkeep log 'New Person' --create --via meeting --give 'referral to Bo'\n"
+    "  netkeep log ana bo kim --via email --give 'the Acme role'",
 )
 def log(
     contacts: ContactsArg,
