@@ -171,3 +171,22 @@ def test_a_csv_with_an_unknown_tier_is_still_refused(cli, tmp_path):
     result = cli("import", str(csv_file))
     assert result.exit_code == 2
     assert "unknown tier 'gold'" in result.stderr
+
+
+def test_via_completion_offers_only_the_canonical_channels(run):
+    result = run(
+        env={
+            "_NETKEEP_COMPLETE": "complete_bash",
+            "COMP_WORDS": "netkeep log sam --via ",
+            "COMP_CWORD": "4",
+        }
+    )
+    assert result.stdout.split() == [
+        "call",
+        "email",
+        "text",
+        "meeting",
+        "social",
+        "letter",
+        "other",
+    ]
