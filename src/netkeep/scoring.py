@@ -14,10 +14,10 @@ sides, so mirroring a history (``mirror``) leaves the score unchanged.
 
 from __future__ import annotations
 
-import itertools
+import bisect
 import math
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -93,26 +93,38 @@ class ScoringSettings:
 
 MIN_TOUCHPOINTS = 3  # below this the band is "new" and the score is None
 HORIZON_HALF_LIVES = 10  # events older than this weigh 0 instead of < 1/1000
+# Decay is relative to newer evidence: an event ages with time only while newer touchpoints keep
+# coming, each newer touchpoint ageing it by at most half_life / EVENTS_PER_HALF_LIFE.
+EVENTS_PER_HALF_LIFE = 4
 
 # Contribution credited to a side, per unit of recency weight.
 INITIATE_CREDIT = 1.0  # starting a contact that is not an ask
 ASK_INITIATE_CREDIT = 0.0  # reaching out only to ask invests nothing in the relationship
-ANSWER_CREDIT = 0.5  # taking part in a live exchange the other side started
-GIVE_CREDIT = 2.0  # a favour: a touchpoint's give, or fulfilling the other side's ask
+ANSWER_CREDIT = 0.5  # answering the other side: a reply, or taking part in a live exchange
+GIVE_CREDIT = 2.0  # a favour: a give, or fulfilling the other side's ask
 
 BALANCE_PRIOR = 0.5  # pseudo-contribution added to both sides before comparing them
 RESPONSE_PRIOR = 0.5  # pseudo-weight of outreach assumed answered at RESPONSE_PRIOR_RATE
 RESPONSE_PRIOR_RATE = 0.5  # no evidence either way: a coin flip
 BALANCE_EXPONENT = 0.6  # score = 100 * balance**0.6 * responsiveness
 
+# Rhythm and the adaptive response window.
+RHYTHM_MIN_SAMPLES = 3  # fewer intervals or replies than this tell nothing
+WINDOW_FACTOR = 1.5  # a side's window: 1.5 x its usual reply latency...
+WINDOW_MAX_FACTOR = 4  # ...between the configured window and 4 x the configured window
+BROKEN_RHYTHM_FACTOR = 3  # `stale --rhythm`: silence longer than 3 x the usual interval
+
 # Band thresholds.
 LEAN_THRESHOLD = 0.3  # |lean| below this (a 35/65 split or closer): neither side carries it
 RESPONSE_GAP = 0.3  # ...unless one side answers this much worse than the other
 MOSTLY = 0.5  # "mostly unanswered", "mostly asks"
 SELDOM = 0.25  # "they seldom initiate": their share of initiations below this
+ASK_LEAN_DISCOUNT = 0.5  # who reaches out: an initiation that serves one's own ask counts half
+TAKER = 0.75  # a side whose initiations are at least this share asks, and who only receives favours
 EXPLAIN_RECENT = timedelta(days=365)  # the horizon of "in a year" in explanations
 
 _ME, _THEM = 0, 1
+_BY = ("me", "them")
 _LN2 = math.log(2.0)
 _NOUNS = {
     "call": "calls",
@@ -135,16 +147,16 @@ def _ts(value: datetime | float | int) -> float:
     return float(value)
 
 
-# Row layout after normalising: (ts, id, position, side, two_way, channel, give, ask).
+# Row layout after normalising: (ts, id, position, side, two_way, channel, give, ask, no_reply).
 # Sorting by (ts, id, position) orders a history and its mirror identically and never compares
 # the fields after position.
 def _touch_rows(touchpoints: Iterable) -> list[tuple]:
     """Touchpoints as sorted rows.
 
     Accepts TouchpointRecord or plain tuples in the same field order
-    (id, occurred_at, direction, two_way, channel[, give[, ask]]), where occurred_at may be a
-    datetime or epoch seconds. Records take a fast path: that is what ``netkeep score`` feeds in
-    bulk.
+    (id, occurred_at, direction, two_way, channel[, give[, ask[, no_reply]]]), where occurred_at
+    may be a datetime or epoch seconds. Records and plain SQL rows take a fast path: that is what
+    ``netkeep score`` feeds in bulk.
     """
     items = touchpoints if isinstance(touchpoints, list | tuple) else list(touchpoints)
     if not items:
@@ -152,8 +164,6 @@ def _touch_rows(touchpoints: Iterable) -> list[tuple]:
     first = items[0]
     rows = None
     try:
-        # Fast paths for what ``netkeep score`` feeds in bulk: records with aware datetimes, or
-        # 6- or 7-tuples straight from SQL with epoch seconds (the ask may be left off).
         if type(first) is TouchpointRecord and first.occurred_at.tzinfo is not None:
             rows = [
                 (
@@ -165,35 +175,14 @@ def _touch_rows(touchpoints: Iterable) -> list[tuple]:
                     tp.channel,
                     tp.give,
                     tp.ask,
+                    tp.no_reply,
                 )
                 for position, tp in enumerate(items)
             ]
-        elif type(first) is tuple and len(first) == 7 and not isinstance(first[1], datetime):
-            rows = [
-                (
-                    float(when),
-                    tp_id,
-                    pos,
-                    0 if direction == "out" else 1,
-                    two_way,
-                    channel,
-                    give,
-                    ask,
-                )
-                for pos, (tp_id, when, direction, two_way, channel, give, ask) in enumerate(items)
-            ]
         elif type(first) is tuple and len(first) == 6 and not isinstance(first[1], datetime):
             rows = [
-                (
-                    float(when),
-                    tp_id,
-                    pos,
-                    0 if direction == "out" else 1,
-                    two_way,
-                    channel,
-                    give,
-                    None,
-                )
+                (float(when), tp_id, pos, 0 if direction == "out" else 1, two_way, channel, give)
+                + (None, False)
                 for pos, (tp_id, when, direction, two_way, channel, give) in enumerate(items)
             ]
     except (AttributeError, TypeError, ValueError):
@@ -210,12 +199,25 @@ def _touch_rows(touchpoints: Iterable) -> list[tuple]:
                     tp.channel,
                     tp.give,
                     tp.ask,
+                    tp.no_reply,
                 )
             else:
-                fields = tuple(tp) + (None,) * (7 - len(tp))
-            tp_id, when, direction, two_way, channel, give, ask = fields
+                fields = tuple(tp) + (None,) * (8 - len(tp))
+            tp_id, when, direction, two_way, channel, give, ask, no_reply = fields
             side = _ME if direction == "out" else _THEM
-            rows.append((_ts(when), tp_id, position, side, bool(two_way), channel, give, ask))
+            rows.append(
+                (
+                    _ts(when),
+                    tp_id,
+                    position,
+                    side,
+                    bool(two_way),
+                    channel,
+                    give,
+                    ask,
+                    bool(no_reply),
+                )
+            )
     rows.sort()
     return rows
 
@@ -243,18 +245,24 @@ def answered_flags(
 
 
 def mirror(
-    touchpoints: Iterable[TouchpointRecord], asks: Iterable[AskRecord]
-) -> tuple[list[TouchpointRecord], list[AskRecord]]:
+    touchpoints: Iterable[TouchpointRecord],
+    asks: Iterable[AskRecord],
+    gives: Iterable[GiveRecord] | None = None,
+) -> tuple:
     """The same history seen from the other side: in <-> out and me <-> them.
 
     A touchpoint's give and ask belong to its initiator, so they follow the swapped direction.
+    With ``gives``, returns (touchpoints, asks, gives), the gives' sides swapped too.
     """
     flip_direction = {"out": "in", "in": "out"}
     flip_side = {"me": "them", "them": "me"}
-    return (
+    mirrored = (
         [replace(tp, direction=flip_direction[tp.direction]) for tp in touchpoints],
         [replace(ask, by=flip_side[ask.by]) for ask in asks],
     )
+    if gives is None:
+        return mirrored
+    return (*mirrored, [replace(give, by=flip_side[give.by]) for give in gives])
 
 
 # --- Scoring ---------------------------------------------------------------------------------------
@@ -291,252 +299,432 @@ def score_contact(
     ask, give and open-ask figures are plain counts.
     """
     now_ts = _ts(now)
-    window = settings.response_window.total_seconds()
-    decay = _LN2 / settings.half_life.total_seconds()
-    horizon = HORIZON_HALF_LIVES * settings.half_life.total_seconds()
+    base_window = settings.response_window.total_seconds()
+    half_life = settings.half_life.total_seconds()
+    decay = _LN2 / half_life
+    horizon = HORIZON_HALF_LIVES * half_life
+    step = half_life / EVENTS_PER_HALF_LIFE
     rows = _touch_rows(touchpoints)
+    if rows and rows[-1][0] > now_ts:
+        rows = [row for row in rows if row[0] <= now_ts]
     n = len(rows)
+    latest = rows[-1][0] if rows else now_ts
 
-    # Per side (index 0 me, 1 them), recency-weighted unless named *_count.
-    initiated = [0.0, 0.0]
-    initiated_ask = [0.0, 0.0]  # initiations that carried an ask
-    answering = [0.0, 0.0]  # taking part in live exchanges the other side started
-    outreach_counted = [0.0, 0.0]  # this side's outreach with a verdict (not pending)
-    outreach_answered = [0.0, 0.0]
-    requests_counted = [0.0, 0.0]  # this side's asks with a verdict (resolved, or open too long)
-    requests_answered = [0.0, 0.0]
-    asked = [0.0, 0.0]
-    gave = [0.0, 0.0]
-    ask_count = [0, 0]
-    give_count = [0, 0]
-    open_asks: list[list[tuple[float, str]]] = [[], []]  # (opened ts, what)
-    # For the explanation: each side's latest verdicts (channel, answered), newest first, and the
-    # past year's initiations.
-    latest: list[list[tuple[str, bool]]] = [[], []]
-    year_ago = now_ts - EXPLAIN_RECENT.total_seconds()
-    year_started = [0, 0]
-    year_their_asks = 0
+    # Each side's window for answering the other, from its own usual reply latency.
+    _gaps, latencies = _intervals(rows, WINDOW_MAX_FACTOR * base_window, step, horizon)
+    window = [_window(latencies[side], base_window) for side in (_ME, _THEM)]
 
     ask_list = list(asks)
-    asked_in = {a.touchpoint_id for a in ask_list if a.touchpoint_id is not None}
+    asked_in = {a.touchpoint_id: a.status for a in ask_list if a.touchpoint_id is not None}
+    for row in rows:
+        if row[7] and row[1] not in asked_in:
+            # An ask typed on a touchpoint without an ask record of its own: still open.
+            side = row[3]
+            ask_list.append(AskRecord(-1, _BY[side], row[7], "open", row[0], None, row[1]))
+            asked_in[row[1]] = "open"
+    ask_opened: list[list[float]] = [[], []]
+    for ask in ask_list:
+        ask_opened[_ME if ask.by == "me" else _THEM].append(_ts(ask.opened_at))
 
-    # One backward pass: "answered" needs the next touchpoint each side started.
-    next_start = [math.inf, math.inf]
-    for i in range(n - 1, -1, -1):
-        ts, tp_id, _pos, side, two_way, channel, give, ask = rows[i]
-        other = 1 - side
-        # _flag(), inlined: this loop runs once per touchpoint of the whole network.
-        if two_way or next_start[other] - ts <= window:
-            flag = True
-        else:
-            flag = None if now_ts - ts <= window else False
-        next_start[side] = ts
-        # Response rates count outreach, not replies: a touchpoint that follows one of the other
-        # side's within the window answers it and expects no answer itself (a thread's last email).
-        if flag is not None and i and rows[i - 1][3] == other and ts - rows[i - 1][0] <= window:
-            flag = None
-        age = now_ts - ts
-        weight = 1.0 if age <= 0 else math.exp(-decay * age) if age <= horizon else 0.0
-        initiated[side] += weight
-        is_ask = bool(ask) or tp_id in asked_in
-        if is_ask:
-            initiated_ask[side] += weight
-            if ask and tp_id not in asked_in:
-                # An ask typed on a touchpoint without an ask record of its own: still open.
-                ask_list.append(AskRecord(-1, ("me", "them")[side], ask, "open", ts, None, tp_id))
-        if two_way:
-            answering[other] += weight
-        if flag is not None:
-            outreach_counted[side] += weight
-            if flag:
-                outreach_answered[side] += weight
-            if len(latest[side]) < 5:
-                latest[side].append((channel, flag))
-        if give:
-            gave[side] += weight
-            give_count[side] += 1
-        if ts >= year_ago:
-            year_started[side] += 1
-            year_their_asks += side and is_ask
+    def sweetener(when: float, side: int) -> bool:
+        """A favour by ``side`` just before an ask of its own: the price of that ask."""
+        return any(when <= opened <= when + base_window for opened in ask_opened[side])
 
+    # Stretches in which a side's own initiations serve its own asks: while the other side works
+    # an ask of theirs that ends done (not as a sweetener), and the approach to each ask.
+    interest: list[list[tuple[float, float]]] = [[], []]
     for ask in ask_list:
         side = _ME if ask.by == "me" else _THEM
         opened = _ts(ask.opened_at)
-        weight = _weight(now_ts - opened, decay, horizon)
-        asked[side] += weight
-        ask_count[side] += 1
-        if ask.status == "open":
-            open_asks[side].append((opened, ask.what))
-            if now_ts - opened > window:
-                requests_counted[side] += weight
+        interest[side].append((opened - base_window, opened))
+        if ask.status == "done" and ask.resolved_at is not None:
+            resolved = _ts(ask.resolved_at)
+            if not sweetener(resolved, 1 - side):
+                interest[side].append((opened, resolved))
+
+    # Replies: a touchpoint that answers the other side's one-way outreach within the replier's
+    # window. A reply expects no answer itself, so the touchpoint after a reply starts anew.
+    is_reply = [False] * n
+    for i in range(1, n):
+        prev, row = rows[i - 1], rows[i]
+        if (
+            row[3] != prev[3]
+            and not (prev[4] or prev[8] or is_reply[i - 1])
+            and row[0] - prev[0] <= window[row[3]]
+        ):
+            is_reply[i] = True
+
+    t = _Tally()
+    year_ago = now_ts - EXPLAIN_RECENT.total_seconds()
+    favours: list[list] = []  # [ts, side, touchpoint id, fulfils ask id, weight]
+    # One backward pass: "answered" needs the next touchpoint each side started.
+    next_start = [math.inf, math.inf]
+    for i in range(n - 1, -1, -1):
+        ts, tp_id, _pos, side, two_way, channel, give, ask, no_reply = rows[i]
+        other = 1 - side
+        age = latest - ts
+        newer_age = (n - 1 - i) * step
+        if newer_age < age:
+            age = newer_age
+        weight = math.exp(-decay * age) if age <= horizon else 0.0
+        if two_way:
+            t.answering[other] += weight
+        if is_reply[i]:
+            t.answering[side] += weight
         else:
-            requests_counted[side] += weight
-            requests_answered[side] += weight
-            if ask.status == "done":
-                resolved = _ts(ask.resolved_at) if ask.resolved_at is not None else opened
-                gave[1 - side] += _weight(now_ts - resolved, decay, horizon)
-                give_count[1 - side] += 1
+            t.initiated[side] += weight
+            status = asked_in.get(tp_id) if asked_in else None
+            if (status is not None and status != "declined") or (
+                interest[side] and any(a <= ts <= b for a, b in interest[side])
+            ):
+                t.initiated_ask[side] += weight
+            if ts >= year_ago:
+                t.year_started[side] += 1
+                t.year_their_asks += side and status is not None
+            if two_way:
+                flag: bool | None = True
+            elif no_reply:
+                flag = None
+            elif next_start[other] - ts <= window[other]:
+                flag = True
+            else:
+                flag = None if now_ts - ts <= window[other] else False
+            if flag is not None:
+                t.outreach_counted[side] += weight
+                if flag:
+                    t.outreach_answered[side] += weight
+                if len(t.latest[side]) < 5:
+                    t.latest[side].append((channel, flag))
+        next_start[side] = ts
+        if give:
+            favours.append([ts, side, tp_id, None, weight])
 
-    fulfilled = {a.id for a in ask_list if a.status == "done"}
+    times = [row[0] for row in rows]
+
+    def weight_at(when: float) -> float:
+        age = max(latest - when, 0.0)
+        newer_age = (n - bisect.bisect_right(times, when)) * step
+        age = min(age, newer_age)
+        return math.exp(-decay * age) if age <= horizon else 0.0
+
     for give in gives:
-        if give.fulfils is not None and give.fulfils in fulfilled:
-            continue  # the same favour as that ask's "done", counted there
-        side = _ME if give.by == "me" else _THEM
-        gave[side] += _weight(now_ts - _ts(give.given_at), decay, horizon)
-        give_count[side] += 1
+        when = _ts(give.given_at)
+        favours.append(
+            [when, _ME if give.by == "me" else _THEM, give.touchpoint_id, give.fulfils, None]
+        )
+    _tally_asks_and_favours(t, ask_list, favours, weight_at, sweetener, window, base_window, now_ts)
 
-    # Contribution, for the score: reaching out (an ask is worth less: it takes), answering live,
+    # Contribution, for the score: reaching out (an ask takes, it does not invest), answering,
     # and favours.
     contribution = [
-        INITIATE_CREDIT * (initiated[side] - initiated_ask[side])
-        + ASK_INITIATE_CREDIT * initiated_ask[side]
-        + ANSWER_CREDIT * answering[side]
-        + GIVE_CREDIT * gave[side]
+        INITIATE_CREDIT * (t.initiated[side] - t.initiated_ask[side])
+        + ASK_INITIATE_CREDIT * t.initiated_ask[side]
+        + ANSWER_CREDIT * t.answering[side]
+        + GIVE_CREDIT * t.gave[side]
         for side in (_ME, _THEM)
     ]
-
-    total_initiated = initiated[_ME] + initiated[_THEM]
-    their_response = outreach_answered[_ME], outreach_counted[_ME]
-    my_response = outreach_answered[_THEM], outreach_counted[_THEM]
+    total_initiated = t.initiated[_ME] + t.initiated[_THEM]
 
     score: int | None = None
     band = Band.new.value
     if n >= MIN_TOUCHPOINTS:
         low, high = sorted(contribution)
         balance = (low + BALANCE_PRIOR) / (high + BALANCE_PRIOR)
-        # Responsiveness: how each side answers the other's outreach *and* requests.
-        they_answer = _smoothed(
-            outreach_answered[_ME] + requests_answered[_ME],
-            outreach_counted[_ME] + requests_counted[_ME],
-        )
-        i_answer = _smoothed(
-            outreach_answered[_THEM] + requests_answered[_THEM],
-            outreach_counted[_THEM] + requests_counted[_THEM],
-        )
-        responsiveness = math.sqrt(they_answer * i_answer)
+        they_answer, i_answer = t.answers(_ME), t.answers(_THEM)
+        known = [rate for rate in (they_answer, i_answer) if rate is not None]
+        # Missing evidence (no outreach of one side to answer) neither helps nor hurts.
+        if len(known) == 2:
+            responsiveness = math.sqrt(known[0] * known[1])
+        else:
+            responsiveness = known[0] if known else RESPONSE_PRIOR_RATE
         score = round(100 * balance**BALANCE_EXPONENT * responsiveness)
-        band = _band(
-            they_answer=they_answer,
-            i_answer=i_answer,
-            initiated=initiated,
-            initiated_ask=initiated_ask,
-            asked=asked,
-            gave=gave,
-            outreach_answered=outreach_answered,
-            outreach_counted=outreach_counted,
-            open_asks=open_asks,
-            now_ts=now_ts,
-            window=window,
-        )
+        band = _band(t, they_answer, i_answer, now_ts, window)
 
-    streak, streak_channels = _unanswered_streak(rows)
+    streak, streak_channels, pending = _unanswered_streak(rows, now_ts - window[_THEM])
     row = {
         "score": score,
         "band": band,
         "touchpoints": n,
-        "initiative": round(initiated[_THEM] / total_initiated, 2) if total_initiated else None,
-        "their_response_rate": _rate(*their_response),
-        "my_response_rate": _rate(*my_response),
-        "their_asks": ask_count[_THEM],
-        "their_gives": give_count[_THEM],
-        "my_asks": ask_count[_ME],
-        "my_gives": give_count[_ME],
-        "open_asks_by_me": len(open_asks[_ME]),
-        "open_asks_by_them": len(open_asks[_THEM]),
+        "initiative": round(t.initiated[_THEM] / total_initiated, 2) if total_initiated else None,
+        "their_response_rate": _rate(t.outreach_answered[_ME], t.outreach_counted[_ME]),
+        "my_response_rate": _rate(t.outreach_answered[_THEM], t.outreach_counted[_THEM]),
+        "their_asks": t.ask_count[_THEM],
+        "their_gives": t.give_count[_THEM],
+        "my_asks": t.ask_count[_ME],
+        "my_gives": t.give_count[_ME],
+        "open_asks_by_me": len(t.open_asks[_ME]),
+        "open_asks_by_them": len(t.open_asks[_THEM]),
         "unanswered_streak": streak,
     }
     row["explanation"] = _explain(
-        row,
-        latest=latest,
-        year_started=year_started,
-        year_their_asks=year_their_asks,
-        open_asks=open_asks,
-        streak_channels=streak_channels,
-        now_ts=now_ts,
-        window=window,
+        row, t, streak_channels=streak_channels, pending=pending, now_ts=now_ts, window=window
     )
     return row
 
 
-def rhythm(touchpoints: Iterable[TouchpointRecord], *, now: datetime) -> Rhythm:
+class _Tally:
+    """Per-side figures (index 0 me, 1 them), recency-weighted unless named *_count."""
+
+    __slots__ = (
+        "initiated",
+        "initiated_ask",
+        "answering",
+        "outreach_counted",
+        "outreach_answered",
+        "requests_counted",
+        "requests_answered",
+        "asked",
+        "gave",
+        "ask_count",
+        "give_count",
+        "open_asks",
+        "stalled_asks",
+        "latest",
+        "year_started",
+        "year_their_asks",
+    )
+
+    def __init__(self) -> None:
+        self.initiated = [0.0, 0.0]  # touchpoints started that were not replies
+        self.initiated_ask = [0.0, 0.0]  # ...that served the starter's own asks
+        self.answering = [0.0, 0.0]  # replies, and taking part in live exchanges
+        self.outreach_counted = [0.0, 0.0]  # outreach with a verdict (not pending)
+        self.outreach_answered = [0.0, 0.0]
+        self.requests_counted = [0.0, 0.0]  # asks with a verdict
+        self.requests_answered = [0.0, 0.0]
+        self.asked = [0.0, 0.0]
+        self.gave = [0.0, 0.0]
+        self.ask_count = [0, 0]
+        self.give_count = [0, 0]
+        self.open_asks: list[list[tuple[float, str]]] = [[], []]  # (opened ts, what)
+        self.stalled_asks = [0, 0]  # asks left open past the window (a sweetener's "done" too)
+        # For the explanation: each side's latest verdicts (channel, answered), newest first,
+        # and the past year's initiations.
+        self.latest: list[list[tuple[str, bool]]] = [[], []]
+        self.year_started = [0, 0]
+        self.year_their_asks = 0
+
+    def answers(self, side: int) -> float | None:
+        """How well the other side answers ``side``'s outreach and asks (smoothed), or None
+        when ``side`` gave them nothing to answer."""
+        counted = self.outreach_counted[side] + self.requests_counted[side]
+        if counted <= 0:
+            return None
+        answered = self.outreach_answered[side] + self.requests_answered[side]
+        return (answered + RESPONSE_PRIOR * RESPONSE_PRIOR_RATE) / (counted + RESPONSE_PRIOR)
+
+
+def _tally_asks_and_favours(
+    t: _Tally,
+    ask_list: list[AskRecord],
+    favours: list[list],
+    weight_at: Callable[[float], float],
+    sweetener: Callable[[float, int], bool],
+    window: list[float],
+    base_window: float,
+    now_ts: float,
+) -> None:
+    """Requests and favours. A give and a ``done`` ask are one favour when the give names the
+    ask, or comes from the asked side within the response window of the ask's resolution. A
+    favour done just before its doer's own new ask is a sweetener: no credit, and an ask it
+    fulfils still counts as left unanswered."""
+    linked = {fav[3] for fav in favours if fav[3] is not None}
+    used: set[int] = set()
+    for ask in ask_list:
+        side = _ME if ask.by == "me" else _THEM
+        doer = 1 - side
+        opened = _ts(ask.opened_at)
+        t.ask_count[side] += 1
+        if ask.status == "withdrawn":
+            continue  # moot: nobody owes anything
+        weight = weight_at(opened)
+        t.asked[side] += weight
+        if ask.status == "open":
+            t.open_asks[side].append((opened, ask.what))
+            if now_ts - opened > window[doer]:
+                t.requests_counted[side] += weight
+                t.stalled_asks[side] += 1
+            continue
+        t.requests_counted[side] += weight
+        if ask.status != "done":
+            continue  # declined: answered, but with nothing; it must not raise the score
+        resolved = _ts(ask.resolved_at) if ask.resolved_at is not None else opened
+        if ask.id not in linked:
+            # The implied link: a give by the asked side around the resolution.
+            for k, fav in enumerate(favours):
+                if (
+                    k not in used
+                    and fav[3] is None
+                    and fav[1] == doer
+                    and abs(fav[0] - resolved) <= base_window
+                ):
+                    used.add(k)
+                    break
+        t.give_count[doer] += 1
+        if sweetener(resolved, doer):
+            # Done only to clear the way for an ask of their own: if it had been left waiting
+            # longer than any reply window, it still counts as an ask they left open.
+            if resolved - opened > WINDOW_MAX_FACTOR * base_window:
+                t.stalled_asks[side] += 1
+            continue
+        t.requests_answered[side] += weight
+        t.gave[doer] += weight_at(resolved)
+    done = {a.id for a in ask_list if a.status == "done"}
+    for k, (when, side, _tp, fulfils, weight) in enumerate(favours):
+        if k in used or (fulfils is not None and fulfils in done):
+            continue  # the same favour as an ask's "done", counted there
+        t.give_count[side] += 1
+        if not sweetener(when, side):
+            t.gave[side] += weight_at(when) if weight is None else weight
+
+
+def _intervals(
+    rows: list[tuple], cap: float, step: float, horizon: float
+) -> tuple[list[float], list[list[float]]]:
+    """Gaps between consecutive touches, and each side's reply latencies: a touchpoint that
+    follows the other side's one-way outreach within ``cap``. A reply awaits no reply itself.
+    Touches past the horizon (see ``score_contact``'s weights) teach nothing."""
+    gaps: list[float] = []
+    replies: list[list[float]] = [[], []]
+    prev = None
+    prev_reply = False
+    n = len(rows)
+    latest = rows[-1][0] if rows else 0.0
+    for i, row in enumerate(rows):
+        reply = False
+        if prev is not None and min(latest - prev[0], (n - i) * step) <= horizon:
+            gap = row[0] - prev[0]
+            gaps.append(gap)
+            if row[3] != prev[3] and not (prev[4] or prev[8] or prev_reply) and gap <= cap:
+                replies[row[3]].append(gap)
+                reply = True
+        prev, prev_reply = row, reply
+    return gaps, replies
+
+
+def _usual(samples: list[float]) -> float | None:
+    return statistics.median(samples) if len(samples) >= RHYTHM_MIN_SAMPLES else None
+
+
+def _window(latencies: list[float], base: float) -> float:
+    """How long a reply may take: the configured window, stretched to WINDOW_FACTOR x this side's
+    usual latency, at most WINDOW_MAX_FACTOR x the configured window."""
+    usual = _usual(latencies)
+    if usual is None:
+        return base
+    return min(max(base, WINDOW_FACTOR * usual), WINDOW_MAX_FACTOR * base)
+
+
+def rhythm(
+    touchpoints: Iterable[TouchpointRecord],
+    *,
+    now: datetime,
+    settings: ScoringSettings = ScoringSettings(),
+) -> Rhythm:
     """The contact's usual interval between touches and each side's usual reply latency (medians).
 
-    A reply is a touchpoint started by one side after the other side's, before that side started
-    another. Fewer than three intervals or replies tell nothing: None.
+    A reply is a touchpoint started by one side after the other side's one-way outreach, within
+    WINDOW_MAX_FACTOR x the response window; a reply awaits no reply itself. Fewer than
+    RHYTHM_MIN_SAMPLES intervals or replies tell nothing: None.
     """
-    rows = [row for row in _touch_rows(touchpoints) if row[0] <= _ts(now)]
-    gaps = [later[0] - earlier[0] for earlier, later in itertools.pairwise(rows)]
-    replies: list[list[float]] = [[], []]  # latency of side's replies
-    for earlier, later in itertools.pairwise(rows):
-        if later[3] != earlier[3] and not earlier[4]:
-            replies[later[3]].append(later[0] - earlier[0])
+    now_ts = _ts(now)
+    rows = [row for row in _touch_rows(touchpoints) if row[0] <= now_ts]
+    half_life = settings.half_life.total_seconds()
+    gaps, replies = _intervals(
+        rows,
+        WINDOW_MAX_FACTOR * settings.response_window.total_seconds(),
+        half_life / EVENTS_PER_HALF_LIFE,
+        HORIZON_HALF_LIVES * half_life,
+    )
 
     def usual(seconds: list[float]) -> timedelta | None:
-        return timedelta(seconds=statistics.median(seconds)) if len(seconds) >= 3 else None
+        value = _usual(seconds)
+        return None if value is None else timedelta(seconds=value)
 
     return Rhythm(usual(gaps), usual(replies[_THEM]), usual(replies[_ME]))
 
 
 def _band(
-    *,
-    they_answer: float,
-    i_answer: float,
-    initiated: list[float],
-    initiated_ask: list[float],
-    asked: list[float],
-    gave: list[float],
-    outreach_answered: list[float],
-    outreach_counted: list[float],
-    open_asks: list[list[tuple[float, str]]],
+    t: _Tally,
+    they_answer: float | None,
+    i_answer: float | None,
     now_ts: float,
-    window: float,
+    window: list[float],
 ) -> str:
     """Which side falls short, then how. Each test on one side is the exact mirror of the other's,
-    so a mirrored history lands on the mirrored band."""
+    so a mirrored history lands on the mirrored band (ties aside: see docs/scoring.md)."""
+    initiated, initiated_ask, gave = t.initiated, t.initiated_ask, t.gave
 
     def fair_weather(side: int) -> bool:
         # They take more than they give, recently reach out mostly to ask, and your outreach goes
         # unanswered or your asks to them stay open. ``side`` is the one under suspicion.
         other = 1 - side
-        takes_more = max(asked[side], gave[other]) > gave[side]
+        takes_more = max(t.asked[side], gave[other]) > gave[side]
         asks_mostly = initiated[side] > 0 and initiated_ask[side] / initiated[side] >= MOSTLY
-        counted = outreach_counted[other]
-        ignores = counted > 0 and outreach_answered[other] / counted < MOSTLY
-        leaves_open = any(now_ts - opened > window for opened, _ in open_asks[other])
-        return takes_more and asks_mostly and (ignores or leaves_open)
+        counted = t.outreach_counted[other]
+        ignores = counted > 0 and t.outreach_answered[other] / counted < MOSTLY
+        return takes_more and asks_mostly and (ignores or t.stalled_asks[other] > 0)
+
+    def taker(side: int) -> bool:
+        # Reaches out (almost) only to ask and every favour flows their way.
+        other = 1 - side
+        return (
+            initiated[side] > 0
+            and initiated_ask[side] / initiated[side] >= TAKER
+            and gave[other] > 0
+            and gave[side] <= 0
+        )
 
     they_are, i_am = fair_weather(_THEM), fair_weather(_ME)
     if they_are and not i_am:
         return Band.fair_weather.value
     if i_am and not they_are:
         return Band.they_carry.value
-
-    # Who does the reaching out, asks included (favours are the score's business, not the band's).
-    lean = (initiated[_ME] - initiated[_THEM]) / (initiated[_ME] + initiated[_THEM] + BALANCE_PRIOR)
-    balanced = abs(lean) < LEAN_THRESHOLD
-    if lean <= -LEAN_THRESHOLD or (balanced and i_answer <= they_answer - RESPONSE_GAP):
+    they_take, i_take = taker(_THEM), taker(_ME)
+    if they_take and not i_take:
+        return Band.you_carry.value
+    if i_take and not they_take:
         return Band.they_carry.value
-    if not (lean >= LEAN_THRESHOLD or (balanced and they_answer <= i_answer - RESPONSE_GAP)):
+
+    # Who keeps the tie alive: reaching out (replies are answers, not reaching out; reaching out
+    # to ask counts half: it keeps in touch, but it takes).
+    plain = [initiated[side] - ASK_LEAN_DISCOUNT * initiated_ask[side] for side in (_ME, _THEM)]
+    lean = (plain[_ME] - plain[_THEM]) / (plain[_ME] + plain[_THEM] + BALANCE_PRIOR)
+    balanced = abs(lean) < LEAN_THRESHOLD
+    both_known = they_answer is not None and i_answer is not None
+    if balanced and both_known:
+        if they_answer < MOSTLY and i_answer < MOSTLY:
+            # Ignoring each other is not mutual: the side answering worse falls short.
+            return Band.you_carry.value if they_answer < i_answer else Band.they_carry.value
+        if i_answer <= they_answer - RESPONSE_GAP:
+            return Band.they_carry.value
+        if they_answer <= i_answer - RESPONSE_GAP:
+            return Band.you_carry.value
+    if lean <= -LEAN_THRESHOLD:
+        return Band.they_carry.value
+    if balanced:
         return Band.mutual.value
     # You carry it: do they at least answer?
-    counted = outreach_counted[_ME]
-    mostly_unanswered = counted > 0 and outreach_answered[_ME] / counted < MOSTLY
+    counted = t.outreach_counted[_ME]
+    mostly_unanswered = counted > 0 and t.outreach_answered[_ME] / counted < MOSTLY
     if mostly_unanswered and initiated[_THEM] / (initiated[_ME] + initiated[_THEM]) < SELDOM:
         return Band.unresponsive.value
     return Band.you_carry.value
 
 
-def _unanswered_streak(rows: list[tuple]) -> tuple[int, set[str]]:
-    """Your most recent consecutive one-way outreach with nothing from them after it."""
-    streak = 0
+def _unanswered_streak(rows: list[tuple], pending_after: float) -> tuple[int, set[str], int]:
+    """Your most recent consecutive one-way outreach with nothing from them after it: its length,
+    channels, and how many of it are still pending (after ``pending_after``)."""
+    streak = pending = 0
     channels: set[str] = set()
     for row in reversed(rows):
         side, two_way, channel = row[3], row[4], row[5]
         if side != _ME or two_way:
             break
         streak += 1
+        pending += row[0] > pending_after
         channels.add(channel)
-    return streak, channels
+    return streak, channels, pending
 
 
 # --- Explanation -----------------------------------------------------------------------------------
@@ -557,14 +745,12 @@ def _outreach_noun(channels: Iterable[str]) -> str:
 
 def _explain(
     row: dict,
+    t: _Tally,
     *,
-    latest: list[list[tuple[str, bool]]],
-    year_started: list[int],
-    year_their_asks: int,
-    open_asks: list[list[tuple[float, str]]],
     streak_channels: set[str],
+    pending: int,
     now_ts: float,
-    window: float,
+    window: list[float],
 ) -> str:
     """A short paragraph with the specific facts behind the band, most telling first."""
     n = row["touchpoints"]
@@ -576,59 +762,69 @@ def _explain(
             else "no touchpoints yet"
         )
 
-    # Your latest outreach and what came of it (pending outreach is not judged yet).
-    mine = latest[_ME]
+    # Your latest outreach and what came of it (pending outreach is not judged yet). A current
+    # streak is told as the streak, so the count matches `unanswered_streak` everywhere.
+    mine = t.latest[_ME]
     unanswered = sum(1 for _, answered in mine if not answered)
-    if unanswered >= 2 or (unanswered and len(mine) == 1):
+    streak = row["unanswered_streak"]
+    if streak >= 2:
+        noun = _outreach_noun(streak_channels)
+        if not pending:
+            clauses.append(f"your last {streak} {noun} went unanswered")
+        elif pending == streak:
+            clauses.append(f"your last {streak} {noun} have had no reply yet")
+        else:
+            clauses.append(
+                f"your last {streak} {noun} have had no reply ({pending} still may get one)"
+            )
+    elif unanswered >= 2 or (unanswered and len(mine) == 1):
         noun = _outreach_noun(channel for channel, _ in mine)
         if len(mine) == 1:
             clauses.append(f"your last {noun.removesuffix('s')} went unanswered")
         else:
             clauses.append(f"{unanswered} of your last {len(mine)} {noun} went unanswered")
-    elif row["unanswered_streak"] >= 2:
-        noun = _outreach_noun(streak_channels)
-        clauses.append(f"your last {row['unanswered_streak']} {noun} have had no reply yet")
 
     # Their latest outreach that you left unanswered.
-    theirs = latest[_THEM]
+    theirs = t.latest[_THEM]
     ignored = sum(1 for _, answered in theirs if not answered)
     if ignored >= 2:
         noun = _outreach_noun(channel for channel, _ in theirs)
         clauses.append(f"you left {ignored} of their last {len(theirs)} {noun} unanswered")
 
     # Their initiations over the past year, and how many were asks.
-    started = year_started[_THEM]
+    started = t.year_started[_THEM]
+    asks = t.year_their_asks
     if n >= MIN_TOUCHPOINTS:
         if not started:
             clauses.append("they have not reached out once in a year")
-        elif year_their_asks == started:
+        elif asks == started:
             clauses.append(
                 "their only initiation in a year was an ask"
                 if started == 1
                 else f"their only {started} initiations in a year were asks"
             )
-        elif year_their_asks:
-            verb = "was an ask" if year_their_asks == 1 else "were asks"
-            clauses.append(f"{year_their_asks} of their {started} initiations in a year {verb}")
+        elif asks:
+            verb = "was an ask" if asks == 1 else "were asks"
+            clauses.append(f"{asks} of their {started} initiations in a year {verb}")
         else:
-            total = started + year_started[_ME]
+            total = started + t.year_started[_ME]
             clauses.append(f"they started {started} of {total} contacts in the past year")
 
     # The oldest open ask on each side.
-    if open_asks[_ME]:
-        opened, what = min(open_asks[_ME])
-        if now_ts - opened > window:
+    if t.open_asks[_ME]:
+        opened, what = min(t.open_asks[_ME])
+        if now_ts - opened > window[_THEM]:
             days = int((now_ts - opened) // 86400)
             clauses.append(f"your ask '{what}' has been open {_plural(days, 'day')}")
-    if open_asks[_THEM]:
-        opened, what = min(open_asks[_THEM])
+    if t.open_asks[_THEM]:
+        opened, what = min(t.open_asks[_THEM])
         days = int((now_ts - opened) // 86400)
         clauses.append(f"their ask '{what}' has waited on you {_plural(days, 'day')}")
 
     # Favours and answering, when there is something to say.
     if row["my_gives"] or row["their_gives"]:
         clauses.append(f"favours: {row['my_gives']} from you, {row['their_gives']} from them")
-    if n >= MIN_TOUCHPOINTS and mine and not unanswered:
+    if n >= MIN_TOUCHPOINTS and mine and not unanswered and row["unanswered_streak"] < 2:
         clauses.append("they answer when you reach out")
 
     text = "; ".join(clauses)
