@@ -125,6 +125,7 @@ EXPLAIN_RECENT = timedelta(days=365)  # the horizon of "in a year" in explanatio
 
 _ME, _THEM = 0, 1
 _BY = ("me", "them")
+_TOOK_NOTHING = ("declined", "withdrawn")
 _LN2 = math.log(2.0)
 _NOUNS = {
     "call": "calls",
@@ -322,9 +323,10 @@ def score_contact(
             side = row[3]
             ask_list.append(AskRecord(-1, _BY[side], row[7], "open", row[0], None, row[1]))
             asked_in[row[1]] = "open"
-    ask_opened: list[list[float]] = [[], []]
+    ask_opened: list[list[float]] = [[], []]  # asks that took or may take something
     for ask in ask_list:
-        ask_opened[_ME if ask.by == "me" else _THEM].append(_ts(ask.opened_at))
+        if ask.status not in _TOOK_NOTHING:
+            ask_opened[_ME if ask.by == "me" else _THEM].append(_ts(ask.opened_at))
 
     def sweetener(when: float, side: int) -> bool:
         """A favour by ``side`` just before an ask of its own: the price of that ask."""
@@ -332,8 +334,11 @@ def score_contact(
 
     # Stretches in which a side's own initiations serve its own asks: while the other side works
     # an ask of theirs that ends done (not as a sweetener), and the approach to each ask.
+    # A declined or withdrawn ask took nothing: its initiations count as plain reaching out.
     interest: list[list[tuple[float, float]]] = [[], []]
     for ask in ask_list:
+        if ask.status in _TOOK_NOTHING:
+            continue
         side = _ME if ask.by == "me" else _THEM
         opened = _ts(ask.opened_at)
         interest[side].append((opened - base_window, opened))
@@ -374,10 +379,12 @@ def score_contact(
         else:
             t.initiated[side] += weight
             status = asked_in.get(tp_id) if asked_in else None
-            if (status is not None and status != "declined") or (
+            if (status is not None and status not in _TOOK_NOTHING) or (
                 interest[side] and any(a <= ts <= b for a, b in interest[side])
             ):
                 t.initiated_ask[side] += weight
+                if status != "open" or now_ts - ts <= window[other]:
+                    t.taking[side] += weight  # an ask left open past the window took nothing
             if ts >= year_ago:
                 t.year_started[side] += 1
                 t.year_their_asks += side and status is not None
@@ -417,8 +424,8 @@ def score_contact(
     # Contribution, for the score: reaching out (an ask takes, it does not invest), answering,
     # and favours.
     contribution = [
-        INITIATE_CREDIT * (t.initiated[side] - t.initiated_ask[side])
-        + ASK_INITIATE_CREDIT * t.initiated_ask[side]
+        INITIATE_CREDIT * (t.initiated[side] - t.taking[side])
+        + ASK_INITIATE_CREDIT * t.taking[side]
         + ANSWER_CREDIT * t.answering[side]
         + GIVE_CREDIT * t.gave[side]
         for side in (_ME, _THEM)
@@ -468,6 +475,7 @@ class _Tally:
     __slots__ = (
         "initiated",
         "initiated_ask",
+        "taking",
         "answering",
         "outreach_counted",
         "outreach_answered",
@@ -487,6 +495,7 @@ class _Tally:
     def __init__(self) -> None:
         self.initiated = [0.0, 0.0]  # touchpoints started that were not replies
         self.initiated_ask = [0.0, 0.0]  # ...that served the starter's own asks
+        self.taking = [0.0, 0.0]  # ...less those whose ask was left open, ignored
         self.answering = [0.0, 0.0]  # replies, and taking part in live exchanges
         self.outreach_counted = [0.0, 0.0]  # outreach with a verdict (not pending)
         self.outreach_answered = [0.0, 0.0]
