@@ -453,7 +453,9 @@ def test_a_dormant_history_keeps_its_score():
     shift = timedelta(days=4 * 365)
     tps = [replace(tp, occurred_at=tp.occurred_at - shift) for tp in h.touchpoints]
     asks = [
-        replace(a, opened_at=a.opened_at - shift, resolved_at=a.resolved_at and a.resolved_at - shift)
+        replace(
+            a, opened_at=a.opened_at - shift, resolved_at=a.resolved_at and a.resolved_at - shift
+        )
         for a in h.asks
     ]
     row = score_contact(tps, asks, now=NOW)

@@ -342,10 +342,12 @@ def score_contact(
         side = _ME if ask.by == "me" else _THEM
         opened = _ts(ask.opened_at)
         interest[side].append((opened - base_window, opened))
-        if ask.status == "done" and ask.resolved_at is not None:
-            resolved = _ts(ask.resolved_at)
+        if ask.status == "done":
+            resolved = _ts(ask.resolved_at) if ask.resolved_at is not None else opened
             if not sweetener(resolved, 1 - side):
                 interest[side].append((opened, resolved))
+            elif ask.touchpoint_id is not None:
+                asked_in[ask.touchpoint_id] = "open"  # bought, not given: as good as ignored
 
     # Replies: a touchpoint that answers the other side's one-way outreach within the replier's
     # window. A reply expects no answer itself, so the touchpoint after a reply starts anew.
@@ -364,6 +366,7 @@ def score_contact(
     favours: list[list] = []  # [ts, side, touchpoint id, fulfils ask id, weight]
     # One backward pass: "answered" needs the next touchpoint each side started.
     next_start = [math.inf, math.inf]
+    weight_sum = 0.0
     for i in range(n - 1, -1, -1):
         ts, tp_id, _pos, side, two_way, channel, give, ask, no_reply = rows[i]
         other = 1 - side
@@ -372,6 +375,7 @@ def score_contact(
         if newer_age < age:
             age = newer_age
         weight = math.exp(-decay * age) if age <= horizon else 0.0
+        weight_sum += weight
         if two_way:
             t.answering[other] += weight
         if is_reply[i]:
@@ -397,6 +401,7 @@ def score_contact(
             else:
                 flag = None if now_ts - ts <= window[other] else False
             if flag is not None:
+                t.verdicts[side] += weight > 0
                 t.outreach_counted[side] += weight
                 if flag:
                     t.outreach_answered[side] += weight
@@ -436,7 +441,10 @@ def score_contact(
     band = Band.new.value
     if n >= MIN_TOUCHPOINTS:
         low, high = sorted(contribution)
-        balance = (low + BALANCE_PRIOR) / (high + BALANCE_PRIOR)
+        # The prior is BALANCE_PRIOR touchpoints of average weight, so that fading (which scales
+        # every weight down together) does not by itself move the balance.
+        prior = BALANCE_PRIOR * weight_sum / n
+        balance = (low + prior) / (high + prior) if high > 0 else 1.0
         they_answer, i_answer = t.answers(_ME), t.answers(_THEM)
         known = [rate for rate in (they_answer, i_answer) if rate is not None]
         # Missing evidence (no outreach of one side to answer) neither helps nor hurts.
@@ -481,6 +489,7 @@ class _Tally:
         "outreach_answered",
         "requests_counted",
         "requests_answered",
+        "verdicts",
         "asked",
         "gave",
         "ask_count",
@@ -501,6 +510,7 @@ class _Tally:
         self.outreach_answered = [0.0, 0.0]
         self.requests_counted = [0.0, 0.0]  # asks with a verdict
         self.requests_answered = [0.0, 0.0]
+        self.verdicts = [0, 0]  # how many outreach and asks have a verdict (weight above 0)
         self.asked = [0.0, 0.0]
         self.gave = [0.0, 0.0]
         self.ask_count = [0, 0]
@@ -520,7 +530,12 @@ class _Tally:
         if counted <= 0:
             return None
         answered = self.outreach_answered[side] + self.requests_answered[side]
-        return (answered + RESPONSE_PRIOR * RESPONSE_PRIOR_RATE) / (counted + RESPONSE_PRIOR)
+        # The prior weighs like RESPONSE_PRIOR verdicts of average weight: how much evidence
+        # there is, not how faded it is, decides how far it pulls.
+        verdicts = self.verdicts[side]
+        return (verdicts * answered / counted + RESPONSE_PRIOR * RESPONSE_PRIOR_RATE) / (
+            verdicts + RESPONSE_PRIOR
+        )
 
 
 def _tally_asks_and_favours(
@@ -552,9 +567,11 @@ def _tally_asks_and_favours(
             t.open_asks[side].append((opened, ask.what))
             if now_ts - opened > window[doer]:
                 t.requests_counted[side] += weight
+                t.verdicts[side] += weight > 0
                 t.stalled_asks[side] += 1
             continue
         t.requests_counted[side] += weight
+        t.verdicts[side] += weight > 0
         if ask.status != "done":
             continue  # declined: answered, but with nothing; it must not raise the score
         resolved = _ts(ask.resolved_at) if ask.resolved_at is not None else opened
