@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import random
 import math
+import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
