@@ -13,10 +13,13 @@ import pytest
 
 from netkeep.scoring import (
     AskRecord,
+    GiveRecord,
+    Rhythm,
     ScoringSettings,
     TouchpointRecord,
     answered_flags,
     mirror,
+    rhythm,
     score_contact,
 )
 
@@ -461,3 +464,99 @@ def test_a_dormant_history_keeps_its_score():
     row = score_contact(tps, asks, now=NOW)
     original = h.score()
     assert (row["band"], row["score"]) == (original["band"], original["score"])
+
+
+# --- The favour ledger and rhythm ------------------------------------------------------------------
+
+
+def balanced_calls() -> History:
+    h = History()
+    for month in range(12, 0, -1):
+        if month % 2:
+            h.out(month * 30, "call")
+        else:
+            h.in_(month * 30, "call")
+    return h
+
+
+def test_a_give_naming_the_ask_it_fulfils_and_that_asks_done_are_one_favour():
+    h = balanced_calls().out(100, "email", ask="intro to their CFO", status="done", resolved=90)
+    ask_id = h.asks[0].id
+    linked = GiveRecord(1, "them", "the intro", ago(90), None, ask_id)
+    unlinked_far = GiveRecord(2, "them", "a candidate", ago(200))
+    one = score_contact(h.touchpoints, h.asks, now=NOW, gives=[linked])
+    assert one["their_gives"] == 1
+    assert one == score_contact(h.touchpoints, h.asks, now=NOW)
+    two = score_contact(h.touchpoints, h.asks, now=NOW, gives=[unlinked_far])
+    assert two["their_gives"] == 2
+
+
+def test_a_give_by_the_asked_side_when_the_ask_was_resolved_is_that_favour():
+    # Recorded both ways without a link: their give on their email, and your ask resolved done.
+    h = balanced_calls().out(100, "email", ask="intro to their CFO", status="done", resolved=90)
+    h.in_(90, "email", give="introduced me to their CFO")
+    row = h.score()
+    assert row["their_gives"] == 1
+    # A give by the side that asked is no such link.
+    mine = balanced_calls().out(100, "email", ask="intro", status="done", resolved=90)
+    mine.out(90, "email", give="a thank-you gift")
+    assert (mine.score()["their_gives"], mine.score()["my_gives"]) == (1, 1)
+
+
+def test_gives_by_either_side_count_for_that_side_and_mirror():
+    h = balanced_calls()
+    gives = [
+        GiveRecord(1, "them", "a new req", ago(50), h.touchpoints[-1].id),
+        GiveRecord(2, "me", "a referral", ago(100)),
+    ]
+    row = score_contact(h.touchpoints, h.asks, now=NOW, gives=gives)
+    assert (row["my_gives"], row["their_gives"]) == (1, 1)
+    tps, asks, mirrored_gives = mirror(h.touchpoints, h.asks, gives)
+    assert [g.by for g in mirrored_gives] == ["me", "them"]
+    assert score_contact(tps, asks, now=NOW, gives=mirrored_gives)["score"] == row["score"]
+
+
+def test_a_touchpoint_needing_no_reply_is_not_outreach_left_unanswered():
+    # Their thank-you notes close threads: marked so, they are not held against you.
+    h = balanced_calls()
+    tps = list(h.touchpoints)
+    for k, days in enumerate((250, 160, 70)):
+        tps.append(TouchpointRecord(100 + k, ago(days), "in", False, "email", no_reply=True))
+    marked = score_contact(tps, [], now=NOW)
+    unmarked = score_contact([replace(tp, no_reply=False) for tp in tps], [], now=NOW)
+    assert marked["my_response_rate"] == 1.0
+    assert unmarked["my_response_rate"] < 1.0
+    assert marked["score"] > unmarked["score"]
+    assert "unanswered" not in marked["explanation"]
+
+
+def test_a_withdrawn_ask_is_moot():
+    h = balanced_calls().out(100, "email", ask="a reference", status="withdrawn", resolved=60)
+    row = h.score()
+    assert row["open_asks_by_me"] == 0 and row["my_asks"] == 1
+    assert "a reference" not in row["explanation"]
+    assert row["band"] == "mutual"
+
+
+def test_rhythm_learns_the_usual_interval_and_reply_latency():
+    h = History()
+    for start in (300, 240, 180, 120, 60):
+        h.out(start, "email").in_(start - 4, "email")
+    learned = rhythm(h.touchpoints, now=NOW)
+    assert learned.their_reply == timedelta(days=4)
+    assert learned.my_reply is None  # you never answered anything of theirs
+    assert timedelta(days=4) <= learned.usual_interval <= timedelta(days=56)
+    assert rhythm(h.touchpoints[:2], now=NOW) == Rhythm(None, None, None)
+
+
+def test_the_response_window_stretches_to_a_slow_repliers_pace_within_bounds():
+    def answers_after(days: int) -> dict:
+        h = History()
+        for start in (400, 320, 240, 160, 80):
+            h.out(start, "email").in_(start - days, "email")
+        return h.score()
+
+    assert answers_after(25)["their_response_rate"] == 1.0  # 25 days: slow, not absent
+    assert answers_after(25)["band"] in ("you-carry", "mutual")
+    # Beyond four times the configured window, a "reply" is a new thread: not an answer.
+    assert answers_after(70)["their_response_rate"] == 0.0
