@@ -3,6 +3,7 @@
 Last touch is the latest touchpoint of either direction and any outcome; a contact with none counts
 from its creation. A contact is stale when now >= last touch + cadence, with calendar arithmetic
 (1m after Jan 31 is the end of February). overdue_ratio = time since last touch / cadence length.
+`stale --rhythm` adds contacts who broke their own rhythm before their cadence is due.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from netkeep.config import Settings
 from netkeep.dates import Duration, days_between, parse_duration
+from netkeep.scoring import BROKEN_RHYTHM_FACTOR
 
 
 def cadence_of(contact: dict[str, Any], settings: Settings) -> Duration:
@@ -58,4 +60,56 @@ def stale_rows(
             }
         )
     rows.sort(key=lambda row: (-row["overdue_ratio"], -row["days_since"], row["id"]))
+    return rows
+
+
+def rhythm_rows(
+    contacts: Iterable[dict[str, Any]],
+    usual_intervals: dict[int, timedelta | None],
+    *,
+    now: datetime,
+    settings: Settings,
+    factor: int = BROKEN_RHYTHM_FACTOR,
+) -> list[dict[str, Any]]:
+    """Contacts that broke their own rhythm before their cadence is due, most overdue first.
+
+    A contact broke its rhythm when its usual interval between touches is known (see
+    ``scoring.rhythm``) and the silence since the last touch is longer than ``factor`` times that
+    interval, and longer than the response window (a quiet fortnight is never a break). The row
+    has the stale keys; ``due`` is when the silence became a break, ``overdue_ratio`` stays the
+    time since the last touch over the cadence (below 1: the cadence is not due yet).
+    """
+    rows = []
+    floor = settings.response_window.timedelta
+    for contact in contacts:
+        usual = usual_intervals.get(contact["id"])
+        since = contact.get("last_touch")
+        if contact.get("archived") or usual is None or since is None:
+            continue
+        cadence = cadence_of(contact, settings)
+        cadence_due = cadence.after(since)
+        allowed = max(factor * usual, floor)
+        if now >= cadence_due or now - since <= allowed:
+            continue
+        due = since + allowed
+        length = cadence_due - since
+        rows.append(
+            {
+                "id": contact["id"],
+                "name": contact["name"],
+                "tier": contact["tier"],
+                "cadence": str(cadence),
+                "last_touch": since,
+                "days_since": days_between(since, now),
+                "due": due,
+                "days_overdue": days_between(due, now),
+                "overdue_ratio": round((now - since) / length, 2),
+                "unanswered": contact.get("unanswered") or 0,
+                "tags": contact.get("tags", []),
+                "reason": "rhythm",
+                "usual_interval_days": round(usual / timedelta(days=1), 1),
+                "_broken": (now - since) / allowed,
+            }
+        )
+    rows.sort(key=lambda row: (-row.pop("_broken"), -row["days_since"], row["id"]))
     return rows

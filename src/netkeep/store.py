@@ -588,6 +588,13 @@ def histories(
         yield cid, name, touchpoints, asks.get(cid, [])
 
 
+def active_histories(session: Session) -> Iterable[tuple[int, list[tuple]]]:
+    """(contact id, touchpoint tuples) for every active contact, as ``histories`` reads them."""
+    raw = session.connection().connection.dbapi_connection
+    for cid, _name, touchpoints, _asks in histories(raw):
+        yield cid, touchpoints
+
+
 def ask_rows(
     session: Session,
     *,

@@ -372,6 +372,7 @@ def undo() -> None:
     epilog="Examples:\n"
     "  netkeep stale\n"
     "  netkeep stale --days 30 --tag recruiter\n"
+    "  netkeep stale --rhythm\n"
     "  netkeep stale --format json --exit-code || echo 'time to reach out'",
 )
 def stale(
@@ -393,26 +394,51 @@ def stale(
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when the list is not empty.")
     ] = False,
+    rhythm: Annotated[
+        bool,
+        typer.Option(
+            "--rhythm",
+            help="Also list contacts who broke their own rhythm (silent for over 3x their usual "
+            "interval) before their cadence is due.",
+        ),
+    ] = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Contacts gone quiet past their cadence, most overdue first."""
     from netkeep import store
     from netkeep.render import Column, emit_rows
-    from netkeep.staleness import stale_rows
+    from netkeep.staleness import rhythm_rows, stale_rows
 
     config = settings()
     moment = now()
+    usual: dict = {}
     with session(write=False) as db:
         tier_name = filter_tier(db, config, tier)
         candidates = store.staleness_rows(db, tag=tag, tier=tier_name)
         empty = None if candidates else nothing_matches(db, tag=tag, tier=tier_name)
+        if rhythm:
+            from netkeep.scoring import rhythm as learn_rhythm
+
+            wanted = {contact["id"] for contact in candidates}
+            usual = {
+                cid: learn_rhythm(tps, now=moment, settings=config.scoring).usual_interval
+                for cid, tps in store.active_histories(db)
+                if cid in wanted
+            }
     rows = stale_rows(candidates, now=moment, settings=config, days=days)
+    keys = STALE_KEYS
+    if rhythm:
+        for row in rows:
+            row["reason"], row["usual_interval_days"] = "cadence", None
+        if days is None:
+            rows += rhythm_rows(candidates, usual, now=moment, settings=config)
+        keys = [*STALE_KEYS, "reason", "usual_interval_days"]
     if limit is not None:
         rows = rows[:limit]
     emit_rows(
         rows,
         fmt=fmt,
-        keys=STALE_KEYS,
+        keys=keys,
         columns=[
             Column("id", "ID", justify="right"),
             Column("name", "Name"),
@@ -422,6 +448,11 @@ def stale(
             Column("days_overdue", "Overdue (d)", justify="right"),
             Column("overdue_ratio", "Ratio", justify="right"),
             Column("unanswered", "Unanswered", justify="right", cell=lambda v: str(v or "")),
+            *(
+                [Column("reason", "Why"), Column("usual_interval_days", "Usually (d)")]
+                if rhythm
+                else []
+            ),
         ],
         empty=empty or _nobody_overdue(tag, tier_name),
     )
