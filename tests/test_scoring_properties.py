@@ -11,8 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netkeep.scoring import (
+    CONVERSATION_GAP,
     EVENTS_PER_HALF_LIFE,
     HORIZON_HALF_LIVES,
+    REPLY_FACTOR,
     WINDOW_FACTOR,
     WINDOW_MAX_FACTOR,
     AskRecord,
@@ -30,6 +32,8 @@ BANDS = {"new", "mutual", "you-carry", "they-carry", "unresponsive", "fair-weath
 THEY_FALL_SHORT = {"you-carry", "unresponsive", "fair-weather"}
 CHANNELS = ["call", "email", "text", "meeting", "social", "letter", "other"]
 MINUTES_IN_4_YEARS = 4 * 365 * 24 * 60
+
+CONVERSATION_GAP_TD = timedelta(seconds=CONVERSATION_GAP)
 
 fast = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -306,16 +310,27 @@ def test_their_response_rate_is_the_weighted_share_of_your_answered_outreach(his
         return min(max(base, WINDOW_FACTOR * usual), WINDOW_MAX_FACTOR * base)
 
     window = {"out": window_of(learned.my_reply), "in": window_of(learned.their_reply)}
+
+    def reply_window_of(usual, answer_window):
+        if usual is None:
+            return answer_window
+        return min(max(CONVERSATION_GAP_TD, REPLY_FACTOR * usual), answer_window)
+
+    reply_window = {
+        "out": reply_window_of(learned.my_reply, window["out"]),
+        "in": reply_window_of(learned.their_reply, window["in"]),
+    }
     ordered = sorted(touchpoints, key=lambda tp: (tp.occurred_at, tp.id))
     n = len(ordered)
     latest = ordered[-1].occurred_at
     replies = [False] * n
     for i in range(1, n):
         prev, tp = ordered[i - 1], ordered[i]
-        replies[i] = (
+        gap = tp.occurred_at - prev.occurred_at
+        replies[i] = gap <= CONVERSATION_GAP_TD or (
             tp.direction != prev.direction
-            and not (prev.two_way or prev.no_reply or replies[i - 1])
-            and tp.occurred_at - prev.occurred_at <= window[tp.direction]
+            and not (prev.two_way or prev.no_reply)
+            and gap <= reply_window[tp.direction]
         )
     answered = counted = 0.0
     for i, tp in enumerate(ordered):

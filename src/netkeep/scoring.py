@@ -108,13 +108,18 @@ RESPONSE_PRIOR = 0.5  # pseudo-weight of outreach assumed answered at RESPONSE_P
 RESPONSE_PRIOR_RATE = 0.5  # no evidence either way: a coin flip
 BALANCE_EXPONENT = 0.6  # score = 100 * balance**0.6 * responsiveness
 
+# Messages this close to the one before are one conversation (see score_contact).
+CONVERSATION_GAP = 3600.0  # seconds
+
 # Rhythm and the adaptive response window.
 RHYTHM_MIN_SAMPLES = 3  # fewer intervals or replies than this tell nothing
 WINDOW_FACTOR = 1.5  # a side's window: 1.5 x its usual reply latency...
+REPLY_FACTOR = 3  # a reply rather than a new start: within 3 x one's usual latency
 WINDOW_MAX_FACTOR = 4  # ...between the configured window and 4 x the configured window
 BROKEN_RHYTHM_FACTOR = 3  # `stale --rhythm`: silence longer than 3 x the usual interval
 
 # Band thresholds.
+LEAN_PRIOR = 3  # pseudo-starts added when weighing who reaches out
 LEAN_THRESHOLD = 0.3  # |lean| below this (a 35/65 split or closer): neither side carries it
 RESPONSE_GAP = 0.3  # ...unless one side answers this much worse than the other
 MOSTLY = 0.5  # "mostly unanswered", "mostly asks"
@@ -126,6 +131,7 @@ EXPLAIN_RECENT = timedelta(days=365)  # the horizon of "in a year" in explanatio
 _ME, _THEM = 0, 1
 _BY = ("me", "them")
 _TOOK_NOTHING = ("declined", "withdrawn")
+_STARTS, _REPLIES, _CARRIES_ON = 0, 1, 2  # how a touchpoint stands to the one before it
 _LN2 = math.log(2.0)
 _NOUNS = {
     "call": "calls",
@@ -314,6 +320,9 @@ def score_contact(
     # Each side's window for answering the other, from its own usual reply latency.
     _gaps, latencies = _intervals(rows, WINDOW_MAX_FACTOR * base_window, step, horizon)
     window = [_window(latencies[side], base_window) for side in (_ME, _THEM)]
+    # How soon after the other side's message one's own still answers it rather than starts
+    # anew: REPLY_FACTOR x one's usual latency, from CONVERSATION_GAP up to the answer window.
+    reply_window = [_reply_window(latencies[side], window[side]) for side in (_ME, _THEM)]
 
     ask_list = list(asks)
     asked_in = {a.touchpoint_id: a.status for a in ask_list if a.touchpoint_id is not None}
@@ -351,15 +360,19 @@ def score_contact(
 
     # Replies: a touchpoint that answers the other side's one-way outreach within the replier's
     # window. A reply expects no answer itself, so the touchpoint after a reply starts anew.
-    is_reply = [False] * n
+    # Messages close together are one conversation: after its first message, the other side's
+    # are replies and the same side's carry on (neither starts anything).
+    is_reply = [_STARTS] * n
     for i in range(1, n):
         prev, row = rows[i - 1], rows[i]
-        if (
+        if row[0] - prev[0] <= CONVERSATION_GAP:
+            is_reply[i] = _CARRIES_ON if row[3] == prev[3] else _REPLIES
+        elif (
             row[3] != prev[3]
-            and not (prev[4] or prev[8] or is_reply[i - 1])
-            and row[0] - prev[0] <= window[row[3]]
+            and not (prev[4] or prev[8])
+            and row[0] - prev[0] <= reply_window[row[3]]
         ):
-            is_reply[i] = True
+            is_reply[i] = _REPLIES
 
     t = _Tally()
     year_ago = now_ts - EXPLAIN_RECENT.total_seconds()
@@ -379,9 +392,11 @@ def score_contact(
         if two_way:
             t.answering[other] += weight
         if is_reply[i]:
-            t.answering[side] += weight
+            if is_reply[i] == _REPLIES:
+                t.answering[side] += weight
         else:
             t.initiated[side] += weight
+            t.starts[side] += weight > 0
             status = asked_in.get(tp_id) if asked_in else None
             if (status is not None and status not in _TOOK_NOTHING) or (
                 interest[side] and any(a <= ts <= b for a, b in interest[side])
@@ -490,6 +505,7 @@ class _Tally:
         "requests_counted",
         "requests_answered",
         "verdicts",
+        "starts",
         "asked",
         "gave",
         "ask_count",
@@ -511,6 +527,7 @@ class _Tally:
         self.requests_counted = [0.0, 0.0]  # asks with a verdict
         self.requests_answered = [0.0, 0.0]
         self.verdicts = [0, 0]  # how many outreach and asks have a verdict (weight above 0)
+        self.starts = [0, 0]  # how many initiations (weight above 0)
         self.asked = [0.0, 0.0]
         self.gave = [0.0, 0.0]
         self.ask_count = [0, 0]
@@ -632,6 +649,13 @@ def _usual(samples: list[float]) -> float | None:
     return statistics.median(samples) if len(samples) >= RHYTHM_MIN_SAMPLES else None
 
 
+def _reply_window(latencies: list[float], window: float) -> float:
+    usual = _usual(latencies)
+    if usual is None:
+        return window
+    return min(max(CONVERSATION_GAP, REPLY_FACTOR * usual), window)
+
+
 def _window(latencies: list[float], base: float) -> float:
     """How long a reply may take: the configured window, stretched to WINDOW_FACTOR x this side's
     usual latency, at most WINDOW_MAX_FACTOR x the configured window."""
@@ -714,8 +738,12 @@ def _band(
 
     # Who keeps the tie alive: reaching out (replies are answers, not reaching out; reaching out
     # to ask counts half: it keeps in touch, but it takes).
+    # The prior is LEAN_PRIOR starts of average weight: a carrying verdict needs several starts,
+    # one conversation is not a pattern.
     plain = [initiated[side] - ASK_LEAN_DISCOUNT * initiated_ask[side] for side in (_ME, _THEM)]
-    lean = (plain[_ME] - plain[_THEM]) / (plain[_ME] + plain[_THEM] + BALANCE_PRIOR)
+    starts = t.starts[_ME] + t.starts[_THEM]
+    prior = LEAN_PRIOR * (initiated[_ME] + initiated[_THEM]) / starts if starts else 1.0
+    lean = (plain[_ME] - plain[_THEM]) / (plain[_ME] + plain[_THEM] + prior)
     balanced = abs(lean) < LEAN_THRESHOLD
     both_known = they_answer is not None and i_answer is not None
     if balanced and both_known:
@@ -729,7 +757,13 @@ def _band(
     if lean <= -LEAN_THRESHOLD:
         return Band.they_carry.value
     if balanced:
-        return Band.mutual.value
+        # Evidence on one side only is judged alone: one-way is not mutual.
+        if i_answer is None and they_answer is not None and they_answer < MOSTLY:
+            balanced = False
+        elif they_answer is None and i_answer is not None and i_answer < MOSTLY:
+            return Band.they_carry.value
+        else:
+            return Band.mutual.value
     # You carry it: do they at least answer?
     counted = t.outreach_counted[_ME]
     mostly_unanswered = counted > 0 and t.outreach_answered[_ME] / counted < MOSTLY
