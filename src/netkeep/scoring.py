@@ -15,6 +15,7 @@ sides, so mirroring a history (``mirror``) leaves the score unchanged.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import statistics
 from collections.abc import Callable, Iterable, Sequence
@@ -318,7 +319,9 @@ def score_contact(
     latest = rows[-1][0] if rows else now_ts
 
     # Each side's window for answering the other, from its own usual reply latency.
-    _gaps, latencies = _intervals(rows, WINDOW_MAX_FACTOR * base_window, step, horizon)
+    _gaps, latencies = _intervals(
+        rows, WINDOW_MAX_FACTOR * base_window, step, horizon, gaps_too=False
+    )
     window = [_window(latencies[side], base_window) for side in (_ME, _THEM)]
     # How soon after the other side's message one's own still answers it rather than starts
     # anew: REPLY_FACTOR x one's usual latency, from CONVERSATION_GAP up to the answer window.
@@ -358,25 +361,23 @@ def score_contact(
             elif ask.touchpoint_id is not None:
                 asked_in[ask.touchpoint_id] = "open"  # bought, not given: as good as ignored
 
-    # Replies: a touchpoint that answers the other side's one-way outreach within the replier's
-    # window. A reply expects no answer itself, so the touchpoint after a reply starts anew.
-    # Messages close together are one conversation: after its first message, the other side's
-    # are replies and the same side's carry on (neither starts anything).
-    is_reply = [_STARTS] * n
-    for i in range(1, n):
-        prev, row = rows[i - 1], rows[i]
-        if row[0] - prev[0] <= CONVERSATION_GAP:
-            is_reply[i] = _CARRIES_ON if row[3] == prev[3] else _REPLIES
-        elif (
-            row[3] != prev[3]
-            and not (prev[4] or prev[8])
-            and row[0] - prev[0] <= reply_window[row[3]]
-        ):
-            is_reply[i] = _REPLIES
-
     t = _Tally()
     year_ago = now_ts - EXPLAIN_RECENT.total_seconds()
     favours: list[list] = []  # [ts, side, touchpoint id, fulfils ask id, weight]
+    # Locals: this loop runs once per touchpoint of the whole network.
+    initiated, initiated_ask, taking, answering = (
+        t.initiated,
+        t.initiated_ask,
+        t.taking,
+        t.answering,
+    )
+    starts, verdicts, counted, answered = (
+        t.starts,
+        t.verdicts,
+        t.outreach_counted,
+        t.outreach_answered,
+    )
+    exp = math.exp
     # One backward pass: "answered" needs the next touchpoint each side started.
     next_start = [math.inf, math.inf]
     weight_sum = 0.0
@@ -387,44 +388,56 @@ def score_contact(
         newer_age = (n - 1 - i) * step
         if newer_age < age:
             age = newer_age
-        weight = math.exp(-decay * age) if age <= horizon else 0.0
+        weight = exp(-decay * age) if age <= horizon else 0.0
         weight_sum += weight
         if two_way:
-            t.answering[other] += weight
-        if is_reply[i]:
-            if is_reply[i] == _REPLIES:
-                t.answering[side] += weight
-        else:
-            t.initiated[side] += weight
-            t.starts[side] += weight > 0
-            status = asked_in.get(tp_id) if asked_in else None
-            if (status is not None and status not in _TOOK_NOTHING) or (
-                interest[side] and any(a <= ts <= b for a, b in interest[side])
-            ):
-                t.initiated_ask[side] += weight
-                if status != "open" or now_ts - ts <= window[other]:
-                    t.taking[side] += weight  # an ask left open past the window took nothing
-            if ts >= year_ago:
-                t.year_started[side] += 1
-                t.year_their_asks += side and status is not None
-            if two_way:
-                flag: bool | None = True
-            elif no_reply:
-                flag = None
-            elif next_start[other] - ts <= window[other]:
-                flag = True
-            else:
-                flag = None if now_ts - ts <= window[other] else False
-            if flag is not None:
-                t.verdicts[side] += weight > 0
-                t.outreach_counted[side] += weight
-                if flag:
-                    t.outreach_answered[side] += weight
-                if len(t.latest[side]) < 5:
-                    t.latest[side].append((channel, flag))
-        next_start[side] = ts
+            answering[other] += weight
         if give:
             favours.append([ts, side, tp_id, None, weight])
+        # Replies: a touchpoint that answers the other side's one-way outreach within the
+        # replier's reply window, and expects no answer itself. Messages close together are one
+        # conversation: after its first, the other side's are replies and the same side's carry
+        # on (neither starts anything).
+        if i:
+            prev = rows[i - 1]
+            gap = ts - prev[0]
+            if gap <= CONVERSATION_GAP:
+                if prev[3] != side:
+                    answering[side] += weight
+                next_start[side] = ts
+                continue
+            if prev[3] != side and not (prev[4] or prev[8]) and gap <= reply_window[side]:
+                answering[side] += weight
+                next_start[side] = ts
+                continue
+        initiated[side] += weight
+        starts[side] += weight > 0
+        status = asked_in.get(tp_id) if asked_in else None
+        if (status is not None and status not in _TOOK_NOTHING) or (
+            interest[side] and any(a <= ts <= b for a, b in interest[side])
+        ):
+            initiated_ask[side] += weight
+            if status != "open" or now_ts - ts <= window[other]:
+                taking[side] += weight  # an ask left open past the window took nothing
+        if ts >= year_ago:
+            t.year_started[side] += 1
+            t.year_their_asks += side and status is not None
+        if two_way:
+            flag: bool | None = True
+        elif no_reply:
+            flag = None
+        elif next_start[other] - ts <= window[other]:
+            flag = True
+        else:
+            flag = None if now_ts - ts <= window[other] else False
+        if flag is not None:
+            verdicts[side] += weight > 0
+            counted[side] += weight
+            if flag:
+                answered[side] += weight
+            if len(t.latest[side]) < 5:
+                t.latest[side].append((channel, flag))
+        next_start[side] = ts
 
     times = [row[0] for row in rows]
 
@@ -622,25 +635,31 @@ def _tally_asks_and_favours(
 
 
 def _intervals(
-    rows: list[tuple], cap: float, step: float, horizon: float
+    rows: list[tuple], cap: float, step: float, horizon: float, *, gaps_too: bool = True
 ) -> tuple[list[float], list[list[float]]]:
     """Gaps between consecutive touches, and each side's reply latencies: a touchpoint that
     follows the other side's one-way outreach within ``cap``. A reply awaits no reply itself.
     Touches past the horizon (see ``score_contact``'s weights) teach nothing."""
     gaps: list[float] = []
     replies: list[list[float]] = [[], []]
-    prev = None
-    prev_reply = False
     n = len(rows)
-    latest = rows[-1][0] if rows else 0.0
-    for i, row in enumerate(rows):
-        reply = False
-        if prev is not None and min(latest - prev[0], (n - i) * step) <= horizon:
-            gap = row[0] - prev[0]
+    if n < 2:
+        return gaps, replies
+    latest = rows[-1][0]
+    # The first row inside the horizon, by count of newer rows or by time.
+    first = min(
+        max(0, n - 1 - int(horizon // step)),
+        bisect.bisect_left(rows, (latest - horizon,)),
+    )
+    prev = rows[first]
+    prev_reply = False
+    for row in itertools.islice(rows, first + 1, None):
+        gap = row[0] - prev[0]
+        if gaps_too:
             gaps.append(gap)
-            if row[3] != prev[3] and not (prev[4] or prev[8] or prev_reply) and gap <= cap:
-                replies[row[3]].append(gap)
-                reply = True
+        reply = row[3] != prev[3] and not (prev[4] or prev[8] or prev_reply) and gap <= cap
+        if reply:
+            replies[row[3]].append(gap)
         prev, prev_reply = row, reply
     return gaps, replies
 
