@@ -4,12 +4,15 @@ Pure functions. No database, no clock, no Typer or Rich: the caller passes ``now
 tests freeze time and ``netkeep score`` can run over every contact in one cheap pass. The formula, its
 thresholds and the reasoning behind them are in docs/scoring.md.
 
-In brief, every event weighs ``2 ** (-age / half_life)``. Each side earns *contribution* for starting
-contact (asks excepted), for answering the other side live, and for doing favours. The score multiplies
-how evenly contribution is split (``balance``) by how well both sides answer each other's outreach and
-requests (``responsiveness``); both are smoothed with small priors so that a thin or very old history
-stays near neutral instead of swinging on one event. Everything is computed the same way for both
-sides, so mirroring a history (``mirror``) leaves the score unchanged.
+In brief, every event weighs ``2 ** (-age / half_life)``, its age measured against newer evidence
+rather than the calendar. Each side earns *contribution* for starting contact (starts that serve its
+own asks excepted), for answering the other side, and for doing favours (a give and the ``done`` ask
+it fulfils are one favour; a favour right before one's own ask is a sweetener and earns nothing).
+Replies and quick exchanges are told apart from starts, and each side's reply window follows its own
+learned pace (``rhythm``). The score multiplies how evenly contribution is split (``balance``) by how
+well both sides answer each other's outreach and requests (``responsiveness``); a side that gave the
+other nothing to answer has no rate, and missing evidence decides nothing. Everything is computed
+the same way for both sides, so mirroring a history (``mirror``) leaves the score unchanged.
 """
 
 from __future__ import annotations
@@ -104,8 +107,8 @@ ASK_INITIATE_CREDIT = 0.0  # reaching out only to ask invests nothing in the rel
 ANSWER_CREDIT = 0.5  # answering the other side: a reply, or taking part in a live exchange
 GIVE_CREDIT = 2.0  # a favour: a give, or fulfilling the other side's ask
 
-BALANCE_PRIOR = 0.5  # pseudo-contribution added to both sides before comparing them
-RESPONSE_PRIOR = 0.5  # pseudo-weight of outreach assumed answered at RESPONSE_PRIOR_RATE
+BALANCE_PRIOR = 0.5  # touchpoints of average weight added to both sides before comparing them
+RESPONSE_PRIOR = 0.5  # verdicts of average weight assumed answered at RESPONSE_PRIOR_RATE
 RESPONSE_PRIOR_RATE = 0.5  # no evidence either way: a coin flip
 BALANCE_EXPONENT = 0.6  # score = 100 * balance**0.6 * responsiveness
 
@@ -114,9 +117,9 @@ CONVERSATION_GAP = 3600.0  # seconds
 
 # Rhythm and the adaptive response window.
 RHYTHM_MIN_SAMPLES = 3  # fewer intervals or replies than this tell nothing
-WINDOW_FACTOR = 1.5  # a side's window: 1.5 x its usual reply latency...
-REPLY_FACTOR = 3  # a reply rather than a new start: within 3 x one's usual latency
+WINDOW_FACTOR = 1.5  # a side's answer window: 1.5 x its usual reply latency...
 WINDOW_MAX_FACTOR = 4  # ...between the configured window and 4 x the configured window
+REPLY_FACTOR = 3  # a reply rather than a new start: within 3 x one's usual latency
 BROKEN_RHYTHM_FACTOR = 3  # `stale --rhythm`: silence longer than 3 x the usual interval
 
 # Band thresholds.
@@ -132,7 +135,6 @@ EXPLAIN_RECENT = timedelta(days=365)  # the horizon of "in a year" in explanatio
 _ME, _THEM = 0, 1
 _BY = ("me", "them")
 _TOOK_NOTHING = ("declined", "withdrawn")
-_STARTS, _REPLIES, _CARRIES_ON = 0, 1, 2  # how a touchpoint stands to the one before it
 _LN2 = math.log(2.0)
 _NOUNS = {
     "call": "calls",
@@ -276,19 +278,8 @@ def mirror(
 # --- Scoring ---------------------------------------------------------------------------------------
 
 
-def _weight(age: float, decay: float, horizon: float) -> float:
-    """Recency weight of an event ``age`` seconds old: 2 ** (-age / half_life), 0 past the horizon."""
-    if age <= 0:
-        return 1.0
-    return math.exp(-decay * age) if age <= horizon else 0.0
-
-
 def _rate(answered: float, counted: float) -> float | None:
     return round(answered / counted, 2) if counted > 0 else None
-
-
-def _smoothed(answered: float, counted: float) -> float:
-    return (answered + RESPONSE_PRIOR * RESPONSE_PRIOR_RATE) / (counted + RESPONSE_PRIOR)
 
 
 def score_contact(
