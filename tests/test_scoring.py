@@ -560,3 +560,17 @@ def test_the_response_window_stretches_to_a_slow_repliers_pace_within_bounds():
     assert answers_after(25)["band"] in ("you-carry", "mutual")
     # Beyond four times the configured window, a "reply" is a new thread: not an answer.
     assert answers_after(70)["their_response_rate"] == 0.0
+
+
+def test_plain_tuples_may_carry_the_ask_and_no_reply():
+    h = balanced_calls()
+    tps = [*h.touchpoints, TouchpointRecord(99, ago(5), "in", False, "email", no_reply=True)]
+    as_tuples = [
+        (tp.id, tp.occurred_at.timestamp(), tp.direction, tp.two_way, tp.channel, tp.give, tp.ask)
+        + (tp.no_reply,)
+        for tp in tps
+    ]
+    assert score_contact(as_tuples, [], now=NOW) == score_contact(tps, [], now=NOW)
+    assert score_contact([t[:7] for t in as_tuples], [], now=NOW) == score_contact(
+        [replace(tp, no_reply=False) for tp in tps], [], now=NOW
+    )

@@ -195,6 +195,22 @@ def _touch_rows(touchpoints: Iterable) -> list[tuple]:
                 + (None, False)
                 for pos, (tp_id, when, direction, two_way, channel, give) in enumerate(items)
             ]
+        elif type(first) is tuple and len(first) in (7, 8) and not isinstance(first[1], datetime):
+            # (..., give, ask[, no_reply]): what the store reads once it keeps those.
+            rows = [
+                (
+                    float(tp[1]),
+                    tp[0],
+                    pos,
+                    0 if tp[2] == "out" else 1,
+                    tp[3],
+                    tp[4],
+                    tp[5],
+                    tp[6],
+                    bool(tp[7]) if len(tp) == 8 else False,
+                )
+                for pos, tp in enumerate(items)
+            ]
     except (AttributeError, TypeError, ValueError):
         rows = None  # mixed input: take the careful path
     if rows is None:
