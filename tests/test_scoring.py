@@ -574,3 +574,14 @@ def test_plain_tuples_may_carry_the_ask_and_no_reply():
     assert score_contact([t[:7] for t in as_tuples], [], now=NOW) == score_contact(
         [replace(tp, no_reply=False) for tp in tps], [], now=NOW
     )
+
+
+def test_two_people_ignoring_each_other_are_not_mutual():
+    # One-way emails months apart, each ignored by the other.
+    h = History()
+    for k, days in enumerate((500, 400, 300, 200, 100, 10)):
+        (h.out if k % 2 else h.in_)(days, "email")
+    row = h.score()
+    assert row["band"] == "they-carry" and row["score"] <= 20
+    tps, asks = mirror(h.touchpoints, h.asks)
+    assert score_contact(tps, asks, now=NOW)["band"] == "you-carry"
