@@ -125,3 +125,10 @@ def test_the_judged_cases_all_pass(cli, tmp_path):
 def test_other_histories_of_the_same_shapes(cli, tmp_path, case):
     related = [other for other in OWN_CASES if other["id"] == case["expect"].get("score_not_above")]
     check(case, scored(cli, tmp_path, [case, *related]))
+
+
+def test_the_story_entered_by_hand_is_on_the_digest_watch_list(cli, tmp_path):
+    story = [case for case in OWN_CASES if case["id"] == "hand-story-sweetener-give-and-done"]
+    scored(cli, tmp_path, story)
+    watch = cli.json("digest")["watch"]
+    assert "hand-story-sweetener-give-and-done" in [row["name"] for row in watch]
