@@ -191,8 +191,17 @@ def _touch_rows(touchpoints: Iterable) -> list[tuple]:
             ]
         elif type(first) is tuple and len(first) == 6 and not isinstance(first[1], datetime):
             rows = [
-                (float(when), tp_id, pos, 0 if direction == "out" else 1, two_way, channel, give)
-                + (None, False)
+                (
+                    float(when),
+                    tp_id,
+                    pos,
+                    0 if direction == "out" else 1,
+                    two_way,
+                    channel,
+                    give,
+                    None,
+                    False,
+                )
                 for pos, (tp_id, when, direction, two_way, channel, give) in enumerate(items)
             ]
         elif type(first) is tuple and len(first) in (7, 8) and not isinstance(first[1], datetime):
@@ -367,6 +376,16 @@ def score_contact(
                 interest[side].append((opened, resolved))
             elif ask.touchpoint_id is not None:
                 asked_in[ask.touchpoint_id] = "open"  # bought, not given: as good as ignored
+    # Merged and sorted, for a bisect per initiation.
+    interest_starts: list[list[float]] = [[], []]
+    interest_ends: list[list[float]] = [[], []]
+    for side in (_ME, _THEM):
+        for start, end in sorted(interest[side]):
+            if interest_ends[side] and start <= interest_ends[side][-1]:
+                interest_ends[side][-1] = max(interest_ends[side][-1], end)
+            else:
+                interest_starts[side].append(start)
+                interest_ends[side].append(end)
 
     t = _Tally()
     year_ago = now_ts - EXPLAIN_RECENT.total_seconds()
@@ -385,17 +404,21 @@ def score_contact(
         t.outreach_answered,
     )
     exp = math.exp
+    pointer = [len(interest_starts[_ME]) - 1, len(interest_starts[_THEM]) - 1]
     # One backward pass: "answered" needs the next touchpoint each side started.
     next_start = [math.inf, math.inf]
     weight_sum = 0.0
+    year_started, latest_verdicts = t.year_started, t.latest
+    neg_decay = -decay
+    newer_age = -step
     for i in range(n - 1, -1, -1):
         ts, tp_id, _pos, side, two_way, channel, give, ask, no_reply = rows[i]
         other = 1 - side
         age = latest - ts
-        newer_age = (n - 1 - i) * step
+        newer_age += step
         if newer_age < age:
             age = newer_age
-        weight = exp(-decay * age) if age <= horizon else 0.0
+        weight = exp(neg_decay * age) if age <= horizon else 0.0
         weight_sum += weight
         if two_way:
             answering[other] += weight
@@ -418,17 +441,30 @@ def score_contact(
                 next_start[side] = ts
                 continue
         initiated[side] += weight
-        starts[side] += weight > 0
+        if weight:
+            starts[side] += 1
         status = asked_in.get(tp_id) if asked_in else None
-        if (status is not None and status not in _TOOK_NOTHING) or (
-            interest[side] and any(a <= ts <= b for a, b in interest[side])
-        ):
+        if status is not None and status not in _TOOK_NOTHING:
+            own_interest = True
+        elif interest_starts[side]:
+            # The loop walks back in time: move this side's pointer back to the last stretch
+            # that starts at or before ts.
+            starts_of = interest_starts[side]
+            j = pointer[side]
+            while j >= 0 and starts_of[j] > ts:
+                j -= 1
+            pointer[side] = j
+            own_interest = j >= 0 and ts <= interest_ends[side][j]
+        else:
+            own_interest = False
+        if own_interest:
             initiated_ask[side] += weight
             if status != "open" or now_ts - ts <= window[other]:
                 taking[side] += weight  # an ask left open past the window took nothing
         if ts >= year_ago:
-            t.year_started[side] += 1
-            t.year_their_asks += side and status is not None
+            year_started[side] += 1
+            if side and status is not None:
+                t.year_their_asks += 1
         if two_way:
             flag: bool | None = True
         elif no_reply:
@@ -438,12 +474,13 @@ def score_contact(
         else:
             flag = None if now_ts - ts <= window[other] else False
         if flag is not None:
-            verdicts[side] += weight > 0
+            if weight:
+                verdicts[side] += 1
             counted[side] += weight
             if flag:
                 answered[side] += weight
-            if len(t.latest[side]) < 5:
-                t.latest[side].append((channel, flag))
+            if len(latest_verdicts[side]) < 5:
+                latest_verdicts[side].append((channel, flag))
         next_start[side] = ts
 
     times = [row[0] for row in rows]
