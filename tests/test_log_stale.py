@@ -163,6 +163,28 @@ def test_stale_days_replaces_every_cadence(cli, monkeypatch):
     assert [r["name"] for r in cli.json("stale", "--days", "5")] == ["Older Oli", "Recent Rae"]
 
 
+def test_stale_days_zero_lists_everyone_longest_quiet_first(cli):
+    cli.ok("add", "Recent Rae", "--tier", "acquaintance")
+    cli.ok("add", "Older Oli", "--tier", "acquaintance")
+    cli.ok("add", "Never Ned", "--tier", "acquaintance")  # added now: counts from its creation
+    cli.ok("add", "Gone Gil")
+    cli.ok("log", "rae", "--when", "5 hours ago")
+    cli.ok("log", "oli", "--when", "40 days ago")
+    cli.ok("archive", "gil")
+    rows = cli.json("stale", "--days", "0")
+    assert [(r["name"], r["days_since"], r["cadence"]) for r in rows] == [
+        ("Older Oli", 40, "0d"),
+        ("Recent Rae", 0, "0d"),
+        ("Never Ned", 0, "0d"),
+    ]
+    # Every row is due at its last touch; a ratio to a zero-length cadence has no value.
+    assert all(r["overdue_ratio"] is None for r in rows)
+    assert "Older Oli" in cli.ok("stale", "--days", "0", "--format", "csv").stdout
+    result = cli("stale", "--days", "-1")
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --days must be 0 or more (0 lists everyone)\n"
+
+
 def test_stale_hides_archived_and_filters_tag_tier_limit(cli):
     for name, tier, tag in [("A", "inner", "x"), ("B", "inner", "y"), ("C", "close", "x")]:
         cli.ok("add", f"{name} Person", "--tier", tier, "--tag", tag)

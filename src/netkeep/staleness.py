@@ -31,9 +31,13 @@ def stale_rows(
     settings: Settings,
     days: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Stale rows (SPEC keys), most overdue first. `days` replaces every cadence."""
+    """Stale rows (docs/scripting.md lists the keys), most overdue first, then longest quiet.
+
+    `days` replaces every cadence; `days=0` lists everyone, with no overdue_ratio (a ratio to a
+    zero-length cadence has no value)."""
     override = Duration(days, "days") if days is not None else None
     rows = []
+    quiet: dict[Any, timedelta] = {}
     for contact in contacts:
         if contact.get("archived"):
             continue
@@ -43,7 +47,7 @@ def stale_rows(
         if now < due:
             continue
         length = due - since
-        ratio = (now - since) / length if length > timedelta(0) else float("inf")
+        ratio = round((now - since) / length, 2) if length > timedelta(0) else None
         rows.append(
             {
                 "id": contact["id"],
@@ -54,12 +58,13 @@ def stale_rows(
                 "days_since": days_between(since, now),
                 "due": due,
                 "days_overdue": days_between(due, now),
-                "overdue_ratio": round(ratio, 2),
+                "overdue_ratio": ratio,
                 "unanswered": contact.get("unanswered") or 0,
                 "tags": contact.get("tags", []),
             }
         )
-    rows.sort(key=lambda row: (-row["overdue_ratio"], -row["days_since"], row["id"]))
+        quiet[contact["id"]] = now - since
+    rows.sort(key=lambda row: (-(row["overdue_ratio"] or 0), -quiet[row["id"]], row["id"]))
     return rows
 
 

@@ -10,6 +10,7 @@ from netkeep.cli import common
 from netkeep.cli.common import (
     LOOK,
     RECORD,
+    WHEN_HELP,
     ContactsArg,
     FormatOpt,
     SingleFormatOpt,
@@ -22,6 +23,7 @@ from netkeep.cli.common import (
     filter_tier,
     interactive,
     nothing_matches,
+    date_order,
     now,
     session,
     settings,
@@ -35,6 +37,8 @@ from netkeep.vocab import (
     OutputFormat,
     SingleFormat,
 )
+
+MAX_DAYS = 36600  # a hundred years: keeps the date arithmetic in range
 
 
 @app.command(
@@ -68,7 +72,7 @@ def log(
         str | None, typer.Option("--give", help="Something the initiator gave.", show_default=False)
     ] = None,
     when: Annotated[
-        str, typer.Option("--when", help="When it happened: 'yesterday', '3d ago', 2026-03-04.")
+        str, typer.Option("--when", metavar="WHEN", help=f"When it happened. {WHEN_HELP}")
     ] = "now",
     note: Annotated[str | None, typer.Option("--note", show_default=False)] = None,
     create: Annotated[
@@ -90,7 +94,7 @@ def log(
     from netkeep.dates import parse_past
 
     moment = now()
-    occurred_at = parse_past(when, now=moment)
+    occurred_at = parse_past(when, now=moment, date_order=date_order)
     ask_text = _text(ask, "--ask")
     give_text = _text(give, "--give")
     is_two_way = two_way if two_way is not None else via in LIVE_CHANNELS
@@ -380,9 +384,7 @@ def stale(
         int | None,
         typer.Option(
             "--days",
-            min=1,
-            max=36600,
-            help="Last touch at least N days ago (replaces every cadence).",
+            help="Last touch at least N days ago (replaces every cadence; 0 lists everyone).",
             show_default=False,
         ),
     ] = None,
@@ -409,6 +411,12 @@ def stale(
     from netkeep.render import Column, emit_rows
     from netkeep.staleness import rhythm_rows, stale_rows
 
+    if days is not None and not 0 <= days <= MAX_DAYS:
+        raise BadInput(
+            "--days must be 0 or more (0 lists everyone)"
+            if days < 0
+            else f"--days must be at most {MAX_DAYS}"
+        )
     config = settings()
     moment = now()
     usual: dict = {}
