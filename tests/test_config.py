@@ -27,7 +27,7 @@ def test_missing_file_means_defaults(config_file):
 def test_every_key_is_read(config_file):
     config_file.write_text(
         '[cadence]\ninner = "10 days"\nMentors = "6w"\n'
-        '[defaults]\ntier = "mentors"\n'
+        '[defaults]\ntier = "mentors"\ndate_order = "mdy"\n'
         '[scoring]\nhalf_life = "1y"\nresponse_window = "1w"\n'
     )
     settings = load_settings(config_file)
@@ -35,6 +35,7 @@ def test_every_key_is_read(config_file):
     assert settings.cadence["close"] == Duration(1, "months")  # untouched tiers keep defaults
     assert settings.cadence["mentors"] == Duration(6, "weeks")
     assert settings.default_tier == "mentors"
+    assert settings.date_order == "mdy"
     assert settings.half_life == Duration(1, "years")
     assert settings.response_window == Duration(1, "weeks")
     assert settings.source == config_file
@@ -53,6 +54,7 @@ def test_config_command_json(run, config_file, db_path):
         "config_exists",
         "cadence",
         "default_tier",
+        "date_order",
         "half_life",
         "response_window",
     ]
@@ -118,6 +120,8 @@ BAD = [
     ('[cadence]\n"two words" = "1m"\n', "cadence.two words"),
     ('[defaults]\ntier = "vip"\n', "defaults.tier"),
     ('[defaults]\ncolour = "red"\n', "defaults.colour"),
+    ('[defaults]\ndate_order = "ymd"\n', "defaults.date_order"),
+    ("[defaults]\ndate_order = 1\n", "defaults.date_order"),
     ('[scoring]\nhalf_life = "soon"\n', "scoring.half_life"),
     ('[scoring]\nresponse_window = ""\n', "scoring.response_window"),
     ('[scoring]\nhalflife = "90d"\n', "scoring.halflife"),

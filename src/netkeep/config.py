@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netkeep.dates import Duration, parse_duration
+from netkeep.dates import DATE_ORDERS, Duration, parse_duration
 from netkeep.errors import BadInput
 from netkeep.vocab import (
     DEFAULT_HALF_LIFE,
@@ -35,6 +35,8 @@ class Settings:
     response_window: Duration = field(
         default_factory=lambda: parse_duration(DEFAULT_RESPONSE_WINDOW)
     )
+    # How to read a numeric date such as 3/11/2026: "dmy" or "mdy"; None refuses the ambiguous ones.
+    date_order: str | None = None
     source: Path | None = None  # the file read, if any
 
     @property
@@ -97,7 +99,7 @@ def _settings_from(data: dict, path: Path) -> Settings:
         cadence[name] = _duration(value, f"cadence.{tier}", path)
 
     defaults = data.get("defaults", {})
-    _only(defaults, {"tier"}, "defaults", path)
+    _only(defaults, {"tier", "date_order"}, "defaults", path)
     default_tier = defaults.get("tier", DEFAULT_TIER)
     if not isinstance(default_tier, str) or default_tier.strip().lower() not in cadence:
         raise BadInput(
@@ -105,11 +107,21 @@ def _settings_from(data: dict, path: Path) -> Settings:
             f"(choose from: {', '.join(cadence)})"
         )
 
+    date_order = defaults.get("date_order")
+    if date_order is not None:
+        if not isinstance(date_order, str) or date_order.strip().lower() not in DATE_ORDERS:
+            raise BadInput(
+                f"config {path}: defaults.date_order: {date_order!r} is not a date order "
+                f"(choose from: {', '.join(DATE_ORDERS)})"
+            )
+        date_order = date_order.strip().lower()
+
     scoring = data.get("scoring", {})
     _only(scoring, {"half_life", "response_window"}, "scoring", path)
     return Settings(
         cadence=cadence,
         default_tier=default_tier.strip().lower(),
+        date_order=date_order,
         half_life=_duration(scoring.get("half_life", DEFAULT_HALF_LIFE), "scoring.half_life", path),
         response_window=_duration(
             scoring.get("response_window", DEFAULT_RESPONSE_WINDOW), "scoring.response_window", path

@@ -211,6 +211,19 @@ def settings():
     return load_settings()
 
 
+def date_order() -> str | None:
+    """The configured order of numeric dates; WHEN parsing asks for it only when a date needs it."""
+    return settings().date_order
+
+
+WHEN_HELP = (
+    "Local time: now, today 15:00, yesterday 9am, 5pm yesterday, this morning, noon, "
+    "yesterday evening, 2h ago, 30 min ago, 3d ago, a week ago, last month, last friday, "
+    "2026-03-04 15:30, 'March 4'. '30m ago' is refused (min or mo?); 3/11/2026 needs "
+    "[defaults] date_order in the config. No future times."
+)
+
+
 def now():
     from netkeep.dates import now as clock
 

@@ -54,7 +54,7 @@ EveryOpt = Annotated[
     typer.Option(
         "--every",
         metavar="DUR",
-        help="Own cadence, e.g. 2w or 3m (overrides the tier's).",
+        help="Own cadence (overrides the tier's): 14d, 2w, 3m, 1y; m = months.",
         show_default=False,
     ),
 ]
@@ -156,7 +156,7 @@ def edit(
         typer.Option(
             "--every",
             metavar="DUR",
-            help="Own cadence; 'none' goes back to the tier's.",
+            help="Own cadence: 14d, 2w, 3m, 1y (m = months); 'none' goes back to the tier's.",
             show_default=False,
         ),
     ] = None,

@@ -9,10 +9,12 @@ import typer
 from netkeep.cli.common import (
     LOOK,
     RECORD,
+    WHEN_HELP,
     FormatOpt,
     SingleFormatOpt,
     app,
     complete_contact,
+    date_order,
     did,
     now,
     session,
@@ -196,7 +198,9 @@ def resolve(
     declined: Annotated[
         bool, typer.Option("--declined", help="Answered without the favour being done.")
     ] = False,
-    when: Annotated[str, typer.Option("--when", help="When it was resolved.")] = "now",
+    when: Annotated[
+        str, typer.Option("--when", metavar="WHEN", help=f"When it was resolved. {WHEN_HELP}")
+    ] = "now",
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Close an ask as done (the favour was done) or declined."""
@@ -205,7 +209,7 @@ def resolve(
     from netkeep.render import note, write_json
 
     moment = now()
-    resolved_at = parse_past(when, now=moment)
+    resolved_at = parse_past(when, now=moment, date_order=date_order)
     number = id_of(ask_id)
     if number is None:
         raise BadInput(

@@ -127,6 +127,7 @@ CONFIG_KEYS = [
     "config_exists",
     "cadence",
     "default_tier",
+    "date_order",
     "half_life",
     "response_window",
 ]
@@ -176,6 +177,7 @@ def config_command(
         "config_exists": path.is_file(),
         "cadence": {tier: str(duration) for tier, duration in config.cadence.items()},
         "default_tier": config.default_tier,
+        "date_order": config.date_order,
         "half_life": str(config.half_life),
         "response_window": str(config.response_window),
     }
@@ -202,6 +204,7 @@ def config_command(
             ("config", data["config"] + read),
             ("cadence", ", ".join(f"{t} {d}" for t, d in data["cadence"].items())),
             ("default tier", data["default_tier"]),
+            ("date order", data["date_order"] or "unset (dates like 3/11/2026 are refused)"),
             ("half-life", data["half_life"]),
             ("response window", data["response_window"]),
             ("version", data["version"]),
@@ -222,6 +225,8 @@ def _lookup(data: dict[str, Any], key: str) -> Any:
 
 
 def _text(value: Any) -> str:
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
