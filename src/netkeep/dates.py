@@ -203,6 +203,8 @@ def parse_when(text: str, *, now: datetime, date_order: DateOrderSource = None) 
 def _relative(text: str, now: datetime) -> datetime | None:
     if text in ("now", "today", "right now", "just now"):
         return now
+    if re.match(r"^(tomorrow|tonight|next |in \d|in an? )", text) or text.endswith(" from now"):
+        raise BadInput(f"{text!r} is in the future")
     ago = _AGO.match(text)
     if ago:
         return _ago(text, ago, now)
@@ -212,8 +214,6 @@ def _relative(text: str, now: datetime) -> datetime | None:
         text = text[3:]
     if text == "last night":
         text = "yesterday night"
-    elif text == "tonight":
-        text = "today night"
     words = text.split()
     if words and words[0] == "this" and len(words) == 2 and words[1] in _PERIODS:
         words = ["today", words[1]]
@@ -319,6 +319,8 @@ def _absolute(raw: str, now: datetime, date_order: DateOrderSource) -> datetime:
         return as_utc(datetime.fromisoformat(raw))
     except ValueError:
         pass
+    import warnings
+
     from dateutil import parser  # costs ~30 ms: only when a real date is given
 
     first, second = datetime(2000, 1, 1), datetime(1972, 12, 28)  # both leap years
@@ -332,10 +334,17 @@ def _absolute(raw: str, now: datetime, date_order: DateOrderSource) -> datetime:
             orders = [(order == "dmy", False)]
     readings: dict[datetime, tuple[bool, bool]] = {}
     for dayfirst, yearfirst in orders:
-        try:
-            reading = parser.parse(raw, default=first, dayfirst=dayfirst, yearfirst=yearfirst)
-        except (ValueError, OverflowError, TypeError):
-            continue
+        with warnings.catch_warnings():
+            # dateutil drops a zone name it does not know and warns: that would be a guess.
+            warnings.simplefilter("error", parser.UnknownTimezoneWarning)
+            try:
+                reading = parser.parse(raw, default=first, dayfirst=dayfirst, yearfirst=yearfirst)
+            except parser.UnknownTimezoneWarning:
+                raise BadInput(
+                    f"invalid date {raw!r}: unknown time zone (write an offset such as +02:00)"
+                ) from None
+            except (ValueError, OverflowError, TypeError):
+                continue
         readings.setdefault(reading, (dayfirst, yearfirst))
     if not readings:
         raise BadInput(f"invalid date {raw!r} ({_WHEN_HINT})")
@@ -344,8 +353,8 @@ def _absolute(raw: str, now: datetime, date_order: DateOrderSource) -> datetime:
     reading, (dayfirst, yearfirst) = next(iter(readings.items()))
     try:
         other = parser.parse(raw, default=second, dayfirst=dayfirst, yearfirst=yearfirst)
-    except (ValueError, OverflowError, TypeError):
-        other = second
+    except (ValueError, OverflowError, TypeError) as exc:
+        raise BadInput(f"invalid date {raw!r} ({_WHEN_HINT})") from exc
     missing = {
         part for part in ("year", "month", "day") if getattr(reading, part) != getattr(other, part)
     }
