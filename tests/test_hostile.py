@@ -136,7 +136,20 @@ def mostly(*values: str) -> st.SearchStrategy[str]:
 FLAG = None
 FORMATS = mostly("json", "csv", "table")
 CONTACT = mostly("sam@example.com", "ana", "Ana Ruiz", "#1", "#2", "3", "sam", "SAM LEE")
-WHEN = mostly("now", "yesterday", "3d ago", "2026-01-01", "2026-06-15 11:59", "March 4", "1y ago")
+WHEN = mostly(
+    "now",
+    "yesterday",
+    "3d ago",
+    "2026-01-01",
+    "2026-06-15 11:59",
+    "March 4",
+    "1y ago",
+    "yesterday 9am",
+    "30m ago",
+    "3/11/2026",
+    "last friday",
+    "2026",
+)
 DUR = mostly("14d", "2w", "3m", "1y", "10 days", "none")
 TIER = mostly("inner", "close", "network", "acquaintance")
 COUNT = st.one_of(st.integers(-5, 10**6).map(str), TEXT)
