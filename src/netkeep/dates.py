@@ -144,6 +144,7 @@ _AGO_UNITS = {
 _AMBIGUOUS_UNITS = {"m"}
 _CLOCK_UNITS = {"seconds", "minutes", "hours"}
 _AGO = re.compile(r"^(?:(\d{1,6})\s*|([a-z]+)\s+)([a-z]+)\s+ago$")
+_FUTURE = re.compile(r"^(tomorrow|tonight|next |in \d|in an? )")
 _LAST = {"last week": "weeks", "last month": "months", "last year": "years"}
 # What the vague times of day mean (docs/dates.md lists them).
 _PERIODS = {
@@ -196,14 +197,14 @@ def parse_when(text: str, *, now: datetime, date_order: DateOrderSource = None) 
         if relative is not None:
             return relative
         return _absolute(raw, now, date_order)
-    except (OverflowError, OSError, ValueError) as exc:
+    except (OverflowError, OSError, ValueError) as exc:  # date arithmetic past year 1 or 9999
         raise BadInput(f"invalid date {text!r}: out of range") from exc
 
 
 def _relative(text: str, now: datetime) -> datetime | None:
     if text in ("now", "today", "right now", "just now"):
         return now
-    if re.match(r"^(tomorrow|tonight|next |in \d|in an? )", text) or text.endswith(" from now"):
+    if _FUTURE.match(text) or text.endswith(" from now"):
         raise BadInput(f"{text!r} is in the future")
     ago = _AGO.match(text)
     if ago:
@@ -258,11 +259,7 @@ def _ago(text: str, match: re.Match[str], now: datetime) -> datetime:
 def _back(now: datetime, delta: relativedelta) -> datetime:
     """Calendar arithmetic on the local clock: 1 day before 09:00 is 09:00 the day before, even
     across a daylight-saving change."""
-    try:
-        wall = now.astimezone().replace(tzinfo=None) - delta
-    except ValueError as exc:
-        raise OverflowError(str(exc)) from exc
-    return _local(wall)
+    return _local(now.astimezone().replace(tzinfo=None) - delta)
 
 
 def _day(words: list[str], now: datetime) -> date | None:
