@@ -470,3 +470,12 @@ def test_every_form_the_doc_refuses_is_refused():
     for example in examples:
         with pytest.raises(BadInput):
             parse_past(example, now=NOW)
+
+
+def test_the_second_run_of_a_repeated_hour_is_kept():
+    # 2026-11-01 06:00 UTC is 01:00 EST, the second 01:00 of the night New York falls back.
+    now = datetime(2026, 11, 1, 6, tzinfo=UTC)
+    with local_zone("America/New_York"):
+        assert parse_past("0 days ago", now=now) == now
+        assert parse_past("sunday", now=now) == now
+        assert parse_past("a week ago", now=now) == datetime(2026, 10, 25, 5, tzinfo=UTC)

@@ -220,7 +220,7 @@ def _relative(text: str, now: datetime) -> datetime | None:
         words = ["today", words[1]]
     day = _day(words, now)
     if day is not None:
-        return _local(datetime.combine(day, now.astimezone().time().replace(tzinfo=None)))
+        return _local(datetime.combine(day, _wall(now).time()))
     after_at = bool(words) and words[0] == "at"
     clock = _clock(words[1:] if after_at else words, after_at=after_at)
     if clock is not None:
@@ -259,7 +259,8 @@ def _ago(text: str, match: re.Match[str], now: datetime) -> datetime:
 def _back(now: datetime, delta: relativedelta) -> datetime:
     """Calendar arithmetic on the local clock: 1 day before 09:00 is 09:00 the day before, even
     across a daylight-saving change."""
-    return _local(now.astimezone().replace(tzinfo=None) - delta)
+    wall = _wall(now)
+    return _local((wall - delta).replace(fold=wall.fold))
 
 
 def _day(words: list[str], now: datetime) -> date | None:
@@ -307,8 +308,18 @@ def _clock(words: list[str], *, after_at: bool) -> time | None:
 
 
 def _local(wall: datetime) -> datetime:
-    """A naive local wall-clock time → aware UTC."""
+    """A naive local wall-clock time → aware UTC. Of a time that happens twice (the hour the
+    clocks fall back), fold=0 is the first; a time that the clocks skip is read within the hour."""
     return wall.astimezone(UTC)
+
+
+def _wall(now: datetime) -> datetime:
+    """Now on the local clock, naive, with `fold` set during the second run of a repeated hour
+    so that `_local` gives back `now` itself."""
+    wall = now.astimezone().replace(tzinfo=None)
+    if _local(wall) != now and _local(wall.replace(fold=1)) == now:
+        return wall.replace(fold=1)
+    return wall
 
 
 def _absolute(raw: str, now: datetime, date_order: DateOrderSource) -> datetime:
