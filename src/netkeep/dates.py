@@ -56,7 +56,7 @@ class Duration:
 
     @cached_property
     def delta(self) -> relativedelta:
-        return relativedelta(**{self.unit: self.count})
+        return calendar_delta(self.unit, self.count)
 
     def after(self, moment: datetime) -> datetime:
         """Calendar arithmetic: 1m after Jan 31 is the last day of February."""
@@ -75,6 +75,16 @@ class Duration:
         return {"days": 1, "weeks": 7, "months": 30.436875, "years": 365.2425}[
             self.unit
         ] * self.count
+
+
+def calendar_delta(unit: str, count: int) -> relativedelta:
+    """`count` days, weeks, months or years as a relativedelta."""
+    return relativedelta(
+        years=count if unit == "years" else 0,
+        months=count if unit == "months" else 0,
+        weeks=count if unit == "weeks" else 0,
+        days=count if unit == "days" else 0,
+    )
 
 
 def parse_duration(text: str) -> Duration:
@@ -210,7 +220,7 @@ def _relative(text: str, now: datetime) -> datetime | None:
     if ago:
         return _ago(text, ago, now)
     if text in _LAST:
-        return _back(now, relativedelta(**{_LAST[text]: 1}))
+        return _back(now, calendar_delta(_LAST[text], 1))
     if text.startswith("on "):
         text = text[3:]
     if text == "last night":
@@ -253,7 +263,7 @@ def _ago(text: str, match: re.Match[str], now: datetime) -> datetime:
         raise BadInput(f"invalid date {text!r}: unknown unit {unit_word!r} ({_WHEN_HINT})")
     if unit in _CLOCK_UNITS:
         return now - timedelta(**{unit: count})
-    return _back(now, relativedelta(**{unit: count}))
+    return _back(now, calendar_delta(unit, count))
 
 
 def _back(now: datetime, delta: relativedelta) -> datetime:
