@@ -109,6 +109,19 @@ def test_resolve_when_uses_the_same_rules(cli, sam, db_path):
     assert resolved["resolved_at"] == "2026-06-15T10:00:00+00:00"
 
 
+def test_touchpoint_edit_when_uses_the_same_rules(cli, sam, db_path, config_file):
+    cli.ok("log", "sam", "--when", "2026-06-01")
+    before = db_path.read_bytes()
+    for when, says in (("10m ago", "'10 min ago' or '10 mo ago'"), ("3/11/2026", "date_order")):
+        result = cli("touchpoint", "edit", "1", "--when", when)
+        assert result.exit_code == 2 and says in result.stderr, result.stderr
+    assert db_path.read_bytes() == before
+    config_file.write_text('[defaults]\ndate_order = "dmy"\n')
+    cli.ok("touchpoint", "edit", "1", "--when", "3/11/2025 9am")
+    cli.ok("touchpoint", "edit", "1", "--when", "yesterday 9am")
+    assert cli.json("show", "sam")["touchpoints"][0]["occurred_at"] == "2026-06-14T09:00:00+00:00"
+
+
 def test_invalid_date_order_fails_naming_the_key(cli, sam, config_file, db_path):
     config_file.write_text('[defaults]\ndate_order = "ymd"\n')
     before = db_path.read_bytes()
@@ -129,9 +142,10 @@ def test_config_shows_the_date_order(cli, config_file):
 
 
 def test_help_lists_the_forms_and_says_what_m_means(cli):
-    log_help = " ".join(cli.ok("log", "--help").stdout.split())
-    for form in ("yesterday 9am", "2h ago", "last friday", "date_order"):
-        assert form in log_help
+    for command in (("log",), ("resolve",), ("touchpoint", "edit")):
+        text = " ".join(cli.ok(*command, "--help").stdout.split())
+        for form in ("yesterday 9am", "2h ago", "last friday", "date_order"):
+            assert form in text, (command, form)
     for command in (("add", "--help"), ("edit", "--help")):
         text = " ".join(cli.ok(*command).stdout.split())
         assert "m = months" in text, command

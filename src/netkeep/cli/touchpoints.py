@@ -19,11 +19,11 @@ from netkeep.cli.common import (
     ViaOpt,
     app,
     complete_contact,
+    date_order,
     did,
     filter_tier,
     interactive,
     nothing_matches,
-    date_order,
     now,
     session,
     settings,
@@ -258,7 +258,12 @@ def touchpoint_edit(
     ] = None,
     when: Annotated[
         str | None,
-        typer.Option("--when", help="When it happened: 'yesterday', '3d ago', 2026-03-04."),
+        typer.Option(
+            "--when",
+            metavar="WHEN",
+            help=f"When it happened. {WHEN_HELP}",
+            show_default=False,
+        ),
     ] = None,
     note: Annotated[
         str | None, typer.Option("--note", help="New note ('' clears).", show_default=False)
@@ -283,7 +288,7 @@ def touchpoint_edit(
     from netkeep.dates import parse_past
     from netkeep.models import Contact
 
-    occurred_at = parse_past(when, now=now()) if when is not None else None
+    occurred_at = parse_past(when, now=now(), date_order=date_order) if when is not None else None
     with session(write=True) as db:
         touchpoint = store.get_touchpoint(db, touchpoint_id)
         moved_to = store.find_contact(db, contact) if contact is not None else None
