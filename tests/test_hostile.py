@@ -15,10 +15,8 @@ from pathlib import Path
 
 import pytest
 import typer.main
-import typer.testing
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 import netkeep.render
 from netkeep.cli import app
@@ -251,17 +249,14 @@ SHAPES: dict[str, tuple[list, dict]] = {
 
 
 @pytest.fixture
-def fast(monkeypatch, tmp_path):
-    """CliRunner on a Click command built once (as a real process does), run in a scratch folder."""
-    command = typer.main.get_command(app)
-    monkeypatch.setattr(typer.testing, "_get_command", lambda _app: command)
+def fast(monkeypatch, tmp_path, built_runner):
+    """netkeep in-process on a command built once (as a real process does), in a scratch folder."""
     work = tmp_path / "cwd"
     work.mkdir()
     monkeypatch.chdir(work)
-    runner = CliRunner()
 
     def invoke(*args: str, **kwargs):
-        return runner.invoke(app, list(args), **kwargs)
+        return built_runner.invoke(list(args), **kwargs)
 
     return invoke
 

@@ -12,9 +12,12 @@ finds the contact.
 
 from __future__ import annotations
 
+import io
 import re
 import sqlite3
-from collections.abc import Callable
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
 # Characters bash would split on or expand in an unquoted word ("Sam Lee", "O'Neil", "Bo (ACME)").
@@ -84,59 +87,20 @@ def bash_word(value: str) -> str:
     return _BASH_SPECIAL.sub(r"\\\1", value)
 
 
-def prepare_typer() -> Callable[[], None]:
-    """Adjust Typer for one completion request; returns what undoes it.
+@contextmanager
+def quoted_for_bash() -> Iterator[None]:
+    """Escape each candidate Typer prints for bash, which inserts them as typed.
 
-    Called only when the shell asks for completions (the `_NETKEEP_COMPLETE` variable is set).
+    Typer's bash script reads one candidate a line; zsh and fish quote on their own. Typer keeps
+    only candidates that start with the typed word, unescaped (`Sam L`), so the escaping happens
+    after its filtering: on what it prints.
     """
-    _quote_for_bash()
-    return _keep_values_as_typed()
-
-
-def _quote_for_bash() -> None:
-    """Make Typer's bash completion escape what it inserts (zsh and fish quote on their own)."""
-    from typer._click.shell_completion import add_completion_class
-    from typer._completion_classes import BashComplete
-
-    class QuotingBashComplete(BashComplete):
-        def format_completion(self, item) -> str:
-            return bash_word(super().format_completion(item))
-
-    add_completion_class(QuotingBashComplete, "bash")
-
-
-def _keep_values_as_typed() -> Callable[[], None]:
-    """Skip converting the words typed so far: completion only reads them (`--db PATH`).
-
-    Typer 0.29 converts every parameter value through a pydantic TypeAdapter, and importing pydantic
-    costs more than the rest of a Tab press together. When Typer's internals differ, nothing changes.
-    """
+    printed = io.StringIO()
     try:
-        from typer import core
-        from typer._coercion import RuntimeParam
-    except ImportError:
-        return lambda: None
-    original = getattr(core, "build_runtime_param", None)
-    if original is None:
-        return lambda: None
-    from dataclasses import dataclass
-
-    @dataclass(frozen=True)
-    class AsTyped(RuntimeParam):
-        def _coerce_value(self, value, param, ctx):
-            return value
-
-    def build(descriptor):
-        try:
-            return AsTyped(
-                annotation=descriptor.annotation, parameter_info=descriptor.parameter_info
-            )
-        except (TypeError, AttributeError):
-            return original(descriptor)
-
-    core.build_runtime_param = build
-
-    def restore() -> None:
-        core.build_runtime_param = original
-
-    return restore
+        with redirect_stdout(printed):
+            yield
+    finally:
+        lines = printed.getvalue().splitlines()
+        if lines:
+            sys.stdout.write("\n".join(bash_word(line) for line in lines) + "\n")
+            sys.stdout.flush()

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer._click.exceptions import ClickException
 from typer.core import TyperGroup
 
 from netkeep import __version__
@@ -59,11 +58,14 @@ class NetkeepGroup(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         state.argv = list(sys.argv[1:] if args is None else args)
-        undo_completion = None
-        if COMPLETE_ENV in os.environ:
-            from netkeep.completion import prepare_typer
+        if os.environ.get(COMPLETE_ENV, "").endswith("bash"):
+            from netkeep.completion import quoted_for_bash
 
-            undo_completion = prepare_typer()
+            with quoted_for_bash():
+                return self._main(args, prog_name, complete_var, **extra)
+        return self._main(args, prog_name, complete_var, **extra)
+
+    def _main(self, args, prog_name, complete_var, **extra):
         try:
             status = super().main(
                 args=args,
@@ -77,12 +79,6 @@ class NetkeepGroup(TyperGroup):
             status = exc.exit_code
         except NetkeepError as exc:
             status = _fail(str(exc), exc.exit_code, exc)
-        except ClickException as exc:
-            message = exc.format_message()
-            context = getattr(exc, "ctx", None)
-            if exc.exit_code == ExitStatus.BAD_INPUT and context is not None:
-                message = f"{message} (see '{context.command_path} --help')"
-            status = _fail(message, exc.exit_code, exc)
         except (typer.Abort, KeyboardInterrupt) as exc:
             status = _fail("interrupted", ExitStatus.INTERRUPTED, exc)
         except BrokenPipeError:
@@ -90,13 +86,26 @@ class NetkeepGroup(TyperGroup):
             sys.stderr = open(os.devnull, "w")  # noqa: SIM115
             status = ExitStatus.ERROR
         except Exception as exc:
-            status = _fail(
-                f"unexpected failure: {type(exc).__name__}: {exc}", ExitStatus.ERROR, exc
-            )
-        finally:
-            if undo_completion is not None:
-                undo_completion()
+            status = _fail(*_describe(exc), exc)
         sys.exit(status if isinstance(status, int) else ExitStatus.OK)
+
+
+def _describe(exc: Exception) -> tuple[str, int]:
+    """The message and exit status for an exception that is not netkeep's own.
+
+    Click's errors (no such option, missing argument, bad value, `typer.BadParameter`) carry
+    `format_message()` and an integer `exit_code`. Typer exports only some of their classes
+    (recent versions bundle click privately), so they are recognised by that documented interface.
+    """
+    format_message = getattr(exc, "format_message", None)
+    exit_code = getattr(exc, "exit_code", None)
+    if callable(format_message) and isinstance(exit_code, int):
+        message = str(format_message())
+        context = getattr(exc, "ctx", None)
+        if exit_code == ExitStatus.BAD_INPUT and context is not None:
+            message = f"{message} (see '{context.command_path} --help')"
+        return message, exit_code
+    return f"unexpected failure: {type(exc).__name__}: {exc}", ExitStatus.ERROR
 
 
 def _fail(message: str, status: int, exc: BaseException) -> int:
