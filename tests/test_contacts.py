@@ -164,6 +164,13 @@ def test_show_table_escapes_markup_and_prints_names_as_typed(cli):
     assert name in listing.stdout
 
 
-def test_json_output_is_valid_even_with_long_text(cli):
-    cli.ok("add", "A " + "very " * 60 + "long name", "--note", "x" * 500)
-    json.loads(cli.ok("list", "--format", "json").stdout)
+def test_json_output_keeps_long_text_whole_on_a_narrow_terminal(cli):
+    """JSON is printed as is, never wrapped at the terminal width (which would split strings)."""
+    name = "A " + "very " * 60 + "long name"
+    note = "x" * 500
+    cli.ok("add", name, "--note", note)
+    narrow = {"COLUMNS": "40"}
+    listing = json.loads(cli.ok("list", "--format", "json", env=narrow).stdout)
+    assert [(row["name"], row["note"]) for row in listing] == [(name, note)]
+    shown = json.loads(cli.ok("show", "#1", "--format", "json", env=narrow).stdout)
+    assert (shown["name"], shown["note"]) == (name, note)

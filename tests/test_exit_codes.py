@@ -82,8 +82,9 @@ def locked(db_path, network):
     """Another process holds the write lock, as a long import or a cron job would."""
     holder = sqlite3.connect(db_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
-    yield
-    holder.rollback()
+    yield holder
+    if holder.in_transaction:
+        holder.rollback()
     holder.close()
 
 
@@ -93,8 +94,28 @@ def test_a_lock_held_past_the_timeout_exits_1(run, locked):
     assert result.stderr.startswith("Error: database ") and "locked" in result.stderr
 
 
-def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_changes_nothing(cli, locked):
-    env = dict(os.environ, NETKEEP_BUSY_TIMEOUT="2")
+def _wait_until_open(process: subprocess.Popen, path) -> None:
+    """Block until `process` has `path` open: it is past start-up, inside a command, at the database."""
+    fds = f"/proc/{process.pid}/fd"
+    if not os.path.isdir(fds):
+        pytest.skip("needs /proc to see which files a process has open")
+    target = str(path.resolve())
+    deadline = time.monotonic() + 60  # a guard against hanging, not a timing assumption
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        try:
+            names = {os.readlink(os.path.join(fds, fd)) for fd in os.listdir(fds)}
+        except FileNotFoundError:  # a descriptor closed while we looked
+            continue
+        if target in names:
+            return
+        time.sleep(0.01)
+    raise AssertionError("netkeep never opened the database")
+
+
+def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_changes_nothing(cli, locked, db_path):
+    # A busy timeout far longer than the test: the wait ends because the lock is released below.
+    env = dict(os.environ, NETKEEP_BUSY_TIMEOUT="600")
     process = subprocess.Popen(
         [*netkeep_executable(), "log", "sam", "--note", "never saved"],
         stdin=subprocess.DEVNULL,
@@ -103,11 +124,37 @@ def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_changes_nothing(cli, lo
         text=True,
         env=env,
     )
-    time.sleep(0.8)  # started and waiting on the lock (SQLite's wait ends by the busy timeout)
+    _wait_until_open(process, db_path)
     process.send_signal(signal.SIGINT)
+    # SQLite's wait does not notice the signal; once the lock is free, its next retry returns and the
+    # pending interrupt stops netkeep before it commits.
+    locked.rollback()
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr and stdout == ""
+    notes = [row["note"] for row in cli.json("show", "sam")["touchpoints"]]
+    assert "never saved" not in notes and len(notes) == 1
+
+
+# The read system call's number, as /proc/PID/syscall shows it.
+_READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}
+
+
+def _reading_the_terminal(pid: int) -> bool:
+    """Whether `pid` is blocked reading its standard input (so a signal interrupts that read).
+
+    A signal that lands between printing the prompt and starting to read is noted by Python but
+    does not stop the read that follows: the process would wait for a key forever.
+    """
+    number = _READ_SYSCALL.get(os.uname().machine)
+    try:
+        with open(f"/proc/{pid}/syscall") as f:
+            fields = f.read().split()
+    except OSError:
+        pytest.skip("needs /proc/PID/syscall to see that the prompt is waiting")
+    if number is None:
+        pytest.skip("unknown read system call number on this machine")
+    return len(fields) > 1 and fields[0] == number and int(fields[1], 16) == 0
 
 
 def on_a_terminal(args, *, env=None, answer_after: bytes | None = None, interrupt=False):
@@ -126,7 +173,13 @@ def on_a_terminal(args, *, env=None, answer_after: bytes | None = None, interrup
     deadline = time.monotonic() + 60
     sent = False
     while time.monotonic() < deadline:
-        if interrupt and not sent and answer_after is not None and answer_after in output:
+        if (
+            interrupt
+            and not sent
+            and answer_after is not None
+            and answer_after in output
+            and _reading_the_terminal(process.pid)
+        ):
             process.send_signal(signal.SIGINT)  # what Ctrl-C at the prompt delivers
             sent = True
         ready, _, _ = select.select([master], [], [], 0.2)

@@ -358,8 +358,16 @@ def test_mirrored_story_scores_the_same_and_lands_on_they_carry():
 
 def test_half_life_setting_changes_how_fast_the_past_fades():
     # With a very long half-life the old favour and good calls count nearly as much as recent ones.
+    # With a 30-day half-life, everything older than ten half-lives (300 days) weighs nothing: the
+    # answered exchanges of a year ago are gone, and only the unreturned calls remain.
     slow = story().score(ScoringSettings(half_life=timedelta(days=3650)))
+    usual = story().score(ScoringSettings(half_life=timedelta(days=180)))
     fast = story().score(ScoringSettings(half_life=timedelta(days=30)))
+    assert fast["their_response_rate"] == 0.0
+    assert fast["my_response_rate"] is None  # my only reply is 418 days old
+    assert slow["my_response_rate"] == usual["my_response_rate"] == 1.0
+    # The longer the memory, the more the old answered calls weigh against the recent silence.
+    assert slow["their_response_rate"] > usual["their_response_rate"] > fast["their_response_rate"]
     assert slow["score"] != fast["score"]
 
 

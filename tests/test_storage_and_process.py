@@ -68,15 +68,19 @@ def test_a_failed_first_write_creates_no_database(cli, db_path):
     assert not db_path.exists()
 
 
-def test_debug_shows_the_traceback(cli, tmp_path):
+def test_debug_shows_the_traceback(run, tmp_path):
     not_a_db = tmp_path / "garbage.db"
     not_a_db.write_bytes(b"this is not sqlite" * 100)
-    result = cli("--db", str(not_a_db), "list")
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: ")
-    debug = cli("--db", str(not_a_db), "list", env={"NETKEEP_DEBUG": "1"})
-    assert debug.exit_code != 0
-    assert debug.exception is not None
+    plain = run("--db", str(not_a_db), "list")
+    assert plain.returncode == 1
+    assert plain.stderr.startswith("Error: ")
+    assert plain.stderr.count("\n") == 1
+    assert "Traceback" not in plain.stderr
+    debug = run("--db", str(not_a_db), "list", env={"NETKEEP_DEBUG": "1"})
+    assert debug.returncode != 0
+    assert "Traceback (most recent call last)" in debug.stderr, debug.stderr
+    assert "RuntimeFailure" in debug.stderr  # netkeep's own error, raised instead of summarised
+    assert not debug.stderr.startswith("Error: ")
 
 
 def test_installed_netkeep_round_trip_without_a_terminal(run, db_path):
