@@ -10,6 +10,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from netkeep.dates import DATE_ORDERS, Duration, parse_duration
 from netkeep.errors import BadInput
@@ -19,6 +20,9 @@ from netkeep.vocab import (
     DEFAULT_TIER,
     DEFAULT_TIERS,
 )
+
+if TYPE_CHECKING:
+    from netkeep.scoring import ScoringSettings
 
 CONFIG_ENV = "NETKEEP_CONFIG"
 
@@ -44,7 +48,7 @@ class Settings:
         return list(self.cadence)
 
     @property
-    def scoring(self):
+    def scoring(self) -> ScoringSettings:
         """The scoring module's settings (fixed-length durations for decay and the window)."""
         from netkeep.scoring import ScoringSettings
 
@@ -83,7 +87,7 @@ def load_settings(path: Path | None = None) -> Settings:
     return _settings_from(data, path)
 
 
-def _settings_from(data: dict, path: Path) -> Settings:
+def _settings_from(data: dict[str, Any], path: Path) -> Settings:
     known = {"cadence", "defaults", "scoring"}
     for section in data:
         if section not in known:
@@ -130,7 +134,7 @@ def _settings_from(data: dict, path: Path) -> Settings:
     )
 
 
-def _only(table: dict, keys: set[str], section: str, path: Path) -> None:
+def _only(table: dict[str, Any], keys: set[str], section: str, path: Path) -> None:
     for key in table:
         if key not in keys:
             raise BadInput(f"config {path}: unknown key {section}.{key}")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, StaticPool
 from sqlmodel import Session, create_engine
@@ -67,7 +67,7 @@ def _engine(url: Any, *, write: bool, memory: bool = False) -> Engine:
     # SQLAlchemy's documented recipe for real SQLite transactions (schema changes included):
     # take over from pysqlite's implicit BEGIN and emit our own.
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         dbapi_connection.isolation_level = None
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
         # Switching to WAL rewrites the file header: leave another program's database untouched
@@ -76,13 +76,13 @@ def _engine(url: Any, *, write: bool, memory: bool = False) -> Engine:
             dbapi_connection.execute("PRAGMA journal_mode = WAL")
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):
+    def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql(begin)
 
     return engine
 
 
-def _netkeep_or_empty(dbapi_connection) -> bool:
+def _netkeep_or_empty(dbapi_connection: sqlite3.Connection) -> bool:
     row = dbapi_connection.execute(
         "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view')) "
         f"OR EXISTS (SELECT 1 FROM sqlite_master WHERE name = '{MIGRATIONS_TABLE}')"

@@ -7,11 +7,13 @@ new table, copy, drop the old one, rename); the runner checks every foreign key 
 Times are stored as naive UTC text ('YYYY-MM-DD HH:MM:SS.ffffff'), which sorts chronologically.
 """
 
+from collections.abc import Callable
+
 MIGRATIONS: list[tuple[str, str]] = []
 
 
-def migration(sql: str):
-    def register(fn):
+def migration(sql: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    def register(fn: Callable[[], None]) -> Callable[[], None]:
         MIGRATIONS.append((fn.__name__, sql))
         return fn
 
@@ -64,7 +66,7 @@ def migration(sql: str):
     CREATE INDEX ix_ask_touchpoint ON ask (touchpoint_id);
     """
 )
-def m001_initial():
+def m001_initial() -> None:
     """Contacts, touchpoints and asks."""
 
 
@@ -77,7 +79,7 @@ def m001_initial():
     DROP INDEX ix_touchpoint_contact_time;
     """
 )
-def m002_touchpoint_history_index():
+def m002_touchpoint_history_index() -> None:
     """A covering index for reading whole histories."""
 
 

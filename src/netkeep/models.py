@@ -49,3 +49,10 @@ class Ask(SQLModel, table=True):
     status: str = "open"
     opened_at: datetime  # aware UTC (stored as naive UTC text)
     resolved_at: datetime | None = None
+
+
+def saved_id(row: Contact | Touchpoint | Ask) -> int:
+    """The id of a row that is in the database (SQLModel types ids as optional until then)."""
+    if row.id is None:
+        raise ValueError(f"this {type(row).__name__} has not been saved yet")
+    return row.id

@@ -14,7 +14,10 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 from netkeep.dates import iso, local_text
 
@@ -78,7 +81,7 @@ class Column:
     key: str
     header: str
     cell: Callable[[Any], str] = plain
-    justify: str = "left"
+    justify: Literal["left", "right"] = "left"
 
 
 def _encode(value: Any) -> str:
@@ -109,13 +112,15 @@ def _json_lines(value: Any, indent: int, depth: int) -> str:
     return _encode(value)
 
 
-def write_json(data: Any, stream=None) -> None:
+def write_json(data: Any, stream: IO[str] | None = None) -> None:
     """Valid JSON, readable and greppable: a listing is one object per line inside its array."""
     depth = 2 if isinstance(data, dict) else 1
     (stream or sys.stdout).write(_json_lines(data, 0, depth) + "\n")
 
 
-def write_csv(rows: Iterable[dict[str, Any]], keys: Sequence[str], stream=None) -> None:
+def write_csv(
+    rows: Iterable[dict[str, Any]], keys: Sequence[str], stream: IO[str] | None = None
+) -> None:
     writer = csv.writer(stream or sys.stdout, lineterminator="\n")
     writer.writerow(keys)
     for row in rows:
@@ -143,7 +148,9 @@ def emit_rows(
         print_table(rows, columns, title=title)
 
 
-def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[Column], *, title=None) -> None:
+def print_table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[Column], *, title: str | None = None
+) -> None:
     cells = [[printable(column.cell(row.get(column.key))) for column in columns] for row in rows]
     if not stdout_isatty():
         if title:
@@ -181,7 +188,7 @@ def _plain_table(cells: list[list[str]], columns: Sequence[Column]) -> None:
         out.write(fit(line) + "\n")
 
 
-def console(*, stderr: bool = False):
+def console(*, stderr: bool = False) -> Console:
     from rich.console import Console
 
     return Console(

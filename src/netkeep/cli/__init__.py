@@ -11,6 +11,11 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import typer
 
 # The module that defines each command; tests/test_cli_layout.py checks it against the modules.
 COMMAND_MODULES = {
@@ -39,7 +44,7 @@ COMMAND_MODULES = {
 _GLOBAL_OPTIONS_WITH_VALUE = ("--db",)
 
 
-def _register(modules) -> None:
+def _register(modules: Iterable[str]) -> None:
     from netkeep.cli.common import app
 
     for module in modules:
@@ -53,7 +58,7 @@ def _register(modules) -> None:
             info.epilog = "\b\n" + info.epilog
 
 
-def load_all():
+def load_all() -> typer.Typer:
     """Register every command; returns the Typer app."""
     from netkeep.cli.common import app
 
@@ -86,7 +91,7 @@ def main() -> None:
     app()
 
 
-def __getattr__(attribute: str):
+def __getattr__(attribute: str) -> typer.Typer:
     if attribute == "app":
         return load_all()
     raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")

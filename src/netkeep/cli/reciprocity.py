@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,8 +24,11 @@ from netkeep.errors import BadInput
 from netkeep.fields import id_of
 from netkeep.vocab import ASK_KEYS, OWE_KEYS, SCORE_KEYS, Band, OutputFormat, Side, SingleFormat
 
+if TYPE_CHECKING:
+    from datetime import datetime
 
-def with_days_open(rows: list[dict[str, Any]], moment) -> list[dict[str, Any]]:
+
+def with_days_open(rows: list[dict[str, Any]], moment: datetime) -> list[dict[str, Any]]:
     from netkeep.dates import days_between
 
     for row in rows:
@@ -34,11 +37,11 @@ def with_days_open(rows: list[dict[str, Any]], moment) -> list[dict[str, Any]]:
     return rows
 
 
-def _rate(value) -> str:
+def _rate(value: float | None) -> str:
     return "" if value is None else f"{round(value * 100)}%"
 
 
-def score_order(row: dict[str, Any]) -> tuple:
+def score_order(row: dict[str, Any]) -> tuple[Any, ...]:
     """Least reciprocal first; `new` contacts (no score yet) last."""
     return (row["score"] is None, row["score"] if row["score"] is not None else 0, row["id"])
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from netkeep.cli.common import SCRIPTS, app, database_path, now, session, settings
 from netkeep.errors import BadInput
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from netkeep.digest import Digest
 
 
 class DigestFormat(StrEnum):
@@ -89,7 +94,7 @@ def digest(
     _print_digest(result, markdown=fmt == DigestFormat.markdown, moment=moment)
 
 
-def _print_digest(result, *, markdown: bool, moment) -> None:
+def _print_digest(result: Digest, *, markdown: bool, moment: datetime) -> None:
     import sys
 
     from netkeep.dates import local_text

@@ -281,12 +281,12 @@ def export(
         )
         done = [0]
 
-        def counted(rows: Iterable[dict]) -> Iterable[dict]:
+        def counted(rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
             if bar.bar is None:
                 return rows
             return _ticking(rows)
 
-        def _ticking(rows: Iterable[dict]) -> Iterator[dict]:
+        def _ticking(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             for row in rows:
                 yield row
                 done[0] += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -146,14 +146,14 @@ def write_json(data: dict[str, Any], fh: IO[str]) -> None:
     write(data, fh)
 
 
-def write_csv(contacts: list[dict], fh: IO[str]) -> None:
+def write_csv(contacts: Iterable[dict[str, Any]], fh: IO[str]) -> None:
     """Contacts as CSV, formula-like cells defused; see csvfile.write_csv."""
     from netkeep.io.csvfile import write_csv as write
 
     write(contacts, fh)
 
 
-def write_vcf(contacts: list[dict], fh: IO[str]) -> None:
+def write_vcf(contacts: Iterable[dict[str, Any]], fh: IO[str]) -> None:
     """Contacts as vCard 4.0; see vcf.write_vcf."""
     from netkeep.io.vcf import write_vcf as write
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -259,7 +259,7 @@ def _contact(
         connected = f"connected {created_at.astimezone().date()}" if created_at else None
         if url or connected:
             linkedin_line = "LinkedIn: " + (
-                f"{url} ({connected})" if url and connected else url or connected
+                f"{url} ({connected})" if url and connected else url or connected or ""
             )
             note = join_note(note, linkedin_line)
         tag_list.append("linkedin")
@@ -325,15 +325,16 @@ def _cell(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, datetime):
-        if value.tzinfo is None:  # the store's naive times are UTC
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat()
+        moment: datetime = value if value.tzinfo else value.replace(tzinfo=UTC)  # naive = UTC
+        return moment.astimezone(UTC).isoformat()
     if isinstance(value, list | tuple):
         return defuse(LIST_SEPARATOR.join(str(v) for v in value))
     return defuse(str(value))
 
 
-def write_csv(contacts: list[dict], fh: IO[str], *, columns: Sequence[str] = CSV_COLUMNS) -> None:
+def write_csv(
+    contacts: Iterable[dict[str, Any]], fh: IO[str], *, columns: Sequence[str] = CSV_COLUMNS
+) -> None:
     """Contacts as CSV with a header row; formula-like cells defused. Open `fh` with newline=""."""
     writer = csv.writer(fh, lineterminator="\n")
     writer.writerow(columns)

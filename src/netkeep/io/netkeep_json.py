@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
@@ -71,7 +72,7 @@ def _jsonable(value: Any) -> Any:
 
 def _time_text(value: Any) -> str:
     if isinstance(value, datetime):
-        return _jsonable(value)
+        return str(_jsonable(value))
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
@@ -154,7 +155,9 @@ class _Text:
     def peek(self) -> str:
         """The next character that is not white space, or "" at the end of the text."""
         while True:
-            self.pos = _WHITESPACE.match(self.buffer, self.pos).end()
+            blank = _WHITESPACE.match(self.buffer, self.pos)
+            assert blank is not None  # `*` matches the empty string too
+            self.pos = blank.end()
             if self.pos < len(self.buffer):
                 return self.buffer[self.pos]
             if not self._more():
@@ -270,12 +273,12 @@ class JsonImport:
         ids: dict[str, set[int]] = {key: set() for key in LIST_KEYS}
         counts = dict.fromkeys(LIST_KEYS, 0)
         finished: set[str] = set()
-        waiting: dict[str, list[tuple[int, dict]]] = {key: [] for key in LIST_KEYS}
+        waiting: dict[str, list[tuple[int, dict[str, Any]]]] = {key: [] for key in LIST_KEYS}
 
         def ready(key: str) -> bool:
             return all(need in finished for need in _NEEDS[key])
 
-        def checked(key: str, index: int, record: dict) -> tuple[str, Any]:
+        def checked(key: str, index: int, record: dict[str, Any]) -> tuple[str, Any]:
             self._check_references(key, index, record, ids)
             if key == "contacts":
                 return "contact", _contact_in(record, index)
@@ -335,7 +338,7 @@ class JsonImport:
         return BadInput(f"{self.label}: unknown key {key!r}")
 
     def _check_references(
-        self, key: str, index: int, record: dict, ids: dict[str, set[int]]
+        self, key: str, index: int, record: dict[str, Any], ids: dict[str, set[int]]
     ) -> None:
         label = self.label
         if key == "touchpoints" and record["contact_id"] not in ids["contacts"]:
@@ -372,7 +375,7 @@ def _check_version(version: Any, label: str) -> None:
         raise BadInput(f"{label}: unknown format version {version}")
 
 
-def _contact_in(c: dict, index: int) -> ContactIn:
+def _contact_in(c: dict[str, Any], index: int) -> ContactIn:
     return ContactIn(
         name=c["name"],
         emails=tuple(c["emails"]),
@@ -404,13 +407,13 @@ def parse_json(text: str, label: str, path: Path) -> ImportBatch:
     return batch
 
 
-def _where(kind: str, index: int, record: dict) -> str:
+def _where(kind: str, index: int, record: dict[str, Any]) -> str:
     """`contact 4 (id 12)`: the position in the file, and the id when it is readable."""
     record_id = record.get("id") if isinstance(record, dict) else None
     return f"{kind} {index} (id {record_id})" if type(record_id) is int else f"{kind} {index}"
 
 
-def _validated_item(item: Any, key: str, index: int, label: str) -> dict:
+def _validated_item(item: Any, key: str, index: int, label: str) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise fail(label, _where(key[:-1], index, item), "must be an object")
     keys = _KEYS[key]
@@ -480,13 +483,13 @@ def _time(value: Any) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _choice(allowed: type) -> Callable[[Any], str]:
-    words = [member.value for member in allowed]
+def _choice(allowed: type[StrEnum]) -> Callable[[Any], str]:
+    words = [str(member.value) for member in allowed]
 
     def check(value: Any) -> str:
         if value not in words:
             raise _Invalid(f"must be one of {', '.join(words)}, not {value!r}")
-        return value
+        return str(value)
 
     return check
 

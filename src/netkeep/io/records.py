@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from netkeep.errors import BadInput
 
@@ -56,8 +57,8 @@ class ImportBatch:
     path: Path
     format: str
     contacts: list[ContactIn]
-    touchpoints: list[dict] = field(default_factory=list)
-    asks: list[dict] = field(default_factory=list)
+    touchpoints: list[dict[str, Any]] = field(default_factory=list)
+    asks: list[dict[str, Any]] = field(default_factory=list)
 
 
 def fail(label: str, source: str, message: str) -> BadInput:

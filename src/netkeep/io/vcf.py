@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
@@ -82,7 +83,9 @@ def _split_property(text: str) -> tuple[str, str, str]:
 
 
 def _split_params(head: str) -> list[str]:
-    parts, current, quoted = [], [], False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in head:
         if char == '"':
             quoted = not quoted
@@ -370,7 +373,7 @@ def _archived(text: str | None, label: str, source: str) -> bool | None:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def write_vcf(contacts: list[dict], fh: IO[str]) -> None:
+def write_vcf(contacts: Iterable[dict[str, Any]], fh: IO[str]) -> None:
     """vCard 4.0, one card per contact, CRLF line ends as RFC 6350 asks.
 
     FN carries the name; N is left out (optional in 4.0) because splitting a name into family and
@@ -382,7 +385,7 @@ def write_vcf(contacts: list[dict], fh: IO[str]) -> None:
         fh.write(_card(contact).serialize())
 
 
-def _card(contact: dict) -> Any:
+def _card(contact: dict[str, Any]) -> Any:
     card = vobject.vCard()
     card.add("version").value = "4.0"
     card.add("prodid").value = f"-//netkeep//netkeep {__version__}//EN"
