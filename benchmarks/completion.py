@@ -7,9 +7,9 @@ environment sets PYTHONDONTWRITEBYTECODE=1, which would leave no .pyc files and 
 instead of netkeep. Unset it for the install and for the runs (the script unsets it for the
 commands it times), e.g.:
 
-    env -u PYTHONDONTWRITEBYTECODE python3 -m venv /tmp/nkbench-completion && \
-      env -u PYTHONDONTWRITEBYTECODE /tmp/nkbench-completion/bin/pip install . && \
-      env -u PYTHONDONTWRITEBYTECODE /tmp/nkbench-completion/bin/python benchmarks/completion.py
+    env -u PYTHONDONTWRITEBYTECODE python3 -m venv .bench-venv && \
+      env -u PYTHONDONTWRITEBYTECODE .bench-venv/bin/pip install . && \
+      env -u PYTHONDONTWRITEBYTECODE .bench-venv/bin/python benchmarks/completion.py
 
 Each case runs `--runs` times after a warm-up, interleaved with the baseline so a drifting machine
 affects all alike; the script prints medians and each median's ratio to the baseline's (target:

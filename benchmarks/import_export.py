@@ -14,9 +14,9 @@ times, each --runs times, with /usr/bin/time:
 It prints the median wall seconds and the largest peak RSS (MB) of each. Benchmark a regular
 (non-editable) install with bytecode enabled, e.g.:
 
-    env -u PYTHONDONTWRITEBYTECODE python3 -m venv /tmp/nkbench5 && \\
-      env -u PYTHONDONTWRITEBYTECODE /tmp/nkbench5/bin/pip install . && \\
-      env -u PYTHONDONTWRITEBYTECODE /tmp/nkbench5/bin/python benchmarks/import_export.py
+    env -u PYTHONDONTWRITEBYTECODE python3 -m venv .bench-venv && \\
+      env -u PYTHONDONTWRITEBYTECODE .bench-venv/bin/pip install . && \\
+      env -u PYTHONDONTWRITEBYTECODE .bench-venv/bin/python benchmarks/import_export.py
 """
 
 from __future__ import annotations

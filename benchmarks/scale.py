@@ -1,6 +1,6 @@
 """Time netkeep's commands on a large network, each beside the floor of the same work.
 
-    python benchmarks/scale.py [--quick] [--bin /tmp/nkbench6/bin] [--runs 5]
+    python benchmarks/scale.py [--quick] [--bin .bench-venv/bin] [--runs 5]
 
 Full mode: 10,000 contacts and 1,000,000 touchpoints over 5 years (benchmarks/generate.py);
 --quick: 1,000 and 100,000 with 3 runs, to check the script itself. Every command runs as a fresh
@@ -13,7 +13,7 @@ Targets (see docs/reliability.md): stale <= 1.5x its floor; score and digest <= 
 no command above 500 MB peak; `log` on the big database within 10% of `log` on a tiny one.
 
 Use a regular (non-editable) install for timing, and leave PYTHONDONTWRITEBYTECODE unset:
-    python3 -m venv /tmp/nkbench6 && /tmp/nkbench6/bin/pip install .
+    python3 -m venv .bench-venv && .bench-venv/bin/pip install .
 Not run by the test suite.
 """
 
@@ -77,7 +77,11 @@ def has_command(netkeep: str, name: str, env: dict[str, str]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 contacts, 100,000 touchpoints")
-    parser.add_argument("--bin", default="/tmp/nkbench6/bin", help="venv bin with netkeep")
+    parser.add_argument(
+        "--bin",
+        default=str(Path(sys.executable).parent),
+        help="the bin folder of a virtualenv with netkeep installed (default: this Python's)",
+    )
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--work", type=Path, default=HERE / "out")
     parser.add_argument("--regenerate", action="store_true")

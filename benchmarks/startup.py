@@ -4,9 +4,9 @@
 
 Benchmark a virtualenv with a regular (non-editable) install and bytecode enabled, e.g.:
 
-    env -u PYTHONDONTWRITEBYTECODE python3 -m venv /tmp/nk && \
-      env -u PYTHONDONTWRITEBYTECODE /tmp/nk/bin/pip install . && \
-      env -u PYTHONDONTWRITEBYTECODE /tmp/nk/bin/python benchmarks/startup.py
+    env -u PYTHONDONTWRITEBYTECODE python3 -m venv .bench-venv && \
+      env -u PYTHONDONTWRITEBYTECODE .bench-venv/bin/pip install . && \
+      env -u PYTHONDONTWRITEBYTECODE .bench-venv/bin/python benchmarks/startup.py
 
 Each command runs `--runs` times after a warm-up, interleaved with the baselines so a drifting
 machine affects all alike; the script prints medians and the ratio of each median to its baseline:

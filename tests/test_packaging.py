@@ -52,3 +52,15 @@ def test_every_third_party_import_is_a_declared_dependency():
     assert third_party, "found no imports: the pattern above is wrong"
     declared = set(_floors())
     assert {distribution.get(name, name).lower() for name in third_party} <= declared
+
+
+def test_benchmarks_name_no_path_of_one_machine():
+    """Benchmarks run from any checkout: folders come from arguments or the running Python."""
+    machine_path = re.compile(r"(?<![\w.~$])/(?:work|tmp|root|opt|home|Users)/")
+    found = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in sorted((ROOT / "benchmarks").glob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if machine_path.search(line)
+    ]
+    assert not found, found
