@@ -35,7 +35,7 @@ OWE_KEYS = {"contact_id", "name", "touchpoint_id", "occurred_at", "channel", "da
 
 
 def record_story(cli, name="Dan Candidate"):
-    """SPEC's story: you helped him find work; he went quiet, then wrote "Unemployed"."""
+    """The job-search story of docs/scoring.md: you helped him find work; he went quiet, then wrote "Unemployed"."""
     cli.ok("add", name, "--email", "dan@example.com")
     cli.ok("log", name, "--in", "--when", "2025-01-10", "--ask", "help with my job search")
     cli.ok("log", name, "--via", "meeting", "--when", "2025-01-20", "--give", "CV review")

@@ -235,7 +235,7 @@ def test_a_declined_ask_never_raises_the_score_above_not_asking(history):
 
 
 def reference_flags(touchpoints, now, window):
-    """SPEC's definition, written the slow and obvious way."""
+    """The definition in docs/scoring.md, written the slow and obvious way."""
     order = sorted(
         range(len(touchpoints)), key=lambda i: (touchpoints[i].occurred_at, touchpoints[i].id)
     )

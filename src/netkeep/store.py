@@ -1,7 +1,7 @@
 """Reads and writes. The only module that builds queries.
 
 Writes go through the SQLModel tables; listings are aggregated in SQL and come back as plain dicts
-keyed as the SPEC's JSON (times as aware UTC datetimes), never as one ORM object per row.
+keyed as netkeep's JSON (docs/reference.md) (times as aware UTC datetimes), never as one ORM object per row.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ LAST_REPLY_SQL = (
 
 
 def contact_row(row: Any) -> dict[str, Any]:
-    """A raw `CONTACT_COLUMNS` row (plus optional extras) as a SPEC contact dict."""
+    """A raw `CONTACT_COLUMNS` row (plus optional extras) as a contact dict (docs/reference.md)."""
     data = dict(row._mapping)
     data["emails"] = _json_list(data["emails"])
     data["tags"] = _json_list(data["tags"])
@@ -690,7 +690,7 @@ def _scored_range(path: str, now: datetime, scoring: Any, id_range: tuple[int, i
 def score_rows(
     session: Session, *, now: datetime, settings: Any, contact_id: int | None = None
 ) -> list[dict[str, Any]]:
-    """Score rows (SPEC keys) for every active contact, or for one contact (archived or not)."""
+    """Score rows (keys as in docs/reference.md) for every active contact, or for one contact (archived or not)."""
     return start_score_rows(session, now=now, settings=settings, contact_id=contact_id)()
 
 
@@ -1177,7 +1177,7 @@ def _streamed(session: Session, sql: str) -> Iterator[tuple]:
 
 
 def export_contacts(session: Session) -> Iterator[dict[str, Any]]:
-    """Every contact, archived too, by id: SPEC contact dicts without `last_touch`."""
+    """Every contact, archived too, by id: contact dicts (docs/reference.md) without `last_touch`."""
     sql = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contact ORDER BY id"
     for values in _streamed(session, sql):
         row = dict(zip(CONTACT_FIELDS, values, strict=True))
@@ -1189,7 +1189,7 @@ def export_contacts(session: Session) -> Iterator[dict[str, Any]]:
 
 
 def export_touchpoints(session: Session) -> Iterator[dict[str, Any]]:
-    """Every touchpoint by id: SPEC touchpoint dicts without `answered`."""
+    """Every touchpoint by id: touchpoint dicts (docs/reference.md) without `answered`."""
     sql = (
         "SELECT t.id, t.contact_id, t.occurred_at, t.channel, t.direction, t.two_way, t.note, "
         "(SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id ORDER BY a.id LIMIT 1), t.give "
@@ -1212,7 +1212,7 @@ def export_touchpoints(session: Session) -> Iterator[dict[str, Any]]:
 
 
 def export_asks(session: Session) -> Iterator[dict[str, Any]]:
-    """Every ask by id: SPEC ask dicts with `touchpoint_id`, without `days_open`."""
+    """Every ask by id: ask dicts (docs/reference.md) with `touchpoint_id`, without `days_open`."""
     sql = (
         "SELECT a.id, a.contact_id, a.touchpoint_id, c.name, a.asked_by, a.what, a.status, "
         "a.opened_at, a.resolved_at FROM ask a JOIN contact c ON c.id = a.contact_id ORDER BY a.id"

@@ -1,4 +1,4 @@
-"""The fixed words of netkeep's contract (SPEC): channels, directions, statuses, bands, formats.
+"""The fixed words of netkeep's contract (docs/reference.md): channels, directions, statuses, bands, formats.
 
 Plain enums, cheap to import: the CLI uses them for choices and completion without loading SQLModel.
 """

@@ -1,6 +1,6 @@
 """netkeep's own JSON export: written losslessly, read back strictly.
 
-Shape (SPEC): `{"format": "netkeep", "version": 1, "contacts": [...], "touchpoints": [...],
+Shape (docs/import-export.md): `{"format": "netkeep", "version": 1, "contacts": [...], "touchpoints": [...],
 "asks": [...]}`. Every stored key must be present (null when empty) with the right type; unknown keys
 are refused, the derived keys (`last_touch`, `answered`, `days_open`) and an ask's `name` are accepted
 and ignored. Ids must be unique and every reference must point into the same file.
@@ -78,7 +78,7 @@ def _time_text(value: Any) -> str:
 
 def write_json(data: dict[str, Any], fh: IO[str]) -> None:
     """The export document: `data` holds `contacts`, `touchpoints` and `asks`, lists or iterables of
-    SPEC dicts, written as they come (a million touchpoints never sit in memory at once).
+    dicts keyed as in docs/reference.md, written as they come (a million touchpoints never sit in memory at once).
 
     One record per line, so exports diff and grep well and write fast. Datetimes become ISO 8601 in
     UTC (naive ones are taken as UTC); derived keys are dropped.

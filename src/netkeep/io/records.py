@@ -18,7 +18,7 @@ from netkeep.errors import BadInput
 # sitting in an email column.
 _EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+$")
 
-# Contact keys that other tools compute and import ignores (SPEC: export less the derived keys).
+# Contact keys that other tools compute and import ignores (docs/import-export.md: export less the derived keys).
 DERIVED_KEYS = frozenset({"last_touch", "answered", "days_open"})
 
 
@@ -51,7 +51,7 @@ class ImportBatch:
     """The whole content of one import file, already validated.
 
     `touchpoints` and `asks` are filled only by netkeep's own JSON: dicts with the stored keys of the
-    SPEC objects (ids kept, times as aware UTC datetimes, derived keys dropped).
+    objects keyed as in docs/reference.md (ids kept, times as aware UTC datetimes, derived keys dropped).
     """
 
     path: Path
