@@ -258,8 +258,9 @@ def _touch_rows(touchpoints: Iterable) -> list[tuple]:
 
 
 def _flag(ts: float, two_way: bool, next_reply: float, now_ts: float, window: float) -> bool | None:
-    """"Answered" as docs/scoring.md defines it: two-way, or the other side started a touchpoint within the window after
-    it (``next_reply`` is when they next did); else pending while a reply could still come."""
+    """Answered, as docs/scoring.md defines it: two-way, or the other side started a touchpoint
+    within the window after it (``next_reply`` is when they next did); else pending while a reply
+    could still come."""
     if two_way or next_reply - ts <= window:
         return True
     return None if now_ts - ts <= window else False
