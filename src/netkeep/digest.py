@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from netkeep.dates import days_between
+from netkeep.text import plural
 from netkeep.vocab import Band
 
 SECTIONS = ("reach_out", "you_owe", "waiting_on", "watch")
@@ -96,17 +97,11 @@ def _day(moment: datetime | None) -> str:
     return local_text(moment, with_time=False)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
-
-
 def describe(key: str, row: Row) -> tuple[str, str]:
     """(who, what) for one row of a section: the name, and why it is listed."""
     if key == "reach_out":
         parts = [
-            f"{_plural(row['days_overdue'], 'day')} overdue"
-            if row["days_overdue"]
-            else "due today",
+            f"{plural(row['days_overdue'], 'day')} overdue" if row["days_overdue"] else "due today",
             f"every {row['cadence']} ({row['tier']})",
             f"last touch {_day(row['last_touch'])}" if row["last_touch"] else "never in touch",
         ]
@@ -115,14 +110,14 @@ def describe(key: str, row: Row) -> tuple[str, str]:
         return row["name"], ", ".join(parts)
     if key == "you_owe":
         via = f"their {row['channel']}" if row.get("channel") else "their ask"
-        text = f"{via} of {_day(row['occurred_at'])}, waiting {_plural(row['days_waiting'], 'day')}"
+        text = f"{via} of {_day(row['occurred_at'])}, waiting {plural(row['days_waiting'], 'day')}"
         if row.get("ask"):
             text += f"; they asked: {row['ask']}"
         return row["name"], text
     if key == "waiting_on":
         return (
             row["name"],
-            f"ask #{row['id']} {row['what']!r}, open {_plural(row['days_open'], 'day')}",
+            f"ask #{row['id']} {row['what']!r}, open {plural(row['days_open'], 'day')}",
         )
     score = "no score yet" if row["score"] is None else f"score {row['score']}"
     text = f"{row['band']}, {score}"

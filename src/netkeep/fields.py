@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from netkeep.errors import BadInput
+from netkeep.text import unique
 
 # An id as people type it: `12` or `#12`, ASCII digits only (not `¹`, `٣` or `1e3`), and small
 # enough for SQLite's 64-bit integers.
@@ -18,12 +19,7 @@ def id_of(text: str) -> int | None:
 
 
 def clean_list(values: list[str] | None) -> list[str]:
-    seen: list[str] = []
-    for value in values or []:
-        value = value.strip()
-        if value and value.casefold() not in {v.casefold() for v in seen}:
-            seen.append(value)
-    return seen
+    return unique(values or [])
 
 
 def clean_emails(values: list[str] | None) -> list[str]:

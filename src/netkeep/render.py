@@ -20,9 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 from netkeep.dates import iso, local_text
-
-# Cells a spreadsheet would run as a formula: prefix them with ' (OWASP's CSV injection advice).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from netkeep.text import LIST_SEPARATOR, defuse
 
 
 def stdout_isatty() -> bool:
@@ -58,10 +56,6 @@ def plain(value: Any) -> str:
     return printable(str(value))
 
 
-def defuse(cell: str) -> str:
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
-
-
 def csv_cell(value: Any) -> str:
     if value is None:
         return ""
@@ -70,7 +64,7 @@ def csv_cell(value: Any) -> str:
     if isinstance(value, datetime):
         return iso(value) or ""
     if isinstance(value, list | tuple):
-        return defuse("; ".join(str(v) for v in value))
+        return defuse(LIST_SEPARATOR.join(str(v) for v in value))
     if isinstance(value, int | float):
         return str(value)
     return defuse(str(value))

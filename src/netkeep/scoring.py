@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from netkeep.text import plural
 from netkeep.vocab import Band
 
 __all__ = [
@@ -854,10 +855,6 @@ def _unanswered_streak(rows: list[tuple], pending_after: float) -> tuple[int, se
 # --- Explanation -----------------------------------------------------------------------------------
 
 
-def _plural(count: int, noun: str, nouns: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"
-
-
 def _outreach_noun(channels: Iterable[str]) -> str:
     nouns = sorted({_NOUNS.get(channel, "messages") for channel in channels})
     if len(nouns) == 1:
@@ -881,7 +878,7 @@ def _explain(
     clauses: list[str] = []
     if n < MIN_TOUCHPOINTS:
         clauses.append(
-            f"only {_plural(n, 'touchpoint')} so far, too few to judge"
+            f"only {plural(n, 'touchpoint')} so far, too few to judge"
             if n
             else "no touchpoints yet"
         )
@@ -939,11 +936,11 @@ def _explain(
         opened, what = min(t.open_asks[_ME])
         if now_ts - opened > window[_THEM]:
             days = int((now_ts - opened) // 86400)
-            clauses.append(f"your ask '{what}' has been open {_plural(days, 'day')}")
+            clauses.append(f"your ask '{what}' has been open {plural(days, 'day')}")
     if t.open_asks[_THEM]:
         opened, what = min(t.open_asks[_THEM])
         days = int((now_ts - opened) // 86400)
-        clauses.append(f"their ask '{what}' has waited on you {_plural(days, 'day')}")
+        clauses.append(f"their ask '{what}' has waited on you {plural(days, 'day')}")
 
     # Favours and answering, when there is something to say.
     if row["my_gives"] or row["their_gives"]:

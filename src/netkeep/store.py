@@ -25,6 +25,7 @@ from netkeep.fields import id_of
 from netkeep.journal import HISTORY_DEPTH as UNDO_DEPTH  # noqa: F401  (re-exported)
 from netkeep.models import Ask, Contact, Touchpoint
 from netkeep.names import words
+from netkeep.text import unique
 from netkeep.vocab import CONTACT_FIELDS
 
 # What a tier may be called (as in the config's [cadence] keys).
@@ -49,14 +50,19 @@ LAST_REPLY_SQL = (
 
 def contact_row(row: Any) -> dict[str, Any]:
     """A raw `CONTACT_COLUMNS` row (plus optional extras) as a contact dict (docs/reference.md)."""
-    data = dict(row._mapping)
-    data["emails"] = _json_list(data["emails"])
-    data["tags"] = _json_list(data["tags"])
-    data["archived"] = bool(data["archived"])
+    data = _decoded(dict(row._mapping))
     data["created_at"] = from_db(data["created_at"])
     if "last_touch" in data:
         data["last_touch"] = from_db(data["last_touch"])
     return data
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """A contact row as SQLite holds it (JSON text lists, 0/1) with lists and a bool instead."""
+    row["emails"] = _json_list(row["emails"])
+    row["tags"] = _json_list(row["tags"])
+    row["archived"] = bool(row["archived"])
+    return row
 
 
 def contact_dict(contact: Contact, *, last_touch: datetime | None = None) -> dict[str, Any]:
@@ -447,7 +453,7 @@ def merge_contacts(session: Session, *, into: Contact, other: Contact) -> dict[s
         raise BadInput(f"#{into.id} {into.name} is the same contact twice")
     filled = []
     for field in ("emails", "tags"):
-        joined = _union(list(getattr(into, field)), getattr(other, field))
+        joined = unique([*getattr(into, field), *getattr(other, field)])
         if joined != list(getattr(into, field)):
             setattr(into, field, joined)
             filled.append(field)
@@ -859,17 +865,6 @@ def import_records(
     return importer.counts
 
 
-def _union(kept: list[str], more: Iterable[str]) -> list[str]:
-    """Kept first, then the new ones; duplicates in any case dropped."""
-    result = list(kept)
-    seen = {value.casefold() for value in kept}
-    for value in more:
-        if value.casefold() not in seen:
-            seen.add(value.casefold())
-            result.append(value)
-    return result
-
-
 class _Importer:
     def __init__(self, raw: Any, *, label: str, settings: Any, now: datetime) -> None:
         self.raw = raw
@@ -893,10 +888,7 @@ class _Importer:
         for values in raw.execute(
             f"SELECT {', '.join(CONTACT_FIELDS)} FROM contact ORDER BY id"
         ).fetchall():
-            row = dict(zip(CONTACT_FIELDS, values, strict=True))
-            row["emails"] = json.loads(row["emails"] or "[]")
-            row["tags"] = json.loads(row["tags"] or "[]")
-            row["archived"] = bool(row["archived"])
+            row = _decoded(dict(zip(CONTACT_FIELDS, values, strict=True)))
             self.rows[row["id"]] = row
             self._index(row)
         self.existing = set(self.rows)
@@ -997,8 +989,9 @@ class _Importer:
     @staticmethod
     def _merge(row: dict[str, Any], record: Any, tier: str | None, cadence: str | None) -> bool:
         before = dict(row)
-        row["emails"] = _union(row["emails"], record.emails)
-        row["tags"] = _union(row["tags"], record.tags)
+        # Kept first, then the new ones; duplicates in any case dropped.
+        row["emails"] = unique([*row["emails"], *record.emails])
+        row["tags"] = unique([*row["tags"], *record.tags])
         for field in ("phone", "company", "title"):
             value = getattr(record, field)
             if value and value.strip():
@@ -1180,11 +1173,8 @@ def export_contacts(session: Session) -> Iterator[dict[str, Any]]:
     """Every contact, archived too, by id: contact dicts (docs/reference.md) without `last_touch`."""
     sql = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contact ORDER BY id"
     for values in _streamed(session, sql):
-        row = dict(zip(CONTACT_FIELDS, values, strict=True))
-        row["emails"] = json.loads(row["emails"] or "[]")
-        row["tags"] = json.loads(row["tags"] or "[]")
+        row = _decoded(dict(zip(CONTACT_FIELDS, values, strict=True)))
         row["created_at"] = from_db(row["created_at"])
-        row["archived"] = bool(row["archived"])
         yield row
 
 

@@ -24,7 +24,6 @@ __all__ = [
     "ContactIn",
     "ImportBatch",
     "ImportSource",
-    "defuse",
     "open_import",
     "read_file",
     "write_csv",
@@ -158,10 +157,3 @@ def write_vcf(contacts: Iterable[dict[str, Any]], fh: IO[str]) -> None:
     from netkeep.io.vcf import write_vcf as write
 
     write(contacts, fh)
-
-
-def defuse(cell: str) -> str:
-    """Prefix a spreadsheet formula-like cell (`= + - @`, tab, CR) with a quote."""
-    from netkeep.io.csvfile import defuse as defuse_cell
-
-    return defuse_cell(cell)

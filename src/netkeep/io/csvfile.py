@@ -26,12 +26,11 @@ from netkeep.io.records import (
     pick_name,
     unique,
 )
+from netkeep.text import LIST_SEPARATOR, defuse, undefuse
 from netkeep.vocab import CONTACT_FIELDS
 
 # The columns of `export --format csv`, in order: the stored contact fields.
 CSV_COLUMNS = CONTACT_FIELDS
-LIST_SEPARATOR = "; "  # emails and tags in one cell, as in every netkeep CSV
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _ROLES = {
     "name": {"name", "full name", "display name", "contact name", "contact"},
@@ -201,13 +200,6 @@ def _header_line(text: str, linkedin: bool) -> str:
     return ""
 
 
-def _undefuse(cell: str) -> str:
-    """Undo `defuse`: netkeep's own export prefixes formula-like cells with a quote."""
-    if cell.startswith("'") and cell[1:].startswith(FORMULA_START):
-        return cell[1:]
-    return cell
-
-
 def _split_list(cell: str) -> list[str]:
     """`a; b`, `a, b`, or Google's `a ::: b`."""
     if ":::" in cell:
@@ -225,7 +217,7 @@ def _contact(
     for role, raw in zip(roles, record, strict=True):
         if role is None:
             continue
-        cell = _undefuse(raw).strip()
+        cell = undefuse(raw).strip()
         if not cell:
             continue
         if role == "emails":
@@ -310,11 +302,6 @@ def _flag(text: str | None, label: str, source: str) -> bool | None:
 
 
 # --- writing -------------------------------------------------------------------------------------
-
-
-def defuse(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula: `=SUM(A1)` → `'=SUM(A1)`."""
-    return "'" + cell if cell.startswith(FORMULA_START) else cell
 
 
 def _cell(value: Any) -> str:

@@ -20,23 +20,14 @@ from typing import IO, Any
 
 from netkeep.errors import BadInput
 from netkeep.io.records import DERIVED_KEYS, ContactIn, ImportBatch, fail
-from netkeep.vocab import CONTACT_FIELDS, AskStatus, Channel, Direction, Side
+from netkeep.vocab import CONTACT_FIELDS, TOUCHPOINT_KEYS, AskStatus, Channel, Direction, Side
 
 FORMAT_NAME = "netkeep"
 FORMAT_VERSION = 1
 
 _CONTACT_KEYS = CONTACT_FIELDS
-_TOUCHPOINT_KEYS = (
-    "id",
-    "contact_id",
-    "occurred_at",
-    "channel",
-    "direction",
-    "two_way",
-    "note",
-    "ask",
-    "give",
-)
+# A file's touchpoints are the CLI's touchpoint objects less what is derived from the history.
+_TOUCHPOINT_KEYS = tuple(key for key in TOUCHPOINT_KEYS if key not in DERIVED_KEYS)
 _ASK_KEYS = (
     "id",
     "contact_id",

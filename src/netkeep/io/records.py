@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from netkeep import text
 from netkeep.errors import BadInput
 
 # Loose on purpose: exports hold odd but real addresses; this only catches a name or a phone number
@@ -76,14 +77,7 @@ def clean(value: str | None) -> str | None:
 
 def unique(values: Iterable[str]) -> tuple[str, ...]:
     """Stripped, non-empty, first spelling wins among case-insensitive duplicates."""
-    seen: set[str] = set()
-    kept: list[str] = []
-    for value in values:
-        value = value.strip()
-        if value and value.casefold() not in seen:
-            seen.add(value.casefold())
-            kept.append(value)
-    return tuple(kept)
+    return tuple(text.unique(values))
 
 
 def check_emails(values: Iterable[str], *, label: str, source: str) -> tuple[str, ...]:
