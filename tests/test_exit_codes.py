@@ -131,7 +131,7 @@ def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_changes_nothing(cli, lo
     locked.rollback()
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
-    assert "Traceback" not in stderr and stdout == ""
+    assert stderr == "Error: interrupted\n" and stdout == ""
     notes = [row["note"] for row in cli.json("show", "sam")["touchpoints"]]
     assert "never saved" not in notes and len(notes) == 1
 

@@ -74,6 +74,9 @@ class NetkeepGroup(TyperGroup):
                 standalone_mode=False,
                 **extra,
             )
+            if status == ExitStatus.INTERRUPTED:
+                # Typer (0.26 and later) turns Ctrl-C during a command into a quiet exit 130.
+                status = _fail("interrupted", ExitStatus.INTERRUPTED, KeyboardInterrupt())
         except Declined as exc:
             sys.stderr.write(f"{exc}\n")
             status = exc.exit_code
