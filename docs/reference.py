@@ -191,21 +191,27 @@ def _epilog(text: str | None) -> list[str]:
     return [f"{head}", "", "```sh", *(line.strip() for line in lines[1:]), "```", ""]
 
 
-def generate() -> str:
+def _cli() -> tuple[Any, Any, dict[str, Any]]:
+    """The Click group Typer builds, the app's own callback, and each command's function."""
     import typer.main
 
     from netkeep.cli import load_all
-    from netkeep.cli.common import DATA, LOOK, RECORD, SCRIPTS
-    from netkeep.errors import ExitStatus
 
     app = load_all()
-    root = typer.main.get_command(app)
     callbacks = {
         (info.name or info.callback.__name__.replace("_", "-")): info.callback
         for info in app.registered_commands
         if info.callback is not None
     }
     root_callback = app.registered_callback.callback if app.registered_callback else None
+    return typer.main.get_command(app), root_callback, callbacks
+
+
+def generate() -> str:
+    from netkeep.cli.common import DATA, LOOK, RECORD, SCRIPTS
+    from netkeep.errors import ExitStatus
+
+    root, root_callback, callbacks = _cli()
 
     out = [
         "# Command reference",
@@ -296,17 +302,7 @@ def generate() -> str:
 
 def formats_summary() -> str:
     """README's sentence on which commands take which `--format` values."""
-    import typer.main
-
-    from netkeep.cli import load_all
-
-    app = load_all()
-    root = typer.main.get_command(app)
-    callbacks = {
-        (info.name or info.callback.__name__.replace("_", "-")): info.callback
-        for info in app.registered_commands
-        if info.callback is not None
-    }
+    root, _, callbacks = _cli()
     groups: dict[str, list[str]] = {}
     for name in list(root.commands):  # in the order they were registered
         fmt = next((p for p in root.commands[name].params if "--format" in p.opts), None)
