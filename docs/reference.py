@@ -51,6 +51,8 @@ JSON_OUTPUT = {
     "digest": "an object of arrays: `reach_out` (stale rows), `you_owe` (owe rows), "
     "`waiting_on` (ask objects), `watch` (score rows)",
     "resolve": "an ask object",
+    "merge": "a contact object",
+    "touchpoint edit": "a touchpoint object",
     "config": "a config object",
 }
 # Commands whose --format names a file's format rather than what they print.
@@ -176,7 +178,7 @@ def _usage(name: str, command: Any) -> str:
     words = [f"netkeep {name}"]
     for param in command.params:
         if param.param_type_name == "argument":
-            metavar = param.name.upper()
+            metavar = param.name.upper() + ("..." if param.nargs == -1 else "")
             words.append(metavar if param.required else f"[{metavar}]")
     if any(p.param_type_name == "option" and p.name != "help" for p in command.params):
         words.append("[OPTIONS]")
@@ -191,27 +193,52 @@ def _epilog(text: str | None) -> list[str]:
     return [f"{head}", "", "```sh", *(line.strip() for line in lines[1:]), "```", ""]
 
 
-def _cli() -> tuple[Any, Any, dict[str, Any]]:
-    """The Click group Typer builds, the app's own callback, and each command's function."""
-    import typer.main
-
-    from netkeep.cli import load_all
-
-    app = load_all()
-    callbacks = {
-        (info.name or info.callback.__name__.replace("_", "-")): info.callback
-        for info in app.registered_commands
+def _named(infos: Any, prefix: str = "") -> dict[str, Any]:
+    return {
+        prefix + (info.name or info.callback.__name__.replace("_", "-")): info.callback
+        for info in infos
         if info.callback is not None
     }
-    root_callback = app.registered_callback.callback if app.registered_callback else None
-    return typer.main.get_command(app), root_callback, callbacks
+
+
+class _Cli:
+    """The Click group Typer builds, its app's own callback, and every command (`touchpoint edit`
+    too) with its panel and function, in the order they were registered."""
+
+    def __init__(self) -> None:
+        import typer.main
+
+        from netkeep.cli import load_all
+
+        app = load_all()
+        self.root = typer.main.get_command(app)
+        self.root_callback = app.registered_callback.callback if app.registered_callback else None
+        self.callbacks = _named(app.registered_commands)
+        for group in app.registered_groups:
+            if group.typer_instance is not None:
+                name = group.name or group.typer_instance.info.name
+                self.callbacks |= _named(group.typer_instance.registered_commands, f"{name} ")
+        self.commands: dict[str, Any] = {}
+        self.panels: dict[str, str] = {}
+        for name, command in self.root.commands.items():
+            panel = getattr(command, "rich_help_panel", None) or "Commands"
+            for sub, subcommand in (getattr(command, "commands", None) or {"": command}).items():
+                full = f"{name} {sub}".strip()
+                self.commands[full] = subcommand
+                self.panels[full] = panel
+
+    def format_type(self, name: str) -> Any:
+        """The annotation of a command's `--format` option; None when it has none."""
+        fmt = next((p for p in self.commands[name].params if "--format" in p.opts), None)
+        return None if fmt is None else _hints(self.callbacks[name]).get(fmt.name)
 
 
 def generate() -> str:
     from netkeep.cli.common import DATA, LOOK, RECORD, SCRIPTS
     from netkeep.errors import ExitStatus
 
-    root, root_callback, callbacks = _cli()
+    cli = _Cli()
+    root, root_callback, callbacks = cli.root, cli.root_callback, cli.callbacks
 
     out = [
         "# Command reference",
@@ -248,12 +275,11 @@ def generate() -> str:
         "| Command | `--format` values | JSON printed |",
         "| --- | --- | --- |",
     ]
-    for name in sorted(root.commands):
-        command = root.commands[name]
-        fmt = next((p for p in command.params if "--format" in getattr(p, "opts", ())), None)
-        if fmt is None:
+    for name in sorted(cli.commands):
+        annotation = cli.format_type(name)
+        if annotation is None:
             continue
-        values = _value(_hints(callbacks[name]).get(fmt.name), False)
+        values = _value(annotation, False)
         if name in FILE_FORMATS:
             printed = "(the file's format)"
         else:
@@ -279,13 +305,12 @@ def generate() -> str:
     ]
     panels = [RECORD, LOOK, SCRIPTS, DATA]
     by_panel: dict[str, list[str]] = {}
-    for name in list(root.commands):  # in the order they were registered
-        panel = getattr(root.commands[name], "rich_help_panel", None) or "Commands"
+    for name, panel in cli.panels.items():
         by_panel.setdefault(panel, []).append(name)
     for panel in sorted(by_panel, key=lambda p: panels.index(p) if p in panels else len(panels)):
         out += [f"### {panel}", ""]
         for name in by_panel[panel]:
-            command = root.commands[name]
+            command = cli.commands[name]
             out += [
                 f"#### {name}",
                 "",
@@ -302,12 +327,12 @@ def generate() -> str:
 
 def formats_summary() -> str:
     """README's sentence on which commands take which `--format` values."""
-    root, _, callbacks = _cli()
+    cli = _Cli()
     groups: dict[str, list[str]] = {}
-    for name in list(root.commands):  # in the order they were registered
-        fmt = next((p for p in root.commands[name].params if "--format" in p.opts), None)
-        if fmt is not None and name not in FILE_FORMATS:
-            plain = _strip(_hints(callbacks[name]).get(fmt.name))
+    for name in cli.commands:
+        annotation = cli.format_type(name)
+        if annotation is not None and name not in FILE_FORMATS:
+            plain = _strip(annotation)
             values = "|".join(str(member.value) for member in plain)
             groups.setdefault(values, []).append(name)
     parts = [

@@ -421,6 +421,10 @@ def parse_past(text: str, *, now: datetime, date_order: DateOrderSource = None) 
     return moment
 
 
+@overload
+def to_db(moment: datetime) -> str: ...
+@overload
+def to_db(moment: None) -> None: ...
 def to_db(moment: datetime | None) -> str | None:
     """Aware → the stored form for raw SQL: naive UTC text with microseconds, exactly as SQLModel
     writes it, so string comparisons in queries order imported and logged rows alike."""

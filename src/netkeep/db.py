@@ -139,7 +139,7 @@ def migrate(engine: Engine, path: Path | None = None) -> list[str]:
         with engine.connect() as conn:
             # Off before the transaction (SQLite ignores the pragma inside one), so that dropping
             # a rebuilt parent table does not cascade into its children; checked before commit.
-            raw = conn.connection.dbapi_connection
+            raw: Any = conn.connection.dbapi_connection
             raw.execute("PRAGMA foreign_keys = OFF")
             try:
                 with conn.begin():

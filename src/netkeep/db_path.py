@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 DB_ENV = "NETKEEP_DB"
 
@@ -31,7 +35,7 @@ def sqlite_uri(path: str | Path, *, mode: str) -> str:
     return f"{Path(path).absolute().as_uri()}?{urlencode({'mode': mode})}"
 
 
-def engine_url(path: str | Path, *, mode: str):
+def engine_url(path: str | Path, *, mode: str) -> URL:
     """SQLAlchemy's URL for `path`: the same URI, handed over whole (no URL parsing of a path)."""
     from sqlalchemy.engine import URL
 

@@ -5,6 +5,7 @@ the error's status. Nothing else in netkeep decides exit codes.
 """
 
 from enum import IntEnum
+from typing import Any
 
 
 class ExitStatus(IntEnum):
@@ -35,7 +36,7 @@ class RuntimeFailure(NetkeepError):
 class ContactNotFound(BadInput):
     """No contact matches a reference; `close` holds the contacts whose names are close to it."""
 
-    def __init__(self, message: str, *, close: list | None = None) -> None:
+    def __init__(self, message: str, *, close: list[Any] | None = None) -> None:
         super().__init__(message)
         self.close = close or []
 

@@ -159,6 +159,7 @@ def undo_last(raw: Any) -> str | None:
     if latest is None:
         return None
     entry_id, summary, marks = latest
+    summary = str(summary)
     # Rows come back in the reverse order they went: a child may return before its parent.
     raw.execute("PRAGMA defer_foreign_keys = ON")
     steps = raw.execute(
@@ -175,6 +176,7 @@ def undo_last(raw: Any) -> str | None:
 
 def history(raw: Any) -> list[tuple[int, str, str]]:
     """(id, summary, recorded_at) of the commands undo can reverse, newest first."""
-    return raw.execute(
+    rows: list[tuple[int, str, str]] = raw.execute(
         f"SELECT id, summary, recorded_at FROM {COMMANDS_TABLE} ORDER BY id DESC"
     ).fetchall()
+    return rows

@@ -149,7 +149,7 @@ def m002_touchpoint_history_index() -> None:
     CREATE INDEX ix_ask_touchpoint ON ask (touchpoint_id);
     """
 )
-def m003_ids_never_reused():
+def m003_ids_never_reused() -> None:
     """Contacts, touchpoints and asks never give an id twice."""
 
 
@@ -172,5 +172,5 @@ def m003_ids_never_reused():
     CREATE INDEX ix_undo_step_command ON undo_step (command_id, id);
     """
 )
-def m004_undo_journal():
+def m004_undo_journal() -> None:
     """What each write command changed, so that undo can reverse it."""

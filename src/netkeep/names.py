@@ -7,6 +7,7 @@ names with it on every Tab, so both always agree on who a word means.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -104,7 +105,7 @@ def close_names(ref: str, people: Iterable[tuple[int, str]], *, limit: int = 3) 
     return [person_id for _, person_id in scored[:limit]]
 
 
-def _ratio(matcher, candidate: str, cutoff: float) -> float:
+def _ratio(matcher: difflib.SequenceMatcher[str], candidate: str, cutoff: float) -> float:
     matcher.set_seq1(candidate)
     if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
         return 0.0

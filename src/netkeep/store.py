@@ -17,13 +17,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy.engine import Result
+from sqlalchemy.sql import Executable
+from sqlmodel import Session, col, select
 
 from netkeep.dates import from_db, to_db
 from netkeep.errors import AmbiguousContact, BadInput, ContactNotFound
 from netkeep.fields import id_of
-from netkeep.journal import HISTORY_DEPTH as UNDO_DEPTH  # noqa: F401  (re-exported)
-from netkeep.models import Ask, Contact, Touchpoint
+from netkeep.journal import HISTORY_DEPTH
+from netkeep.models import Ask, Contact, Touchpoint, saved_id
 from netkeep.names import words
 from netkeep.text import unique
 from netkeep.vocab import CONTACT_FIELDS
@@ -43,6 +45,8 @@ LAST_REPLY_SQL = (
     "(SELECT r.occurred_at FROM touchpoint r WHERE r.contact_id = c.id "
     "AND (r.direction = 'in' OR r.two_way) ORDER BY r.occurred_at DESC LIMIT 1)"
 )
+
+UNDO_DEPTH = HISTORY_DEPTH  # how many changing commands undo can reverse
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -83,12 +87,25 @@ def contact_dict(contact: Contact, *, last_touch: datetime | None = None) -> dic
     }
 
 
+def contact_by_id(session: Session, contact_id: int | None) -> Contact:
+    """The contact with this id, which the caller knows exists (it just read the id)."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise ContactNotFound(f"no contact with id {contact_id}")
+    return contact
+
+
+def _sql(session: Session, statement: Executable) -> Result[*tuple[Any, ...]]:
+    """Run textual SQL in the session's transaction (what `session.exec` does with it, typed)."""
+    return session.connection().execute(statement)
+
+
 def names_taken(session: Session, name: str, *, exclude_id: int | None = None) -> list[Contact]:
     """Contacts with this name in any case (Unicode-aware, not just ASCII)."""
     folded = name.casefold()
     rows = session.exec(select(Contact.id, Contact.name)).all()
     ids = [cid for cid, other in rows if other.casefold() == folded and cid != exclude_id]
-    return [session.get(Contact, cid) for cid in ids]
+    return [contact_by_id(session, cid) for cid in ids]
 
 
 def add_contact(session: Session, *, contact: Contact, force: bool = False) -> Contact:
@@ -117,17 +134,18 @@ def likely_duplicates(
             "SELECT c.id, c.name FROM contact c WHERE EXISTS (SELECT 1 FROM json_each(c.emails) e "
             "WHERE lower(e.value) = lower(:email))"
         )
-        for person_id, other in session.exec(text(sql).bindparams(email=email)):
+        for person_id, other in _sql(session, text(sql).bindparams(email=email)):
             found.setdefault(person_id, ({"id": person_id, "name": other}, f"same email {email}"))
     folded = words(name)
     if folded:
-        for person_id, other in session.exec(text("SELECT id, name FROM contact")):
+        for person_id, other in _sql(session, text("SELECT id, name FROM contact")):
             if person_id not in found and words(other) == folded:
                 found[person_id] = (
                     {"id": person_id, "name": other},
                     "same name ignoring case and accents",
                 )
-    found.pop(exclude_id, None)
+    if exclude_id is not None:
+        found.pop(exclude_id, None)
     return [found[person_id] for person_id in sorted(found)]
 
 
@@ -139,29 +157,31 @@ def find_contact(session: Session, ref: str) -> Contact:
         raise BadInput("empty contact reference")
     contact_id = id_of(ref)
     if contact_id is not None:
-        found = session.get(Contact, contact_id)
+        found = contact_by_id(session, contact_id)
         if found is not None:
             return found
         if ref.startswith("#"):
             raise ContactNotFound(f"no contact with id {ref}")
     if "@" in ref:
-        rows = session.exec(
+        rows = _sql(
+            session,
             text(
                 "SELECT c.id, c.name FROM contact c WHERE EXISTS (SELECT 1 FROM json_each(c.emails) e "
                 "WHERE lower(e.value) = lower(:email))"
-            ).bindparams(email=ref)
+            ).bindparams(email=ref),
         ).all()
         if len(rows) == 1:
-            return session.get(Contact, rows[0][0])
+            return contact_by_id(session, rows[0][0])
         if len(rows) > 1:
             _ambiguous(ref, [tuple(row) for row in rows])
 
     # Fast path: an exact name in ASCII case is one index lookup, whatever the size of the network.
-    exact = session.exec(
-        text("SELECT id FROM contact WHERE name = :name COLLATE NOCASE").bindparams(name=ref)
+    exact = _sql(
+        session,
+        text("SELECT id FROM contact WHERE name = :name COLLATE NOCASE").bindparams(name=ref),
     ).all()
     if len(exact) == 1:
-        return session.get(Contact, exact[0][0])
+        return contact_by_id(session, exact[0][0])
 
     from netkeep import names
 
@@ -169,11 +189,11 @@ def find_contact(session: Session, ref: str) -> Contact:
     same, partial = names.matching(ref, everyone)
     for found_ids in (same, partial):
         if len(found_ids) == 1:
-            return session.get(Contact, found_ids[0])
+            return contact_by_id(session, found_ids[0])
         if len(found_ids) > 1:
             named = dict(everyone)
             _ambiguous(ref, [(person_id, named[person_id]) for person_id in found_ids])
-    close = [session.get(Contact, person_id) for person_id in names.close_names(ref, everyone)]
+    close = [contact_by_id(session, person_id) for person_id in names.close_names(ref, everyone)]
     hint = f"; did you mean {', '.join(f'#{c.id} {c.name}' for c in close)}?" if close else ""
     raise ContactNotFound(f"no contact matches {ref!r}{hint}", close=close)
 
@@ -197,7 +217,7 @@ def list_contacts(
         f"SELECT {CONTACT_COLUMNS}, {LAST_TOUCH_SQL} AS last_touch FROM contact c "
         f"{where} ORDER BY c.name COLLATE NOCASE, c.id"
     )
-    return [contact_row(row) for row in session.exec(text(sql).bindparams(**params))]
+    return [contact_row(row) for row in _sql(session, text(sql).bindparams(**params))]
 
 
 def count_contacts(
@@ -208,9 +228,10 @@ def count_contacts(
     include_archived: bool = False,
 ) -> int:
     where, params = _filters(tag=tag, tier=tier, include_archived=include_archived)
-    return session.exec(
-        text(f"SELECT count(*) FROM contact c {where}").bindparams(**params)
-    ).scalar()
+    count: int = _sql(
+        session, text(f"SELECT count(*) FROM contact c {where}").bindparams(**params)
+    ).scalar_one()
+    return count
 
 
 def tags_in_use(session: Session, *, include_archived: bool = False) -> list[str]:
@@ -218,7 +239,7 @@ def tags_in_use(session: Session, *, include_archived: bool = False) -> list[str
     where = "" if include_archived else "WHERE NOT c.archived"
     sql = f"SELECT DISTINCT g.value FROM contact c, json_each(c.tags) g {where}"
     seen: dict[str, str] = {}
-    for (tag,) in session.exec(text(sql)):
+    for (tag,) in _sql(session, text(sql)):
         seen.setdefault(tag.casefold(), tag)
     return [seen[key] for key in sorted(seen)]
 
@@ -226,13 +247,14 @@ def tags_in_use(session: Session, *, include_archived: bool = False) -> list[str
 def tiers_in_use(session: Session, *, include_archived: bool = False) -> list[str]:
     where = "" if include_archived else "WHERE NOT c.archived"
     sql = f"SELECT DISTINCT c.tier FROM contact c {where} ORDER BY c.tier"
-    return [tier for (tier,) in session.exec(text(sql))]
+    return [tier for (tier,) in _sql(session, text(sql))]
 
 
 def _filters(
     *, tag: str | None, tier: str | None, include_archived: bool
 ) -> tuple[str, dict[str, Any]]:
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
     if not include_archived:
         clauses.append("NOT c.archived")
     if tier:
@@ -247,10 +269,11 @@ def _filters(
 
 
 def last_touch(session: Session, contact_id: int) -> datetime | None:
-    value = session.exec(
+    value = _sql(
+        session,
         text("SELECT MAX(occurred_at) FROM touchpoint WHERE contact_id = :cid").bindparams(
             cid=contact_id
-        )
+        ),
     ).scalar()
     return from_db(value)
 
@@ -258,14 +281,16 @@ def last_touch(session: Session, contact_id: int) -> datetime | None:
 def delete_contact(session: Session, *, contact: Contact) -> dict[str, int]:
     """Delete a contact with its touchpoints and asks; returns how many of each went."""
     counts = {
-        "touchpoints": session.exec(
+        "touchpoints": _sql(
+            session,
             text("SELECT count(*) FROM touchpoint WHERE contact_id = :cid").bindparams(
                 cid=contact.id
-            )
-        ).scalar(),
-        "asks": session.exec(
-            text("SELECT count(*) FROM ask WHERE contact_id = :cid").bindparams(cid=contact.id)
-        ).scalar(),
+            ),
+        ).scalar_one(),
+        "asks": _sql(
+            session,
+            text("SELECT count(*) FROM ask WHERE contact_id = :cid").bindparams(cid=contact.id),
+        ).scalar_one(),
     }
     session.delete(contact)
     session.flush()
@@ -284,7 +309,7 @@ def staleness_rows(
         f"AND u.occurred_at > COALESCE({LAST_REPLY_SQL}, '')) "
         f"FROM contact c {where}"
     )
-    raw = session.connection().connection.dbapi_connection
+    raw = _dbapi(session)
     return [
         {
             "id": cid,
@@ -322,7 +347,7 @@ def log_touchpoint(
     give: str | None = None,
 ) -> tuple[Touchpoint, Ask | None]:
     touchpoint = Touchpoint(
-        contact_id=contact.id,
+        contact_id=saved_id(contact),
         occurred_at=occurred_at,
         channel=channel,
         direction=direction,
@@ -335,7 +360,7 @@ def log_touchpoint(
     made = None
     if ask:
         made = Ask(
-            contact_id=contact.id,
+            contact_id=saved_id(contact),
             touchpoint_id=touchpoint.id,
             asked_by="me" if direction == "out" else "them",
             what=ask,
@@ -353,12 +378,14 @@ def unanswered_streak(session: Session, contact_id: int) -> int:
         "SELECT count(*) FROM touchpoint u JOIN contact c ON c.id = u.contact_id "
         f"WHERE c.id = :cid AND u.occurred_at > COALESCE({LAST_REPLY_SQL}, '')"
     )
-    return session.exec(text(sql).bindparams(cid=contact_id)).scalar() or 0
+    return _sql(session, text(sql).bindparams(cid=contact_id)).scalar() or 0
 
 
 def asks_of_touchpoint(session: Session, touchpoint_id: int) -> list[Ask]:
     return list(
-        session.exec(select(Ask).where(Ask.touchpoint_id == touchpoint_id).order_by(Ask.id)).all()
+        session.exec(
+            select(Ask).where(Ask.touchpoint_id == touchpoint_id).order_by(col(Ask.id))
+        ).all()
     )
 
 
@@ -389,9 +416,9 @@ def edit_touchpoint(
     and to its new initiator (an ask is made by whoever initiated).
     """
     changed = []
-    asks = asks_of_touchpoint(session, touchpoint.id)
+    asks = asks_of_touchpoint(session, saved_id(touchpoint))
     if contact is not None and contact.id != touchpoint.contact_id:
-        touchpoint.contact_id = contact.id
+        touchpoint.contact_id = saved_id(contact)
         changed.append("contact")
     if occurred_at is not None and to_db(occurred_at) != to_db(from_db(touchpoint.occurred_at)):
         for ask in asks:
@@ -423,7 +450,7 @@ def edit_touchpoint(
 
 
 def remove_touchpoint(session: Session, *, touchpoint: Touchpoint) -> None:
-    for ask in asks_of_touchpoint(session, touchpoint.id):
+    for ask in asks_of_touchpoint(session, saved_id(touchpoint)):
         session.delete(ask)
     session.delete(touchpoint)
     session.flush()
@@ -475,7 +502,7 @@ def merge_contacts(session: Session, *, into: Contact, other: Contact) -> dict[s
             (into.id, other.id),
         ).rowcount
     session.expire_all()
-    session.delete(session.get(Contact, other.id))
+    session.delete(contact_by_id(session, other.id))
     session.flush()
     return {
         "touchpoints": moved.get("touchpoint", 0),
@@ -492,7 +519,7 @@ def touchpoints_of(session: Session, contact_id: int) -> list[dict[str, Any]]:
         "t.give FROM touchpoint t WHERE t.contact_id = :cid ORDER BY t.occurred_at, t.id"
     )
     rows = []
-    for row in session.exec(text(sql).bindparams(cid=contact_id)):
+    for row in _sql(session, text(sql).bindparams(cid=contact_id)):
         data = dict(row._mapping)
         data["occurred_at"] = from_db(data["occurred_at"])
         data["two_way"] = bool(data["two_way"])
@@ -546,7 +573,7 @@ def _ask_dict(row: Any) -> dict[str, Any]:
 
 def histories(
     raw: Any, *, contact_id: int | None = None, id_range: tuple[int, int] | None = None
-) -> Iterable[tuple[int, str, list[tuple], list[Any]]]:
+) -> Iterable[tuple[int, str, list[tuple[Any, ...]], list[Any]]]:
     """(contact id, name, touchpoint tuples, AskRecords) per contact, streamed from a sqlite3
     connection: one contact (archived or not), or the active contacts (with ids in `id_range`).
 
@@ -555,6 +582,7 @@ def histories(
     """
     from netkeep.scoring import AskRecord
 
+    params: tuple[int, ...]
     if contact_id is not None:
         where, params = "c.id = ?", (contact_id,)
     else:
@@ -587,7 +615,7 @@ def histories(
     group = next(groups, None)
     # Both streams are in contact id order: walk them together, one contact in memory at a time.
     for cid, name in contacts:
-        touchpoints: list[tuple] = []
+        touchpoints: list[tuple[Any, ...]] = []
         if group is not None and group[0] == cid:
             touchpoints = [row[1:] for row in group[1]]
             group = next(groups, None)
@@ -608,7 +636,8 @@ def ask_rows(
     include_resolved: bool = False,
     by: str | None = None,
 ) -> list[dict[str, Any]]:
-    clauses, params = [], {}
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
     if contact_id is not None:
         clauses.append("a.contact_id = :cid")
         params["cid"] = contact_id
@@ -620,7 +649,7 @@ def ask_rows(
         clauses.append("a.asked_by = :by")
         params["by"] = by
     sql = f"{ASK_SQL} WHERE {' AND '.join(clauses)} ORDER BY a.opened_at, a.id"
-    return [_ask_dict(row) for row in session.exec(text(sql).bindparams(**params))]
+    return [_ask_dict(row) for row in _sql(session, text(sql).bindparams(**params))]
 
 
 def get_ask(session: Session, ask_id: int) -> Ask | None:
@@ -656,7 +685,7 @@ def owe_rows(session: Session) -> list[dict[str, Any]]:
         ORDER BY 4, 3
     """
     rows = []
-    for row in session.exec(text(sql)):
+    for row in _sql(session, text(sql)):
         data = dict(row._mapping)
         data["occurred_at"] = from_db(data["occurred_at"])
         rows.append(data)
@@ -680,7 +709,7 @@ def _scored(raw: Any, now: datetime, scoring: Any, **which: Any) -> list[dict[st
     return rows
 
 
-def _scored_range(path: str, now: datetime, scoring: Any, id_range: tuple[int, int]) -> list:
+def _scored_range(path: str, now: datetime, scoring: Any, id_range: tuple[int, int]) -> list[Any]:
     """One share of `score` in a forked helper process, on its own read-only connection."""
     import sqlite3
 
@@ -710,7 +739,7 @@ def start_score_rows(
     caller can run its other queries meanwhile (`digest` does).
     """
     scoring = settings.scoring
-    raw = session.connection().connection.dbapi_connection
+    raw = _dbapi(session)
     shares = [] if contact_id is not None else _shares(raw)
     if len(shares) < 2:
         rows = _scored(raw, now, scoring, contact_id=contact_id)
@@ -778,7 +807,7 @@ _UPDATE_CONTACT = (
 )
 
 
-def _contact_values(row: dict[str, Any]) -> tuple:
+def _contact_values(row: dict[str, Any]) -> tuple[Any, ...]:
     """A contact row's CONTACT_FIELDS as SQLite stores them (lists as JSON, flags as 0/1)."""
     return tuple(
         json.dumps(row[field])
@@ -883,7 +912,7 @@ class _Importer:
         self.id_map: dict[int, int] = {}  # contact id in the file -> id in the database
         self.touchpoint_map: dict[int, int] = {}
         self.contacts_written = False
-        self.pending: list[tuple] = []
+        self.pending: list[tuple[Any, ...]] = []
         self.pending_sql = ""
         for values in raw.execute(
             f"SELECT {', '.join(CONTACT_FIELDS)} FROM contact ORDER BY id"
@@ -936,7 +965,7 @@ class _Importer:
         if self.lossless and record.id in self.existing:
             same = self.rows[record.id]
             if same["name"].casefold() == record.name.casefold():
-                return record.id  # its own earlier import (or the same database's export)
+                return int(record.id)  # its own earlier import (or the same database's export)
         for email in record.emails:
             found = self.by_email.get(email.casefold())
             if found is not None:
@@ -1027,18 +1056,20 @@ class _Importer:
 
     def _next_id(self, table: str) -> int:
         """Above every id the table holds or ever gave (its AUTOINCREMENT counter)."""
-        return self.raw.execute(
-            f"SELECT max(COALESCE((SELECT MAX(id) FROM {table}), 0), "
-            "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?), 0)) + 1",
-            (table,),
-        ).fetchone()[0]
+        return int(
+            self.raw.execute(
+                f"SELECT max(COALESCE((SELECT MAX(id) FROM {table}), 0), "
+                "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?), 0)) + 1",
+                (table,),
+            ).fetchone()[0]
+        )
 
-    def _executemany(self, sql: str, rows: Iterable[tuple]) -> None:
+    def _executemany(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
         iterator = iter(rows)
         while chunk := list(itertools.islice(iterator, IMPORT_CHUNK)):
             self.raw.executemany(sql, chunk)
 
-    def _buffer(self, sql: str, row: tuple) -> None:
+    def _buffer(self, sql: str, row: tuple[Any, ...]) -> None:
         if self.pending_sql != sql:
             self._flush()
             self.pending_sql = sql
@@ -1164,7 +1195,7 @@ def export_counts(session: Session) -> dict[str, int]:
     }
 
 
-def _streamed(session: Session, sql: str) -> Iterator[tuple]:
+def _streamed(session: Session, sql: str) -> Iterator[tuple[Any, ...]]:
     cursor = _dbapi(session).execute(sql)
     return itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(IMPORT_CHUNK), []))
 

@@ -52,7 +52,8 @@ def _register(modules: Iterable[str]) -> None:
     # Click rewraps help paragraphs; "\b" keeps each command's examples one per line.
     commands = [*app.registered_commands]
     for group in app.registered_groups:
-        commands.extend(group.typer_instance.registered_commands)
+        if group.typer_instance is not None:
+            commands.extend(group.typer_instance.registered_commands)
     for info in commands:
         if info.epilog and not info.epilog.startswith("\b"):
             info.epilog = "\b\n" + info.epilog

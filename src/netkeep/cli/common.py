@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -19,6 +20,13 @@ from typer.core import TyperGroup
 from netkeep import __version__
 from netkeep.errors import Declined, ExitStatus, NetkeepError
 from netkeep.vocab import Channel, OutputFormat, SingleFormat
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel import Session
+
+    from netkeep.config import Settings
 
 DEBUG_ENV = "NETKEEP_DEBUG"
 COMPLETE_ENV = "_NETKEEP_COMPLETE"  # set by the shell's completion script on every Tab
@@ -36,7 +44,8 @@ class NetkeepGroup(TyperGroup):
     would triple the start-up time of `netkeep --help`.
     """
 
-    def format_commands(self, ctx, formatter) -> None:
+    # click's Context and HelpFormatter: recent Typer versions bundle click and do not export them.
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
         panels: dict[str, list[tuple[str, str]]] = {}
         for name in self.list_commands(ctx):
             command = self.get_command(ctx, name)
@@ -49,29 +58,45 @@ class NetkeepGroup(TyperGroup):
             with formatter.section(panel):
                 formatter.write_dl(panels[panel])
 
-    def parse_args(self, ctx, args):
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # A bare `netkeep` is asking what there is: the help on stdout and exit 0, not a usage error.
         if not args and not ctx.resilient_parsing:
             typer.echo(ctx.get_help())
             ctx.exit(0)
         return super().parse_args(ctx, args)
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> NoReturn:
         state.argv = list(sys.argv[1:] if args is None else args)
         if os.environ.get(COMPLETE_ENV, "").endswith("bash"):
             from netkeep.completion import quoted_for_bash
 
             with quoted_for_bash():
-                return self._main(args, prog_name, complete_var, **extra)
-        return self._main(args, prog_name, complete_var, **extra)
+                self._main(args, prog_name, complete_var, windows_expand_args, extra)
+        self._main(args, prog_name, complete_var, windows_expand_args, extra)
 
-    def _main(self, args, prog_name, complete_var, **extra):
+    def _main(
+        self,
+        args: Sequence[str] | None,
+        prog_name: str | None,
+        complete_var: str | None,
+        windows_expand_args: bool,
+        extra: dict[str, Any],
+    ) -> NoReturn:
         try:
             status = super().main(
                 args=args,
                 prog_name=prog_name or "netkeep",
                 complete_var=complete_var,
                 standalone_mode=False,
+                windows_expand_args=windows_expand_args,
                 **extra,
             )
             if status == ExitStatus.INTERRUPTED:
@@ -188,7 +213,7 @@ def database_path() -> Path:
 
 
 @contextmanager
-def session(*, write: bool, journal: bool = True):
+def session(*, write: bool, journal: bool = True) -> Iterator[Session]:
     """The command's one transaction. Writes are recorded for `undo` (unless `journal=False`),
     summarised as the command line was typed until the command says better with `did`."""
     from netkeep.db import open_session
@@ -198,7 +223,7 @@ def session(*, write: bool, journal: bool = True):
         yield db_session
 
 
-def did(db_session, summary: str) -> None:
+def did(db_session: Session, summary: str) -> None:
     """What the command did, in the words `undo` will repeat: `log call with Sam Lee (#57)`."""
     from netkeep.journal import describe
 
@@ -217,7 +242,7 @@ def command_line() -> str:
     return shlex.join(words) or "netkeep"
 
 
-def settings():
+def settings() -> Settings:
     from netkeep.config import load_settings
 
     return load_settings()
@@ -236,7 +261,7 @@ WHEN_HELP = (
 )
 
 
-def now():
+def now() -> datetime:
     from netkeep.dates import now as clock
 
     return clock()
@@ -334,7 +359,7 @@ SingleFormatOpt = Annotated[
 ]
 
 
-def filter_tier(db, config, tier: str | None) -> str | None:
+def filter_tier(db: Session, config: Settings, tier: str | None) -> str | None:
     """A `--tier` filter: a configured tier, or one contacts carry (from another database's
     export); anything else is refused like a typo, naming the configured tiers."""
     if not tier:
@@ -350,19 +375,19 @@ def filter_tier(db, config, tier: str | None) -> str | None:
 
 
 def nothing_matches(
-    db, *, tag: str | None, tier: str | None, include_archived: bool = False
+    db: Session, *, tag: str | None, tier: str | None, include_archived: bool = False
 ) -> str | None:
     """Why a listing filtered by tag and tier is empty, when the filter is the reason: it matches
     no contact (`No contacts tagged 'recruiters' (tags in use: …)`). None when contacts match."""
     from netkeep import store
 
-    scope = {"include_archived": include_archived}
-    if tag and not store.count_contacts(db, tag=tag, **scope):
-        used = ", ".join(store.tags_in_use(db, **scope)) or "none"
+    scope = include_archived
+    if tag and not store.count_contacts(db, tag=tag, include_archived=scope):
+        used = ", ".join(store.tags_in_use(db, include_archived=scope)) or "none"
         return f"No contacts tagged {tag!r} (tags in use: {used})."
-    if tier and not store.count_contacts(db, tier=tier, **scope):
-        used = ", ".join(store.tiers_in_use(db, **scope)) or "none"
+    if tier and not store.count_contacts(db, tier=tier, include_archived=scope):
+        used = ", ".join(store.tiers_in_use(db, include_archived=scope)) or "none"
         return f"No contacts in tier {tier!r} (tiers in use: {used})."
-    if tag and tier and not store.count_contacts(db, tag=tag, tier=tier, **scope):
+    if tag and tier and not store.count_contacts(db, tag=tag, tier=tier, include_archived=scope):
         return f"No contacts tagged {tag!r} in tier {tier!r}."
     return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -29,6 +29,14 @@ from netkeep.cli.common import (
 from netkeep.errors import BadInput, Declined
 from netkeep.fields import clean_emails, clean_list, clean_name
 from netkeep.vocab import ASK_KEYS, CONTACT_KEYS, TOUCHPOINT_KEYS, OutputFormat, SingleFormat
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel import Session
+
+    from netkeep.config import Settings
+    from netkeep.models import Contact
 
 EmailOpt = Annotated[
     list[str] | None,
@@ -69,7 +77,7 @@ def _cadence(value: str | None) -> str | None:
     return str(parse_duration(value))
 
 
-def _emit_contact(contact_dict, fmt: SingleFormat) -> None:
+def _emit_contact(contact_dict: dict[str, Any], fmt: SingleFormat) -> None:
     from netkeep.render import write_json
 
     if fmt == SingleFormat.json:
@@ -166,12 +174,13 @@ def edit(
 ) -> None:
     """Change a contact's fields (only those given)."""
     from netkeep import store
+    from netkeep.models import saved_id
     from netkeep.render import note as say
 
     config = settings()
     with session(write=True) as db:
         found = store.find_contact(db, contact)
-        changes: dict = {}
+        changes: dict[str, Any] = {}
         if name is not None:
             new_name = clean_name(name)
             clash = store.names_taken(db, new_name, exclude_id=found.id)
@@ -205,7 +214,7 @@ def edit(
             setattr(found, field, value)
         db.add(found)
         db.flush()
-        data = store.contact_dict(found, last_touch=store.last_touch(db, found.id))
+        data = store.contact_dict(found, last_touch=store.last_touch(db, saved_id(found)))
         did(db, f"edit #{found.id} {found.name} ({', '.join(changes)})")
     _emit_contact(data, fmt)
     if fmt == SingleFormat.table:
@@ -251,14 +260,15 @@ def list_(
     emit_rows(rows, fmt=fmt, keys=CONTACT_KEYS, columns=columns, empty=empty or "No contacts yet.")
 
 
-def profile(db, found, config, moment) -> dict:
+def profile(db: Session, found: Contact, config: Settings, moment: datetime) -> dict[str, Any]:
     """The `show` object: the contact, its touchpoints (newest first), asks and score row, all
     from one read of the contact's history."""
     from netkeep import store
     from netkeep.cli.reciprocity import with_days_open
+    from netkeep.models import saved_id
     from netkeep.scoring import AskRecord, TouchpointRecord, answered_flags, score_contact
 
-    touchpoints = store.touchpoints_of(db, found.id)
+    touchpoints = store.touchpoints_of(db, saved_id(found))
     asks = with_days_open(store.ask_rows(db, contact_id=found.id, include_resolved=True), moment)
     records = [
         TouchpointRecord(
@@ -369,7 +379,7 @@ def show(contact: ContactArg, fmt: SingleFormatOpt = SingleFormat.table) -> None
         )
 
 
-def _answered_cell(value) -> str:
+def _answered_cell(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "pending"}[value]
 
 
@@ -453,6 +463,7 @@ def merge(
 ) -> None:
     """Fold OTHER into INTO: its whole history moves over, its details fill the gaps."""
     from netkeep import store
+    from netkeep.models import saved_id
     from netkeep.render import note as say
 
     with session(write=True) as db:
@@ -460,7 +471,7 @@ def merge(
         folded = store.find_contact(db, other)
         folded_label = f"#{folded.id} {folded.name}"
         result = store.merge_contacts(db, into=into, other=folded)
-        data = store.contact_dict(into, last_touch=store.last_touch(db, into.id))
+        data = store.contact_dict(into, last_touch=store.last_touch(db, saved_id(into)))
         label = f"#{data['id']} {data['name']}"
         did(db, f"merge {folded_label} into {label}")
     _emit_contact(data, fmt)

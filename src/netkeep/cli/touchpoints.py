@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -39,6 +39,13 @@ from netkeep.vocab import (
 )
 
 MAX_DAYS = 36600  # a hundred years: keeps the date arithmetic in range
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel import Session
+
+    from netkeep.models import Ask, Contact
 
 
 @app.command(
@@ -134,9 +141,12 @@ def log(
         _confirm_logged(data, label, created=created, made=made, streak=streak)
 
 
-def _resolve_all(db, refs: list[str], moment, *, create: bool, force: bool) -> list:
+def _resolve_all(
+    db: Session, refs: list[str], moment: datetime, *, create: bool, force: bool
+) -> list[Any]:
     """(contact, created) for each reference, in order; each person at most once."""
     from netkeep import store
+    from netkeep.models import saved_id
 
     people = []
     seen: dict[int, str] = {}
@@ -152,12 +162,12 @@ def _resolve_all(db, refs: list[str], moment, *, create: bool, force: bool) -> l
             created = True
         if found.id in seen:
             raise BadInput(f"{ref!r} and {seen[found.id]!r} are both #{found.id} {found.name}")
-        seen[found.id] = ref
+        seen[saved_id(found)] = ref
         people.append((found, created))
     return people
 
 
-def _check_not_close(name: str, close: list, *, force: bool) -> None:
+def _check_not_close(name: str, close: list[Any], *, force: bool) -> None:
     """A new name close to an existing one is more often a typo than a new person: ask first (or,
     off a terminal, refuse unless --force)."""
     if force or not close:
@@ -181,7 +191,7 @@ def _text(value: str | None, flag: str) -> str | None:
     return value
 
 
-def _create_contact(db, name: str, moment):
+def _create_contact(db: Session, name: str, moment: datetime) -> Contact:
     from netkeep import store
     from netkeep.fields import clean_name
     from netkeep.models import Contact
@@ -194,7 +204,9 @@ def _create_contact(db, name: str, moment):
     return store.add_contact(db, contact=contact, force=False)
 
 
-def _confirm_logged(data, label: str, *, created: bool, made, streak: int) -> None:
+def _confirm_logged(
+    data: dict[str, Any], label: str, *, created: bool, made: Ask | None, streak: int
+) -> None:
     from netkeep.dates import local_text
     from netkeep.render import note
 
@@ -286,7 +298,7 @@ def touchpoint_edit(
     """Change a touchpoint's fields (only those given)."""
     from netkeep import store
     from netkeep.dates import parse_past
-    from netkeep.models import Contact
+    from netkeep.models import saved_id
 
     occurred_at = parse_past(when, now=now(), date_order=date_order) if when is not None else None
     with session(write=True) as db:
@@ -305,8 +317,8 @@ def touchpoint_edit(
         )
         if not changed:
             raise BadInput("nothing to change (give at least one option with a new value)")
-        owner = db.get(Contact, touchpoint.contact_id)
-        asks = store.asks_of_touchpoint(db, touchpoint.id)
+        owner = store.contact_by_id(db, touchpoint.contact_id)
+        asks = store.asks_of_touchpoint(db, saved_id(touchpoint))
         data = store.touchpoint_dict(touchpoint, ask=asks[0].what if asks else None)
         data["answered"] = True if touchpoint.two_way else None
         label = f"touchpoint #{touchpoint.id} with #{owner.id} {owner.name}"
@@ -333,13 +345,13 @@ def touchpoint_rm(
     """Delete a touchpoint and the asks it carried."""
     from netkeep import store
     from netkeep.dates import from_db, local_text
-    from netkeep.models import Contact
+    from netkeep.models import saved_id
     from netkeep.render import note
 
     with session(write=True) as db:
         touchpoint = store.get_touchpoint(db, touchpoint_id)
-        owner = db.get(Contact, touchpoint.contact_id)
-        asks = store.asks_of_touchpoint(db, touchpoint.id)
+        owner = store.contact_by_id(db, touchpoint.contact_id)
+        asks = store.asks_of_touchpoint(db, saved_id(touchpoint))
         who = "you" if touchpoint.direction == "out" else "they"
         label = (
             f"touchpoint #{touchpoint.id}: {touchpoint.channel} ({who} initiated) with "
@@ -482,7 +494,7 @@ def _nobody_overdue(tag: str | None, tier: str | None) -> str:
     return f"Nobody {among} is overdue." if among else "Nobody is overdue."
 
 
-def _last(value) -> str:
+def _last(value: datetime | None) -> str:
     from netkeep.render import plain
 
     return plain(value) if value is not None else "never"
