@@ -24,6 +24,7 @@ import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from netkeep.text import plural
 from netkeep.vocab import Band
@@ -161,7 +162,7 @@ def _ts(value: datetime | float | int) -> float:
 # Row layout after normalising: (ts, id, position, side, two_way, channel, give, ask, no_reply).
 # Sorting by (ts, id, position) orders a history and its mirror identically and never compares
 # the fields after position.
-def _touch_rows(touchpoints: Iterable) -> list[tuple]:
+def _touch_rows(touchpoints: Iterable[Any]) -> list[tuple[Any, ...]]:
     """Touchpoints as sorted rows.
 
     Accepts TouchpointRecord or plain tuples in the same field order
@@ -285,7 +286,7 @@ def mirror(
     touchpoints: Iterable[TouchpointRecord],
     asks: Iterable[AskRecord],
     gives: Iterable[GiveRecord] | None = None,
-) -> tuple:
+) -> tuple[Any, ...]:
     """The same history seen from the other side: in <-> out and me <-> them.
 
     A touchpoint's give and ask belong to its initiator, so they follow the swapped direction.
@@ -310,13 +311,13 @@ def _rate(answered: float, counted: float) -> float | None:
 
 
 def score_contact(
-    touchpoints: Iterable[TouchpointRecord],
+    touchpoints: Iterable[TouchpointRecord | tuple[Any, ...]],
     asks: Iterable[AskRecord] = (),
     *,
     now: datetime,
     settings: ScoringSettings = ScoringSettings(),
     gives: Iterable[GiveRecord] = (),
-) -> dict:
+) -> dict[str, Any]:
     """The score row for one contact, without ``id`` and ``name`` (the caller adds those).
 
     Keys: score band touchpoints initiative their_response_rate my_response_rate their_asks
@@ -391,7 +392,7 @@ def score_contact(
 
     t = _Tally()
     year_ago = now_ts - EXPLAIN_RECENT.total_seconds()
-    favours: list[list] = []  # [ts, side, touchpoint id, fulfils ask id, weight]
+    favours: list[list[Any]] = []  # [ts, side, touchpoint id, fulfils ask id, weight]
     # Locals: this loop runs once per touchpoint of the whole network.
     initiated, initiated_ask, taking, answering = (
         t.initiated,
@@ -530,7 +531,7 @@ def score_contact(
         band = _band(t, they_answer, i_answer, now_ts, window)
 
     streak, streak_channels, pending = _unanswered_streak(rows, now_ts - window[_THEM])
-    row = {
+    result: dict[str, Any] = {
         "score": score,
         "band": band,
         "touchpoints": n,
@@ -545,10 +546,10 @@ def score_contact(
         "open_asks_by_them": len(t.open_asks[_THEM]),
         "unanswered_streak": streak,
     }
-    row["explanation"] = _explain(
-        row, t, streak_channels=streak_channels, pending=pending, now_ts=now_ts, window=window
+    result["explanation"] = _explain(
+        result, t, streak_channels=streak_channels, pending=pending, now_ts=now_ts, window=window
     )
-    return row
+    return result
 
 
 class _Tally:
@@ -617,7 +618,7 @@ class _Tally:
 def _tally_asks_and_favours(
     t: _Tally,
     ask_list: list[AskRecord],
-    favours: list[list],
+    favours: list[list[Any]],
     weight_at: Callable[[float], float],
     sweetener: Callable[[float, int], bool],
     window: list[float],
@@ -681,7 +682,7 @@ def _tally_asks_and_favours(
 
 
 def _intervals(
-    rows: list[tuple], cap: float, step: float, horizon: float, *, gaps_too: bool = True
+    rows: list[tuple[Any, ...]], cap: float, step: float, horizon: float, *, gaps_too: bool = True
 ) -> tuple[list[float], list[list[float]]]:
     """Gaps between consecutive touches, and each side's reply latencies: a touchpoint that
     follows the other side's one-way outreach within ``cap``. A reply awaits no reply itself.
@@ -731,7 +732,7 @@ def _window(latencies: list[float], base: float) -> float:
 
 
 def rhythm(
-    touchpoints: Iterable[TouchpointRecord],
+    touchpoints: Iterable[TouchpointRecord | tuple[Any, ...]],
     *,
     now: datetime,
     settings: ScoringSettings = ScoringSettings(),
@@ -810,8 +811,7 @@ def _band(
     prior = LEAN_PRIOR * (initiated[_ME] + initiated[_THEM]) / starts if starts else 1.0
     lean = (plain[_ME] - plain[_THEM]) / (plain[_ME] + plain[_THEM] + prior)
     balanced = abs(lean) < LEAN_THRESHOLD
-    both_known = they_answer is not None and i_answer is not None
-    if balanced and both_known:
+    if balanced and they_answer is not None and i_answer is not None:
         if they_answer < MOSTLY and i_answer < MOSTLY:
             # Ignoring each other is not mutual: the side answering worse falls short.
             return Band.you_carry.value if they_answer < i_answer else Band.they_carry.value
@@ -837,7 +837,9 @@ def _band(
     return Band.you_carry.value
 
 
-def _unanswered_streak(rows: list[tuple], pending_after: float) -> tuple[int, set[str], int]:
+def _unanswered_streak(
+    rows: list[tuple[Any, ...]], pending_after: float
+) -> tuple[int, set[str], int]:
     """Your most recent consecutive one-way outreach with nothing from them after it: its length,
     channels, and how many of it are still pending (after ``pending_after``)."""
     streak = pending = 0
@@ -865,7 +867,7 @@ def _outreach_noun(channels: Iterable[str]) -> str:
 
 
 def _explain(
-    row: dict,
+    row: dict[str, Any],
     t: _Tally,
     *,
     streak_channels: set[str],

@@ -622,7 +622,7 @@ def histories(
         yield cid, name, touchpoints, asks.get(cid, [])
 
 
-def active_histories(session: Session) -> Iterable[tuple[int, list[tuple]]]:
+def active_histories(session: Session) -> Iterable[tuple[int, list[tuple[Any, ...]]]]:
     """(contact id, touchpoint tuples) for every active contact, as ``histories`` reads them."""
     raw = session.connection().connection.dbapi_connection
     for cid, _name, touchpoints, _asks in histories(raw):

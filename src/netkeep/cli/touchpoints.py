@@ -41,7 +41,7 @@ from netkeep.vocab import (
 MAX_DAYS = 36600  # a hundred years: keeps the date arithmetic in range
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
     from sqlmodel import Session
 
@@ -436,7 +436,7 @@ def stale(
         )
     config = settings()
     moment = now()
-    usual: dict = {}
+    usual: dict[int, timedelta | None] = {}
     with session(write=False) as db:
         tier_name = filter_tier(db, config, tier)
         candidates = store.staleness_rows(db, tag=tag, tier=tier_name)
