@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from typing import overload
 
 from dateutil.relativedelta import relativedelta
 
@@ -433,6 +434,10 @@ def to_db(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
+@overload
+def from_db(stored: datetime | str) -> datetime: ...
+@overload
+def from_db(stored: None) -> None: ...
 def from_db(stored: datetime | str | None) -> datetime | None:
     """Naive UTC (or its ISO text, from raw SQL rows) → aware UTC."""
     if stored is None:
