@@ -12,7 +12,7 @@ import json
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -483,7 +483,8 @@ def touchpoints_of(session: Session, contact_id: int) -> list[dict[str, Any]]:
     sql = (
         "SELECT t.id, t.contact_id, t.occurred_at, t.channel, t.direction, t.two_way, t.note, "
         "(SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id ORDER BY a.id LIMIT 1) AS ask, "
-        "t.give FROM touchpoint t WHERE t.contact_id = :cid ORDER BY t.occurred_at, t.id"
+        "t.give, t.source, t.source_key FROM touchpoint t WHERE t.contact_id = :cid "
+        "ORDER BY t.occurred_at, t.id"
     )
     rows = []
     for row in session.exec(text(sql).bindparams(cid=contact_id)):
@@ -505,6 +506,8 @@ def touchpoint_dict(touchpoint: Touchpoint, *, ask: str | None = None) -> dict[s
         "note": touchpoint.note,
         "ask": ask,
         "give": touchpoint.give,
+        "source": touchpoint.source,
+        "source_key": touchpoint.source_key,
     }
 
 
@@ -785,8 +788,8 @@ def _contact_values(row: dict[str, Any]) -> tuple:
 
 
 _INSERT_TOUCHPOINT = (
-    "INSERT INTO touchpoint (id, contact_id, occurred_at, channel, direction, two_way, note, give) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO touchpoint (id, contact_id, occurred_at, channel, direction, two_way, note, give, "
+    "source, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_ASK = (
     "INSERT INTO ask (id, contact_id, touchpoint_id, asked_by, what, status, opened_at, "
@@ -999,10 +1002,10 @@ class _Importer:
         before = dict(row)
         row["emails"] = _union(row["emails"], record.emails)
         row["tags"] = _union(row["tags"], record.tags)
-        for field in ("phone", "company", "title"):
-            value = getattr(record, field)
+        for name in ("phone", "company", "title"):
+            value = getattr(record, name)
             if value and value.strip():
-                row[field] = value
+                row[name] = value
         if tier:
             row["tier"] = tier
         if cadence:
@@ -1075,16 +1078,25 @@ class _Importer:
                     int(record["two_way"]),
                     record["note"],
                     record["give"],
+                    record.get("source"),
+                    record.get("source_key"),
                 ),
             )
             self.counts.touchpoints_added += 1
             return
         contact_id = self.id_map[record["contact_id"]]
-        present = self.raw.execute(
-            "SELECT id FROM touchpoint WHERE contact_id = ? AND occurred_at = ? AND channel = ? "
-            "AND direction = ? ORDER BY id LIMIT 1",
-            (contact_id, occurred_at, record["channel"], record["direction"]),
-        ).fetchone()
+        if record.get("source_key") is not None:
+            # A captured touchpoint is the same one wherever it sits: its key decides.
+            present = self.raw.execute(
+                "SELECT id FROM touchpoint WHERE source = ? AND source_key = ?",
+                (record.get("source"), record["source_key"]),
+            ).fetchone()
+        else:
+            present = self.raw.execute(
+                "SELECT id FROM touchpoint WHERE contact_id = ? AND occurred_at = ? "
+                "AND channel = ? AND direction = ? ORDER BY id LIMIT 1",
+                (contact_id, occurred_at, record["channel"], record["direction"]),
+            ).fetchone()
         if present is not None:
             self.touchpoint_map[record["id"]] = present[0]
             self.counts.touchpoints_present += 1
@@ -1102,6 +1114,8 @@ class _Importer:
                 int(record["two_way"]),
                 record["note"],
                 record["give"],
+                record.get("source"),
+                record.get("source_key"),
             ),
         )
         self.touchpoint_map[record["id"]] = touchpoint_id
@@ -1192,12 +1206,11 @@ def export_touchpoints(session: Session) -> Iterator[dict[str, Any]]:
     """Every touchpoint by id: SPEC touchpoint dicts without `answered`."""
     sql = (
         "SELECT t.id, t.contact_id, t.occurred_at, t.channel, t.direction, t.two_way, t.note, "
-        "(SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id ORDER BY a.id LIMIT 1), t.give "
-        "FROM touchpoint t ORDER BY t.id"
+        "(SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id ORDER BY a.id LIMIT 1), t.give, "
+        "t.source, t.source_key FROM touchpoint t ORDER BY t.id"
     )
-    for tid, cid, occurred_at, channel, direction, two_way, note, ask, give in _streamed(
-        session, sql
-    ):
+    for row in _streamed(session, sql):
+        tid, cid, occurred_at, channel, direction, two_way, note, ask, give, source, key = row
         yield {
             "id": tid,
             "contact_id": cid,
@@ -1208,6 +1221,8 @@ def export_touchpoints(session: Session) -> Iterator[dict[str, Any]]:
             "note": note,
             "ask": ask,
             "give": give,
+            "source": source,
+            "source_key": key,
         }
 
 
@@ -1229,3 +1244,178 @@ def export_asks(session: Session) -> Iterator[dict[str, Any]]:
             "opened_at": from_db(opened_at),
             "resolved_at": from_db(resolved_at),
         }
+
+
+# --- captured history -----------------------------------------------------------------------
+# Touchpoints read from exported mail, chats, calls and calendars (see netkeep.io.capture). Each
+# carries its source and a stable key; the unique index on the pair makes a re-import add nothing.
+
+_INSERT_CAPTURED = (
+    "INSERT OR IGNORE INTO touchpoint (contact_id, occurred_at, channel, direction, two_way, "
+    "note, give, source, source_key) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)"
+)
+_PROFILE_RE = re.compile(r"https?://(?:[a-z]+\.)?linkedin\.com/in/[^\s,;)\"']+", re.IGNORECASE)
+_OTHER_PHONES_RE = re.compile(r"^Other phones: (.*)$", re.MULTILINE)
+
+
+@dataclass
+class SourceCounts:
+    """What a capture did (or would do) with one file."""
+
+    format: str
+    read: int = 0
+    added: int = 0
+    present: int = 0
+    messages: int = 0  # messages folded into the touchpoints read
+    skipped: dict[str, int] = field(default_factory=dict)
+    unknown: dict[str, list] = field(default_factory=dict)  # identity -> [label, touchpoints]
+    created: dict[str, str] = field(default_factory=dict)  # identity -> name
+    per_contact: dict[str, int] = field(default_factory=dict)  # name -> touchpoints added
+
+
+class Capturer:
+    """Matches captured correspondents to contacts and writes their touchpoints, on the session's
+    own connection inside the command's transaction.
+
+    A correspondent matches a contact by email (any case), phone (normalised), LinkedIn profile
+    URL (kept in the contact's note by LinkedIn imports), else by an exact name that only one
+    contact has. A matched contact gains the email, phone or profile it was not yet known by.
+    Unknown correspondents are created only when `create` is set.
+    """
+
+    def __init__(self, session: Session, *, settings: Any, now: datetime, create: bool) -> None:
+        from netkeep.io.phones import normalise
+
+        self.raw = _dbapi(session)
+        self.settings = settings
+        self.now_text = to_db(now)
+        self.create = create
+        self.normalise = lambda number: normalise(number, settings.me.region)
+        self.by_email: dict[str, int] = {}
+        self.by_phone: dict[str, int] = {}
+        self.by_profile: dict[str, int] = {}
+        self.by_name: dict[str, int | None] = {}  # None: several contacts share the name
+        self.rows: dict[int, dict[str, Any]] = {}
+        self.changed: set[int] = set()
+        self.names: dict[int, str] = {}
+        for cid, name, emails, phone, note in self.raw.execute(
+            "SELECT id, name, emails, phone, note FROM contact"
+        ):
+            row = {"emails": _json_list(emails), "phone": phone, "note": note}
+            self.rows[cid] = row
+            self.names[cid] = name
+            self._index(cid, row)
+            folded = name.casefold()
+            self.by_name[folded] = None if folded in self.by_name else cid
+
+    def _index(self, cid: int, row: dict[str, Any]) -> None:
+        from netkeep.io.capture import profile_url
+
+        for email in row["emails"]:
+            self.by_email.setdefault(email.casefold(), cid)
+        phones = [row["phone"]] if row["phone"] else []
+        for line in _OTHER_PHONES_RE.findall(row["note"] or ""):
+            phones.extend(line.split(","))
+        for phone in phones:
+            normalised = self.normalise(phone)
+            if normalised:
+                self.by_phone.setdefault(normalised, cid)
+        for url in _PROFILE_RE.findall(row["note"] or ""):
+            self.by_profile.setdefault(profile_url(url), cid)
+
+    def contact_for(self, party: Any, counts: SourceCounts) -> int | None:
+        cid = (
+            (party.email and self.by_email.get(party.email.casefold()))
+            or (party.phone and self.by_phone.get(party.phone))
+            or (party.profile and self.by_profile.get(party.profile))
+            or (party.name and self.by_name.get(party.name.casefold()))
+            or None
+        )
+        if cid is None:
+            if not self.create:
+                entry = counts.unknown.setdefault(party.key, [party.label, 0])
+                entry[1] += 1
+                return None
+            cid = self._new_contact(party)
+            counts.created[party.key] = self.names[cid]
+        self._gain(cid, party)
+        return cid
+
+    def _new_contact(self, party: Any) -> int:
+        name = party.name or party.email or party.phone or party.profile
+        note = f"LinkedIn: {party.profile}" if party.profile else None
+        cursor = self.raw.execute(
+            "INSERT INTO contact (name, emails, phone, tags, tier, note, created_at, archived) "
+            "VALUES (?, ?, ?, '[]', ?, ?, ?, 0)",
+            (
+                name,
+                json.dumps([party.email] if party.email else []),
+                party.phone,
+                self.settings.default_tier,
+                note,
+                self.now_text,
+            ),
+        )
+        cid = cursor.lastrowid
+        row = {"emails": [party.email] if party.email else [], "phone": party.phone, "note": note}
+        self.rows[cid] = row
+        self.names[cid] = name
+        self._index(cid, row)
+        self.by_name.setdefault(name.casefold(), cid)
+        return cid
+
+    def _gain(self, cid: int, party: Any) -> None:
+        row = self.rows[cid]
+        if party.email and party.email.casefold() not in self.by_email:
+            row["emails"] = [*row["emails"], party.email]
+            self.changed.add(cid)
+        if party.phone and party.phone not in self.by_phone and not row["phone"]:
+            row["phone"] = party.phone
+            self.changed.add(cid)
+        if party.profile and party.profile not in self.by_profile:
+            line = f"LinkedIn: {party.profile}"
+            row["note"] = f"{row['note']}\n{line}" if row["note"] else line
+            self.changed.add(cid)
+        self._index(cid, row)
+
+    def add(self, touchpoints: Iterable[Any], counts: SourceCounts) -> None:
+        from netkeep.io.capture import Skipped
+
+        for item in touchpoints:
+            if isinstance(item, Skipped):
+                counts.skipped[item.reason] = counts.skipped.get(item.reason, 0) + 1
+                continue
+            counts.read += 1
+            counts.messages += item.messages
+            cid = self.contact_for(item.party, counts)
+            if cid is None:
+                continue
+            cursor = self.raw.execute(
+                _INSERT_CAPTURED,
+                (
+                    cid,
+                    to_db(item.at),
+                    item.channel,
+                    item.direction,
+                    int(item.two_way),
+                    item.note,
+                    item.source,
+                    item.key,
+                ),
+            )
+            if cursor.rowcount:
+                counts.added += 1
+                name = self.names[cid]
+                counts.per_contact[name] = counts.per_contact.get(name, 0) + 1
+            else:
+                counts.present += 1
+
+    def finish(self) -> None:
+        """Write the identifiers contacts gained."""
+        for cid in sorted(self.changed):
+            row = self.rows[cid]
+            self.raw.execute(
+                "UPDATE contact SET emails = ?, phone = ?, note = ? WHERE id = ?",
+                (json.dumps(row["emails"]), row["phone"], row["note"], cid),
+            )
+        self.changed.clear()

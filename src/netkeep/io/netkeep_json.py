@@ -22,7 +22,9 @@ from netkeep.io.records import DERIVED_KEYS, ContactIn, ImportBatch, fail
 from netkeep.vocab import CONTACT_FIELDS, AskStatus, Channel, Direction, Side
 
 FORMAT_NAME = "netkeep"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1 files (before captured history) are read as they are: their touchpoints are typed ones.
+READABLE_VERSIONS = (1, 2)
 
 _CONTACT_KEYS = CONTACT_FIELDS
 _TOUCHPOINT_KEYS = (
@@ -35,7 +37,15 @@ _TOUCHPOINT_KEYS = (
     "note",
     "ask",
     "give",
+    "source",
+    "source_key",
 )
+# Keys a record may leave out (null then): those added after version 1.
+_OPTIONAL = {
+    "contacts": frozenset(),
+    "touchpoints": frozenset({"source", "source_key"}),
+    "asks": frozenset(),
+}
 _ASK_KEYS = (
     "id",
     "contact_id",
@@ -368,7 +378,7 @@ def _check_version(version: Any, label: str) -> None:
         raise BadInput(
             f"{label}: written by a newer netkeep (format version {version}); upgrade netkeep"
         )
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise BadInput(f"{label}: unknown format version {version}")
 
 
@@ -414,8 +424,9 @@ def _validated_item(item: Any, key: str, index: int, label: str) -> dict:
     if not isinstance(item, dict):
         raise fail(label, _where(key[:-1], index, item), "must be an object")
     keys = _KEYS[key]
+    optional = _OPTIONAL[key]
     if len(item) != len(keys) or not _KEY_SETS[key] <= item.keys():
-        missing = [k for k in keys if k not in item]
+        missing = [k for k in keys if k not in item and k not in optional]
         if missing:
             raise fail(label, _where(key[:-1], index, item), f"missing key {missing[0]!r}")
         unknown = sorted(set(item) - set(keys) - _IGNORED[key])
@@ -425,7 +436,7 @@ def _validated_item(item: Any, key: str, index: int, label: str) -> dict:
     record = {}
     for name in keys:
         try:
-            record[name] = checks[name](item[name])
+            record[name] = checks[name](item.get(name))
         except _Invalid as exc:
             raise fail(label, _where(key[:-1], index, item), f"{name!r} {exc}") from None
     return record
@@ -526,6 +537,8 @@ def _touchpoint_checks() -> dict[str, Callable[[Any], Any]]:
         "note": _optional(_text),
         "ask": _touchpoint_ask,
         "give": _optional(_text),
+        "source": _optional(_required_text),
+        "source_key": _optional(_required_text),
     }
 
 

@@ -1,0 +1,201 @@
+"""Email archives: mbox (a mail provider's takeout) and Maildir folders, via the standard library.
+
+Only headers are parsed, one message at a time: a multi-GB mbox is never loaded whole.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from email.utils import getaddresses, parsedate_to_datetime
+from pathlib import Path
+
+from netkeep.io.capture import Identity, Message, Party, Skipped, content_key, short_note
+from netkeep.io.records import fail
+
+_NO_REPLY = re.compile(
+    r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer-daemon|postmaster|bounces?|notifications?)"
+    r"([-+_.].*)?@",
+    re.IGNORECASE,
+)
+_BULK_PRECEDENCE = {"bulk", "list", "junk"}
+_SKIPPED_LABELS = {"spam", "trash", "promotions", "category promotions", "junk"}
+_SKIPPED_FOLDERS = {"spam", "junk", "trash", "deleted", "deleted items", "deleted messages"}
+
+
+def is_mbox(head: bytes) -> bool:
+    return head.startswith(b"From ")
+
+
+def is_maildir(path: Path) -> bool:
+    return path.is_dir() and all((path / part).is_dir() for part in ("cur", "new"))
+
+
+def read_mbox(path: Path, label: str, me: Identity, source: str = "mbox") -> Iterator:
+    _need_me(me, label)
+    try:
+        box = mailbox.mbox(path, factory=None, create=False)
+    except (OSError, mailbox.Error) as exc:
+        raise fail(label, "", f"cannot open as mbox ({exc})") from None
+    try:
+        for index, key in enumerate(box.iterkeys(), start=1):
+            yield from _one(box.get_bytes(key), label, f"message {index}", me, source)
+    finally:
+        box.close()
+
+
+def read_maildir(path: Path, label: str, me: Identity, source: str = "maildir") -> Iterator:
+    _need_me(me, label)
+    try:
+        root = mailbox.Maildir(path, factory=None, create=False)
+        folders = [("", root)]
+        for name in sorted(root.list_folders()):
+            if name.strip(".").lower() in _SKIPPED_FOLDERS:
+                continue
+            folders.append((name, root.get_folder(name)))
+    except (OSError, mailbox.Error) as exc:
+        raise fail(label, "", f"cannot open as a Maildir ({exc})") from None
+    for name, box in folders:
+        for key in sorted(box.iterkeys()):
+            flags = box.get_message(key).get_flags()  # the file name's ":2,FLAGS"
+            where = f"{name + '/' if name else ''}{key}"
+            if "T" in flags:
+                yield Skipped(source, "trashed")
+                continue
+            yield from _one(box.get_bytes(key), label, where, me, source)
+
+
+def _need_me(me: Identity, label: str) -> None:
+    if not me.emails:
+        me.need("--me-email", "emails", label)
+
+
+_parser = BytesHeaderParser(policy=default_policy)
+
+
+def _one(raw: bytes, label: str, where: str, me: Identity, source: str) -> Iterator:
+    try:
+        headers = _parser.parsebytes(raw)
+    except Exception as exc:  # the parser is lenient; anything it raises is a broken message
+        raise fail(label, where, f"unreadable message ({type(exc).__name__})") from None
+    reason = _automated(headers)
+    if reason:
+        yield Skipped(source, reason)
+        return
+    sender = _addresses(headers, "from")
+    if not sender:
+        yield Skipped(source, "no sender")
+        return
+    when = _date(headers.get("date"))
+    if when is None:
+        yield Skipped(source, "no readable date")
+        return
+    sender_name, sender_email = sender[0]
+    if _NO_REPLY.match(sender_email):
+        yield Skipped(source, "no-reply sender")
+        return
+    outgoing = sender_email in me.emails
+    if outgoing:
+        parties = [
+            Party(name=name or None, email=email)
+            for name, email in _unique(
+                _addresses(headers, "to") + _addresses(headers, "cc") + _addresses(headers, "bcc")
+            )
+            if email not in me.emails
+        ]
+        if not parties:
+            yield Skipped(source, "to yourself")
+            return
+        if len(parties) > me.meeting_cap:
+            yield Skipped(source, "too many recipients")
+            return
+    else:
+        parties = [Party(name=sender_name or None, email=sender_email)]
+    message_id = _message_id(headers.get("message-id"))
+    base = message_id or content_key(sender_email, when.isoformat(), headers.get("subject"))
+    thread = (
+        _text(headers.get("x-gm-thrid"))
+        or _first_id(headers.get("references"))
+        or _first_id(headers.get("in-reply-to"))
+        or base
+    )
+    note = short_note(_text(headers.get("subject")))
+    for party in parties:
+        yield Message(
+            source=source,
+            key=f"{base}|{party.email}",
+            at=when,
+            channel="email",
+            direction="out" if outgoing else "in",
+            two_way=False,
+            party=party,
+            thread=thread,
+            note=note,
+        )
+
+
+def _text(value) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+def _automated(headers) -> str | None:
+    if headers.get("list-id") is not None or headers.get("list-unsubscribe") is not None:
+        return "mailing list"
+    if _text(headers.get("precedence")).lower() in _BULK_PRECEDENCE:
+        return "bulk mail"
+    auto = _text(headers.get("auto-submitted")).lower()
+    if auto and auto != "no":
+        return "automated"
+    labels = {part.strip().lower() for part in _text(headers.get("x-gmail-labels")).split(",")}
+    if labels & _SKIPPED_LABELS:
+        return "spam, trash or promotions"
+    return None
+
+
+def _addresses(headers, name: str) -> list[tuple[str, str]]:
+    values = [str(value) for value in headers.get_all(name, [])]
+    pairs = []
+    for display, email in getaddresses(values):
+        email = email.strip().lower()
+        if "@" in email:
+            pairs.append((" ".join(display.split()), email))
+    return pairs
+
+
+def _unique(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    kept = []
+    for name, email in pairs:
+        if email not in seen:
+            seen.add(email)
+            kept.append((name, email))
+    return kept
+
+
+def _date(value) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+_ID = re.compile(r"<([^<>\s]{1,500})>")
+
+
+def _message_id(value) -> str | None:
+    found = _ID.search(_text(value))
+    return found.group(1) if found else (_text(value)[:500] or None)
+
+
+def _first_id(value) -> str | None:
+    found = _ID.search(_text(value))
+    return found.group(1) if found else None
