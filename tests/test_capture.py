@@ -391,3 +391,84 @@ def test_format_option_overrides_and_checks(cli, tmp_path):
     result = cli("import", fixture("outlook.ics"), "--format", "mbox", *ME_EMAIL)
     assert result.exit_code == 2
     assert "not an mbox file" in result.stderr
+
+
+# --- a person's first import, end to end ---------------------------------------------------------
+
+EVERYTHING = [
+    "Basic_LinkedInDataExport.zip",
+    "mail.mbox",
+    "outlook.ics",
+    "calls-20260601.xml",
+    "sms-20260601.xml",
+    "WhatsApp Chat with Kim Ng.txt",
+    "WhatsApp Chat - Kim Ng.zip",
+    "WhatsApp Chat mit Jonas Becker.txt",
+    "result.json",
+]
+
+
+def test_a_mixed_import_reads_right_in_score_stale_and_owe(cli, config_file):
+    """Alex sets up who they are once, adds the two people they care most about, brings in
+    everything they could download, and asks netkeep what it makes of it."""
+    config_file.write_text(
+        "[me]\n"
+        'emails = ["alex@me.example"]\n'
+        'names = ["Alex Me"]\n'
+        'linkedin = "https://www.linkedin.com/in/alex-me"\n'
+        'region = "US"\n'
+        "[defaults]\n"
+        'date_order = "mdy"\n'
+    )
+    cli.ok(
+        "add",
+        "Sam Lee",
+        "--email",
+        "sam@lee.example",
+        "--phone",
+        "(555) 010-2000",
+        "--tier",
+        "close",
+    )
+    cli.ok("add", "Kim Ng", "--email", "kim@beta.example", "--tier", "close")
+    files = [fixture(name) for name in EVERYTHING]
+
+    preview = cli.ok("import", *files, "--max-people", "3", "--dry-run")
+    assert "Jonas Becker (3)" in summary(preview)  # a stranger is listed, not added
+    assert len(cli.json("list")) == 2
+
+    first = cli.ok("import", *files, "--max-people", "3")
+    assert "Connections.csv: contacts: 2 created" in summary(first)
+    assert {row["name"] for row in cli.json("list")} == {
+        "Sam Lee",
+        "Kim Ng",
+        "Robin Recruiter",
+        "Dana Hiring",
+    }
+
+    scores = {row["name"]: row for row in cli.json("score")}
+    # Sam: weekly 1:1s, calls both ways, texts and Telegram answered: a two-way relationship.
+    assert scores["Sam Lee"]["band"] == "mutual"
+    assert scores["Sam Lee"]["touchpoints"] == 13
+    # Robin reached out on LinkedIn and by mail, Alex answered both, then they met.
+    assert scores["Robin Recruiter"]["band"] == "mutual"
+    assert scores["Robin Recruiter"]["touchpoints"] == 5
+    # Kim's mail about coffee is still waiting for Alex.
+    assert scores["Kim Ng"]["band"] == "they-carry"
+    # Dana got an invitation and a message, and has not answered yet.
+    assert scores["Dana Hiring"]["unanswered_streak"] == 2
+
+    stale = {row["name"]: row for row in cli.json("stale")}
+    assert set(stale) == {"Kim Ng", "Robin Recruiter"}  # Sam was seen a week ago
+    assert stale["Kim Ng"]["last_touch"] == "2026-04-01T12:00:00+00:00"
+
+    owe = cli.json("owe")
+    assert [(row["name"], row["channel"], row["days_waiting"]) for row in owe] == [
+        ("Kim Ng", "email", 75)
+    ]
+
+    again = cli.ok("import", *files, "--max-people", "3")
+    for line in summary(again).splitlines():
+        if "touchpoints read" in line:
+            assert ", 0 added," in line, line
+    assert cli.json("score") == list(scores.values())

@@ -1,16 +1,20 @@
 """Email archives: mbox (a mail provider's takeout) and Maildir folders, via the standard library.
 
-Only headers are parsed, one message at a time: a multi-GB mbox is never loaded whole.
+Only headers are parsed, one message at a time: a multi-GB mbox is never loaded whole. Headers are
+read as text (the compat32 policy) and taken apart with `getaddresses`, `parsedate_to_datetime`
+and `decode_header` where they are encoded: `email.policy.default` builds a header object per
+header, which made a large import ten times slower than reading the mbox.
 """
 
 from __future__ import annotations
 
+import contextlib
 import mailbox
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
-from email.policy import default as default_policy
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
@@ -74,12 +78,15 @@ def _need_me(me: Identity, label: str) -> None:
         me.need("--me-email", "emails", label)
 
 
-_parser = BytesHeaderParser(policy=default_policy)
+_parser = BytesHeaderParser()
 
 
 def _one(raw: bytes, label: str, where: str, me: Identity, source: str) -> Iterator:
     try:
-        headers = _parser.parsebytes(raw)
+        parsed = _parser.parsebytes(_header_block(raw))
+        headers: dict[str, list[str]] = {}
+        for name, value in parsed.items():
+            headers.setdefault(name.lower(), []).append(value)
     except Exception as exc:  # the parser is lenient; anything it raises is a broken message
         raise fail(label, where, f"unreadable message ({type(exc).__name__})") from None
     reason = _automated(headers)
@@ -90,7 +97,7 @@ def _one(raw: bytes, label: str, where: str, me: Identity, source: str) -> Itera
     if not sender:
         yield Skipped(source, "no sender")
         return
-    when = _date(headers.get("date"))
+    when = _date(_first(headers, "date"))
     if when is None:
         yield Skipped(source, "no readable date")
         return
@@ -115,15 +122,15 @@ def _one(raw: bytes, label: str, where: str, me: Identity, source: str) -> Itera
             return
     else:
         parties = [Party(name=sender_name or None, email=sender_email)]
-    message_id = _message_id(headers.get("message-id"))
-    base = message_id or content_key(sender_email, when.isoformat(), headers.get("subject"))
+    message_id = _message_id(_first(headers, "message-id"))
+    base = message_id or content_key(sender_email, when.isoformat(), _first(headers, "subject"))
     thread = (
-        _text(headers.get("x-gm-thrid"))
-        or _first_id(headers.get("references"))
-        or _first_id(headers.get("in-reply-to"))
+        _text(_first(headers, "x-gm-thrid"))
+        or _first_id(_first(headers, "references"))
+        or _first_id(_first(headers, "in-reply-to"))
         or base
     )
-    note = short_note(_text(headers.get("subject")))
+    note = short_note(_text(_first(headers, "subject")))
     for party in parties:
         yield Message(
             source=source,
@@ -138,32 +145,65 @@ def _one(raw: bytes, label: str, where: str, me: Identity, source: str) -> Itera
         )
 
 
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+
+
+def _header_block(raw: bytes) -> bytes:
+    """The message up to its first blank line: a body (attachments and all) is never parsed."""
+    end = _BLANK_LINE.search(raw)
+    return raw if end is None else raw[: end.start() + 1]
+
+
+def _first(headers: dict[str, list[str]], name: str) -> str | None:
+    values = headers.get(name)
+    return values[0] if values else None
+
+
 def _text(value) -> str:
-    return str(value).strip() if value is not None else ""
+    """A header as clean text: encoded words decoded, undecodable bytes replaced."""
+    if value is None:
+        return ""
+    text = str(value)
+    if "=?" in text:
+        with contextlib.suppress(ValueError, LookupError, UnicodeError, TypeError):
+            text = str(make_header(decode_header(text)))
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return " ".join(text.split())
 
 
 def _automated(headers) -> str | None:
-    if headers.get("list-id") is not None or headers.get("list-unsubscribe") is not None:
+    if _first(headers, "list-id") is not None or _first(headers, "list-unsubscribe") is not None:
         return "mailing list"
-    if _text(headers.get("precedence")).lower() in _BULK_PRECEDENCE:
+    if _text(_first(headers, "precedence")).lower() in _BULK_PRECEDENCE:
         return "bulk mail"
-    auto = _text(headers.get("auto-submitted")).lower()
+    auto = _text(_first(headers, "auto-submitted")).lower()
     if auto and auto != "no":
         return "automated"
-    labels = {part.strip().lower() for part in _text(headers.get("x-gmail-labels")).split(",")}
+    labels = {part.strip().lower() for part in _text(_first(headers, "x-gmail-labels")).split(",")}
     if labels & _SKIPPED_LABELS:
         return "spam, trash or promotions"
     return None
 
 
 def _addresses(headers, name: str) -> list[tuple[str, str]]:
-    values = [str(value) for value in headers.get_all(name, [])]
+    values = [str(value) for value in headers.get(name, ())]
+    if len(values) == 1:
+        simple = _SIMPLE_ADDRESS.match(values[0])
+        if simple:  # `Name <addr>` or a bare address: most headers, read without the full parser
+            display, email = simple.group(1) or "", simple.group(2) or simple.group(3)
+            return [(_text(display), email.lower())]
     pairs = []
     for display, email in getaddresses(values):
-        email = email.strip().lower()
-        if "@" in email:
-            pairs.append((" ".join(display.split()), email))
+        email = _text(email).lower()
+        if "@" in email and " " not in email:
+            pairs.append((_text(display) if display else "", email))
     return pairs
+
+
+_SIMPLE_ADDRESS = re.compile(
+    r'^\s*(?:"?([A-Za-z0-9 .\'=?_-]*?)"?\s*<([^<>@\s,;:"()\[\]\\]+@[A-Za-z0-9.-]+)>'
+    r'|([^<>@\s,;:"()\[\]\\]+@[A-Za-z0-9.-]+))\s*$'
+)
 
 
 def _unique(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -180,7 +220,7 @@ def _date(value) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = parsedate_to_datetime(str(value))
+        moment = parsedate_to_datetime(_text(value))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment is None:
