@@ -226,6 +226,14 @@ def test_android_calls_liveness_and_number_matching(cli):
     assert "+15550109999" in text  # an unknown number is listed, not added
 
 
+def test_android_skips_your_own_number(cli):
+    result = cli.ok(
+        "import", fixture("calls-20260601.xml"), "--region", "US", "--me-phone", "555 010 9999"
+    )
+    assert "1 your own number" in summary(result)
+    assert "+15550109999" not in summary(result)
+
+
 def test_android_phone_region_from_config(cli, config_file):
     config_file.write_text('[me]\nregion = "US"\n')
     cli.ok("add", "Sam Lee", "--phone", "555-010-2000")
@@ -472,3 +480,16 @@ def test_a_mixed_import_reads_right_in_score_stale_and_owe(cli, config_file):
         if "touchpoints read" in line:
             assert ", 0 added," in line, line
     assert cli.json("score") == list(scores.values())
+
+
+def test_json_with_a_captured_touchpoint_twice_is_refused(cli, tmp_path, db_path):
+    cli.ok("add", "Sam Lee")
+    cli.ok("import", fixture("result.json"))
+    exported = json.loads(cli.ok("export").stdout)
+    twin = {**exported["touchpoints"][-1], "id": 99}
+    exported["touchpoints"].append(twin)
+    path = tmp_path / "twice.json"
+    path.write_text(json.dumps(exported))
+    result = cli("--db", str(tmp_path / "other.db"), "import", str(path))
+    assert result.exit_code == 2
+    assert "touchpoint 3 (id 99): repeats the source and source_key" in result.stderr

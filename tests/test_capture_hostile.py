@@ -63,11 +63,13 @@ def dump(db_path: Path) -> list:
 
 
 def zip_bomb(path: Path, member: str, size: int) -> None:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open(member, "w", force_zip64=True) as fh:
-            block = b"0" * (1 << 20)
-            for _ in range(size >> 20):
-                fh.write(block)
+    block = b"0" * (1 << 20)
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open(member, "w", force_zip64=True) as fh,
+    ):
+        for _ in range(size >> 20):
+            fh.write(block)
 
 
 def hostile_files(tmp_path: Path) -> dict[str, tuple[Path, tuple[str, ...], str]]:

@@ -96,6 +96,9 @@ def _call(attrs: dict, label: str, where: str, me: Identity) -> Iterator:
     if party is None:
         yield Skipped(SOURCE, "hidden number")
         return
+    if party.phone in me.phones:
+        yield Skipped(SOURCE, "your own number")
+        return
     try:
         duration = int(attrs.get("duration", "0") or 0)
     except ValueError:
@@ -125,6 +128,9 @@ def _sms(attrs: dict, label: str, where: str, me: Identity) -> Iterator:
     party = _party(attrs, me)
     if party is None:
         yield Skipped(SOURCE, "hidden or alphanumeric sender")
+        return
+    if party.phone in me.phones:
+        yield Skipped(SOURCE, "your own number")
         return
     body = attrs.get("body", "")
     yield Message(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -161,7 +161,6 @@ class Identity:
     date_order: str | None = None
     create: bool = False
     meeting_cap: int = 10
-    extra: dict = field(default_factory=dict)
 
     def need(self, what: str, setting: str, label: str) -> None:
         raise BadInput(

@@ -281,12 +281,19 @@ class JsonImport:
         counts = dict.fromkeys(LIST_KEYS, 0)
         finished: set[str] = set()
         waiting: dict[str, list[tuple[int, dict]]] = {key: [] for key in LIST_KEYS}
+        source_keys: set[tuple[str | None, str]] = set()  # a captured touchpoint is listed once
 
         def ready(key: str) -> bool:
             return all(need in finished for need in _NEEDS[key])
 
         def checked(key: str, index: int, record: dict) -> tuple[str, Any]:
             self._check_references(key, index, record, ids)
+            if key == "touchpoints" and record["source_key"] is not None:
+                pair = (record["source"], record["source_key"])
+                if pair in source_keys:
+                    where = _where("touchpoint", index, record)
+                    raise fail(label, where, "repeats the source and source_key of another")
+                source_keys.add(pair)
             if key == "contacts":
                 return "contact", _contact_in(record, index)
             return key[:-1], record
