@@ -493,3 +493,51 @@ def test_json_with_a_captured_touchpoint_twice_is_refused(cli, tmp_path, db_path
     result = cli("--db", str(tmp_path / "other.db"), "import", str(path))
     assert result.exit_code == 2
     assert "touchpoint 3 (id 99): repeats the source and source_key" in result.stderr
+
+
+def test_runs_fold_one_sides_messages_and_memory_stays_bounded():
+    from datetime import UTC, datetime, timedelta
+
+    from netkeep.io import capture
+
+    def message(n: int, thread: str, direction: str, at: datetime):
+        return capture.Message(
+            source="t",
+            key=f"k{n}",
+            at=at,
+            channel="email",
+            direction=direction,
+            two_way=False,
+            party=capture.Party(email=f"{thread}@x.example"),
+            thread=thread,
+        )
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    records = [
+        message(1, "a", "out", start),
+        message(2, "a", "out", start + timedelta(hours=2)),
+        message(3, "a", "out", start + timedelta(hours=25)),  # 23 h after the last: same run
+        message(4, "a", "in", start + timedelta(hours=26)),
+        message(5, "a", "in", start + timedelta(days=5)),  # after a gap: a new approach
+        message(6, "b", "out", start + timedelta(days=5)),
+    ]
+    folded = list(capture.reduce_exchanges(records))
+    assert sorted((t.key, t.messages) for t in folded) == [
+        ("k1", 3),
+        ("k4", 1),
+        ("k5", 1),
+        ("k6", 1),
+    ]
+    # A long file: runs the file has left behind are let go as it goes, so the runs held open
+    # (messages read, touchpoints not yet out) never grow with the file.
+    consumed = [0]
+
+    def many():
+        for n in range(5 * 10_000):
+            consumed[0] += 1
+            yield message(n, f"t{n}", "out", start + timedelta(hours=n))
+
+    held = 0
+    for done, _ in enumerate(capture.reduce_exchanges(many()), start=1):
+        held = max(held, consumed[0] - done)
+    assert held <= 10_000 + 25

@@ -89,13 +89,19 @@ def reduce_exchanges(records: Iterable[Message | Skipped]) -> Iterator[Touchpoin
 
     Records come in the file's order (every supported export is chronological). A run is cut by
     the other side writing, by a live exchange, or by a gap longer than RUN_GAP. A run's touchpoint
-    is yielded when it is cut or at the end; only the open run of each conversation stays in memory.
+    is yielded when it is cut, when the file has moved more than RUN_GAP past it, or at the end:
+    only the open runs stay in memory, whatever the size of the file.
     """
     open_runs: dict[tuple[str, str, str], Touchpoint] = {}
-    for record in records:
+    latest: datetime | None = None
+    for count, record in enumerate(records, start=1):
         if isinstance(record, Skipped):
             yield record
             continue
+        if latest is None or record.at > latest:
+            latest = record.at
+        if count % _SWEEP_EVERY == 0:
+            yield from _closed_runs(open_runs, latest - RUN_GAP)
         if record.two_way or record.thread is None:
             yield _touchpoint(record)
             continue
@@ -113,6 +119,16 @@ def reduce_exchanges(records: Iterable[Message | Skipped]) -> Iterator[Touchpoin
             yield run
         open_runs[conversation] = _touchpoint(record)
     yield from open_runs.values()
+
+
+_SWEEP_EVERY = 10_000  # records between sweeps of the open runs
+
+
+def _closed_runs(open_runs: dict, before: datetime) -> Iterator[Touchpoint]:
+    """Take out and yield the runs that ended before `before`: nothing later can extend them."""
+    closed = [key for key, run in open_runs.items() if (run.last or run.at) < before]
+    for key in closed:
+        yield open_runs.pop(key)
 
 
 def _spread(run: Touchpoint) -> timedelta:
