@@ -1366,17 +1366,20 @@ class Capturer:
 
     def _gain(self, cid: int, party: Any) -> None:
         row = self.rows[cid]
+        gained = False
         if party.email and party.email.casefold() not in self.by_email:
             row["emails"] = [*row["emails"], party.email]
-            self.changed.add(cid)
+            gained = True
         if party.phone and party.phone not in self.by_phone and not row["phone"]:
             row["phone"] = party.phone
-            self.changed.add(cid)
+            gained = True
         if party.profile and party.profile not in self.by_profile:
             line = f"LinkedIn: {party.profile}"
             row["note"] = f"{row['note']}\n{line}" if row["note"] else line
+            gained = True
+        if gained:
             self.changed.add(cid)
-        self._index(cid, row)
+            self._index(cid, row)
 
     def add(self, touchpoints: Iterable[Any], counts: SourceCounts) -> None:
         from netkeep.io.capture import Skipped

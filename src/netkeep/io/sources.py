@@ -19,6 +19,7 @@ from netkeep.io.capture import CAPTURE_FORMATS, Identity
 
 _HEAD = 64 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
+_NETKEEP_JSON = re.compile(r'"format"\s*:\s*"netkeep"')
 _WHATSAPP_LINE = re.compile(
     r"^[\u200e\u200f]?\[?\d{1,4}[./-]\d{1,2}[./-]\d{1,4},?[ \u202f\u00a0]\d{1,2}[:.]\d{2}"
 )
@@ -70,7 +71,7 @@ def capture_format(path: Path, fmt: str) -> str | None:
         r"<(calls|smses)[\s>]", stripped[:4096]
     ):
         return "android"
-    if stripped.startswith("{") and '"messages"' in text and '"format": "netkeep"' not in text:
+    if stripped.startswith("{") and '"messages"' in text and not _NETKEEP_JSON.search(text):
         return "telegram"
     if _WHATSAPP_LINE.match(stripped):
         return "whatsapp"
