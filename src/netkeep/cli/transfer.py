@@ -199,18 +199,22 @@ def import_(
     """Import contacts, or capture history from exported mail, chats, calls and calendars; all or nothing."""
     config = settings()
     moment = now()
-    me = _identity(
+    # Flags add to the config's [me] and override its single values, for this command only.
+    config = dataclasses.replace(
         config,
-        emails=me_email or [],
-        phones=me_phone or [],
-        names=me_name or [],
-        linkedin=me_linkedin,
-        region=region,
-        date_order=date_order.value if date_order else None,
-        max_people=max_people,
+        me=dataclasses.replace(
+            config.me,
+            emails=(*config.me.emails, *(me_email or [])),
+            phones=(*config.me.phones, *(me_phone or [])),
+            names=(*config.me.names, *(me_name or [])),
+            linkedin=me_linkedin or config.me.linkedin,
+            region=region or config.me.region,
+        ),
+        date_order=date_order.value if date_order else config.date_order,
     )
-    if region:
-        config = dataclasses.replace(config, me=dataclasses.replace(config.me, region=region))
+    from netkeep.io.capture import Identity
+
+    me = Identity.of(config, meeting_cap=max_people)
     # A dry run on a missing database works on an empty one in memory and creates nothing.
     write = not dry_run or database_path().exists()
     lines: list[str] = []
@@ -234,23 +238,6 @@ def import_(
     except _DryRun:
         pass
     sys.stderr.write("\n".join(lines) + "\n")
-
-
-def _identity(config: Any, *, emails, phones, names, linkedin, region, date_order, max_people):
-    from netkeep.io.capture import Identity, profile_url
-    from netkeep.io.phones import normalise
-
-    me = config.me
-    region = region or me.region
-    return Identity(
-        emails=frozenset(e.strip().lower() for e in (*me.emails, *emails) if e.strip()),
-        phones=frozenset(filter(None, (normalise(p, region) for p in (*me.phones, *phones)))),
-        linkedin=profile_url(linkedin or me.linkedin),
-        names=frozenset(n.strip().casefold() for n in (*me.names, *names) if n.strip()),
-        region=region,
-        date_order=date_order or config.date_order,
-        meeting_cap=max_people,
-    )
 
 
 def _capture_kind(file: Path, fmt: str) -> str | None:

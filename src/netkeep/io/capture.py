@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, NoReturn
 
 from netkeep.errors import BadInput
 
@@ -178,7 +179,23 @@ class Identity:
     create: bool = False
     meeting_cap: int = 10
 
-    def need(self, what: str, setting: str, label: str) -> None:
+    @classmethod
+    def of(cls, settings: Any, *, meeting_cap: int = 10) -> Identity:
+        """You as the settings' `[me]` section describes you, in the forms parsers compare."""
+        from netkeep.io.phones import normalise
+
+        me = settings.me
+        return cls(
+            emails=frozenset(e.strip().lower() for e in me.emails if e.strip()),
+            phones=frozenset(filter(None, (normalise(p, me.region) for p in me.phones))),
+            linkedin=profile_url(me.linkedin),
+            names=frozenset(n.strip().casefold() for n in me.names if n.strip()),
+            region=me.region,
+            date_order=settings.date_order,
+            meeting_cap=meeting_cap,
+        )
+
+    def need(self, what: str, setting: str, label: str) -> NoReturn:
         raise BadInput(
             f"{label}: cannot tell which side is you: set {setting} in the config's [me] "
             f"section or pass {what}"
