@@ -541,3 +541,19 @@ def test_runs_fold_one_sides_messages_and_memory_stays_bounded():
     for done, _ in enumerate(capture.reduce_exchanges(many()), start=1):
         held = max(held, consumed[0] - done)
     assert held <= 10_000 + 25
+
+
+@pytest.mark.parametrize(
+    ("toml", "words"),
+    [
+        ("[me]\nemails = 3\n", "me.emails: expected a list of strings"),
+        ('[me]\nlinkedin = ["a"]\n', "me.linkedin: expected a string"),
+        ('[me]\nnickname = "x"\n', "unknown key me.nickname"),
+        ('[defaults]\ndate_order = "ymd"\n', "defaults.date_order: 'ymd' is not one of dmy, mdy"),
+    ],
+)
+def test_bad_me_settings_name_the_key(cli, config_file, toml, words):
+    config_file.write_text(toml)
+    result = cli("import", fixture("result.json"))
+    assert result.exit_code == 2
+    assert words in result.stderr
