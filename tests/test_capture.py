@@ -80,6 +80,12 @@ def test_linkedin_older_messages_without_urls_use_names(cli):
     assert seen[0]["occurred_at"] == "2019-05-02T10:00:00+00:00"
 
 
+def test_linkedin_older_messages_need_my_name(cli):
+    result = cli("import", fixture("messages-old.csv"), *ME_LINKEDIN)
+    assert result.exit_code == 2
+    assert "names" in result.stderr and "--me-name" in result.stderr
+
+
 def test_linkedin_invitations_carry_their_direction(cli):
     cli.ok("import", fixture("Invitations.csv"), "--create")
     assert [t["direction"] for t in touchpoints(cli, "sam lee")] == ["in"]

@@ -196,7 +196,7 @@ def import_(
         ),
     ] = 10,
 ) -> None:
-    """Import contacts, or capture history from exported mail, chats, calls and calendars; all or nothing."""
+    """Import contacts, or capture history from mail, chats, calls and calendars; all or nothing."""
     config = settings()
     moment = now()
     # Flags add to the config's [me] and override its single values, for this command only.
@@ -336,7 +336,8 @@ def _capture(
             lossless=False,
         )
         lines.append(_summary(Path(f"{file}!Connections.csv"), counts, dry_run=dry_run))
-    bar = _Progress(f"Reading {file.name}", total=None, shown=_progress_wanted())
+    big = file.is_dir() or file.stat().st_size > PROGRESS_MIN_BYTES
+    bar = _Progress(f"Reading {file.name}", total=None, shown=big and _progress_wanted())
     tally = store.SourceCounts(format=kind)
     capturer = store.Capturer(db, settings=config, now=moment, create=create)
 

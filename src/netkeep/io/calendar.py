@@ -87,9 +87,6 @@ def _event(event, label: str, me: Identity, now: datetime) -> Iterator:
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         yield Skipped(SOURCE, "cancelled")
         return
-    if str(event.get("TRANSP", "")).upper() == "TRANSPARENT" and not event.get("ATTENDEE"):
-        yield Skipped(SOURCE, "no attendees")
-        return
     organizer = _email(event.get("ORGANIZER", "")) if event.get("ORGANIZER") else ""
     attendees = event.get("ATTENDEE", [])
     if not isinstance(attendees, list):

@@ -69,6 +69,9 @@ def _split(value: str) -> list[str]:
 
 
 def _messages(rows, columns, label: str, me: Identity) -> Iterator[Message | Skipped]:
+    if "sender profile url" not in columns and not me.names:
+        # Older exports name senders without their profile: only your name tells you apart.
+        me.need("--me-name", "names", label)
     if not me.linkedin and not me.names:
         me.need("--me-linkedin or --me-name", "linkedin (or names)", label)
     for row in rows:

@@ -50,6 +50,8 @@ def read_whatsapp(path: Path, label: str, me: Identity) -> Iterator:
         return
     partner = next(iter(others), None) or title
     if partner is None:
+        for _ in lines:
+            yield Skipped(SOURCE, "no other person in the chat")
         return
     party = Party(name=partner)
     seen: dict[str, int] = {}
