@@ -568,6 +568,8 @@ def json_export() -> dict:
                 "note": "voicemail",
                 "ask": "a recommendation",
                 "give": None,
+                "source": None,
+                "source_key": None,
             }
         ],
         "asks": [
