@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import mailbox
+import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -57,20 +58,35 @@ def read_maildir(path: Path, label: str, me: Identity, source: str = "maildir") 
     _need_me(me, label)
     try:
         root = mailbox.Maildir(path, factory=None, create=False)
-        folders = [("", root)]
+        folders = [(path, root)]
         for name in sorted(root.list_folders()):
             if name.strip(".").lower() in _SKIPPED_FOLDERS:
                 continue
-            folders.append((name, root.get_folder(name)))
+            folders.append((path / f".{name}", root.get_folder(name)))  # Maildir++ layout
     except (OSError, mailbox.Error) as exc:
         raise fail(label, "", f"cannot open as a Maildir ({exc})") from None
-    for _name, box in folders:
+    for folder, box in folders:
+        trashed = _trashed(folder)
         for key in sorted(box.iterkeys()):
-            flags = box.get_message(key).get_flags()  # the file name's ":2,FLAGS"
-            if "T" in flags:
+            if key in trashed:
                 yield Skipped(source, "trashed")
                 continue
             yield from _one(box.get_bytes(key), me, source)
+
+
+def _trashed(folder: Path) -> set[str]:
+    """Keys of the messages flagged T (trashed): a file name in cur/ ends in `:2,FLAGS`."""
+    marker = mailbox.Maildir.colon + "2,"
+    keys = set()
+    try:
+        with os.scandir(folder / "cur") as entries:
+            for entry in entries:
+                key, found, flags = entry.name.partition(marker)
+                if found and "T" in flags:
+                    keys.add(key)
+    except FileNotFoundError:
+        pass  # a folder without cur/ holds only new mail
+    return keys
 
 
 def _need_me(me: Identity, label: str) -> None:
