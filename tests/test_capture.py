@@ -563,3 +563,44 @@ def test_bad_me_settings_name_the_key(cli, config_file, toml, words):
     result = cli("import", fixture("result.json"))
     assert result.exit_code == 2
     assert words in result.stderr
+
+
+def test_mbox_header_quirks(cli, tmp_path):
+    """Folded headers, CRLF lines, raw UTF-8 and encoded names, several recipients, a missing
+    date and a message without a Message-ID."""
+    mbox = tmp_path / "quirks.mbox"
+    mbox.write_bytes(
+        b"From x Mon Jan  5 10:00:00 2026\r\n"
+        b"From: Alex Me <ALEX@me.example>\r\n"
+        b'To: "Ng, Kim" <kim@beta.example>,\r\n'
+        b"  =?iso-8859-1?q?Zo=EB_Durand?= <zoe@gamma.example>\r\n"
+        b"Date: Mon, 05 Jan 2026 10:00:00 -0500\r\n"
+        b"Subject: Hello\r\n"
+        b"\r\n"
+        b"Body\r\n"
+        b"\r\n"
+        b"From x Tue Jan  6 10:00:00 2026\r\n"
+        b"From: Jos\xc3\xa9 Garc\xc3\xada <jose@delta.example>\r\n"
+        b"To: alex@me.example\r\n"
+        b"Date: Tue, 06 Jan 2026 10:00:00 +0000\r\n"
+        b"Subject: Hola\r\n"
+        b"\r\n"
+        b"Hi\r\n"
+        b"\r\n"
+        b"From x Wed Jan  7 10:00:00 2026\r\n"
+        b"From: Jos\xc3\xa9 Garc\xc3\xada <jose@delta.example>\r\n"
+        b"To: alex@me.example\r\n"
+        b"Subject: no date\r\n"
+        b"\r\n"
+        b"Hi\r\n"
+    )
+    result = cli.ok("import", str(mbox), *ME_EMAIL, "--create")
+    assert "1 no readable date" in summary(result)
+    names = {row["name"]: row for row in cli.json("list")}
+    assert set(names) == {"Ng, Kim", "Zoë Durand", "José García"}
+    kim = touchpoints(cli, "ng, kim")
+    assert [(t["direction"], t["occurred_at"]) for t in kim] == [
+        ("out", "2026-01-05T15:00:00+00:00")
+    ]
+    again = cli.ok("import", str(mbox), *ME_EMAIL, "--create")
+    assert "0 added, 3 already there" in summary(again)  # keys without a Message-ID are stable
