@@ -272,3 +272,47 @@ def test_fuzz_linkedin_zip(tmp_path, data):
         zip_members(path, str(path))
     except BadInput as exc:
         assert str(exc).startswith(str(path))
+
+
+@FUZZ
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c"]),  # conversation
+            st.sampled_from(["in", "out"]),
+            st.booleans(),  # live
+            st.integers(-3, 40),  # hours since the previous record (file order, not time order)
+        ),
+        max_size=60,
+    )
+)
+def test_reducing_keeps_every_message_once(steps):
+    """Whatever the order, every message ends up in exactly one touchpoint, under a key of its
+    own conversation, and the same input gives the same touchpoints."""
+    from datetime import UTC, datetime, timedelta
+
+    from netkeep.io.capture import Party, reduce_exchanges
+
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    records = []
+    for n, (thread, direction, live, hours) in enumerate(steps):
+        at += timedelta(hours=hours)
+        records.append(
+            Message(
+                source="t",
+                key=f"{thread}{n}",
+                at=at,
+                channel="call" if live else "text",
+                direction=direction,
+                two_way=live,
+                party=Party(name=thread),
+                thread=None if live else thread,
+            )
+        )
+    touchpoints = list(reduce_exchanges(records))
+    assert sum(t.messages for t in touchpoints) == len(records)
+    assert len({t.key for t in touchpoints}) == len(touchpoints)
+    assert all(t.key[0] == t.party.name for t in touchpoints)
+    assert all(t.messages == 1 for t in touchpoints if t.two_way)
+    again = list(reduce_exchanges(records))
+    assert [(t.key, t.messages) for t in again] == [(t.key, t.messages) for t in touchpoints]
