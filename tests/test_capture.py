@@ -604,3 +604,16 @@ def test_mbox_header_quirks(cli, tmp_path):
     ]
     again = cli.ok("import", str(mbox), *ME_EMAIL, "--create")
     assert "0 added, 3 already there" in summary(again)  # keys without a Message-ID are stable
+
+
+def test_undo_takes_a_whole_capture_back(cli, db_path):
+    cli.ok("add", "Kim Ng")  # known by name only: the import teaches it an address
+    before = table_dump(db_path)
+    cli.ok("import", fixture("mail.mbox"), fixture("result.json"), *ME_EMAIL, "--create")
+    assert cli.json("show", "kim")["emails"] == ["kim@beta.example"]
+    undone = cli.ok("undo").stderr
+    assert undone.startswith("Undid: import mail.mbox (4 touchpoints captured, 1 contacts created)")
+    assert "result.json (2 touchpoints captured, 1 contacts created)" in undone
+    assert table_dump(db_path) == before
+    again = cli.ok("import", fixture("mail.mbox"), *ME_EMAIL, "--create")
+    assert "4 added, 0 already there" in summary(again)  # the keys went with the rows

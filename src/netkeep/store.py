@@ -12,7 +12,7 @@ import json
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -1267,10 +1267,12 @@ class SourceCounts:
     added: int = 0
     present: int = 0
     messages: int = 0  # messages folded into the touchpoints read
-    skipped: dict[str, int] = field(default_factory=dict)
-    unknown: dict[str, list] = field(default_factory=dict)  # identity -> [label, touchpoints]
-    created: dict[str, str] = field(default_factory=dict)  # identity -> name
-    per_contact: dict[str, int] = field(default_factory=dict)  # name -> touchpoints added
+    skipped: dict[str, int] = dataclasses.field(default_factory=dict)  # reason -> records
+    # identity -> [label, touchpoints]
+    unknown: dict[str, list] = dataclasses.field(default_factory=dict)
+    created: dict[str, str] = dataclasses.field(default_factory=dict)  # identity -> name
+    # name -> touchpoints added
+    per_contact: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 class Capturer:
