@@ -335,7 +335,9 @@ def _capture(
             now=moment,
             lossless=False,
         )
-        lines.append(_summary(Path(f"{file}!Connections.csv"), counts, dry_run=dry_run))
+        connections = Path(f"{file}!Connections.csv")
+        lines.extend(f"Warning: {line}" for line in _warnings(connections, counts, config))
+        lines.append(_summary(connections, counts, dry_run=dry_run))
     big = file.is_dir() or file.stat().st_size > PROGRESS_MIN_BYTES
     bar = _Progress(f"Reading {file.name}", total=None, shown=big and _progress_wanted())
     tally = store.SourceCounts(format=kind)
