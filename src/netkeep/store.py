@@ -13,7 +13,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -1424,3 +1424,125 @@ class Capturer:
                 (json.dumps(row["emails"]), row["phone"], row["note"], cid),
             )
         self.changed.clear()
+
+
+# --- pictures (netkeep report) ----------------------------------------------------------------
+# Aggregates the pictures need beyond the listings: counted in SQL, active contacts only.
+
+
+def touch_days(session: Session, *, since: datetime, until: datetime) -> list[tuple]:
+    """Touchpoints per local day in [since, until): (YYYY-MM-DD, yours, theirs, heard), where
+    `heard` counts what came from them: their touchpoints and the live exchanges you started."""
+    sql = (
+        "SELECT date(t.occurred_at, 'localtime') AS day, sum(t.direction = 'out'), "
+        "sum(t.direction = 'in'), sum(t.direction = 'in' OR t.two_way) "
+        "FROM touchpoint t JOIN contact c ON c.id = t.contact_id "
+        "WHERE NOT c.archived AND t.occurred_at >= ? AND t.occurred_at < ? "
+        "GROUP BY day ORDER BY day"
+    )
+    return _dbapi(session).execute(sql, (to_db(since), to_db(until))).fetchall()
+
+
+def weekly_touches(
+    session: Session, contact_ids: Iterable[int], *, until: datetime, weeks: int
+) -> dict[int, list[int]]:
+    """Touchpoints per contact in each of the `weeks` weeks before `until`, oldest week first."""
+    ids = list(contact_ids)
+    counts = {cid: [0] * weeks for cid in ids}
+    if not ids:
+        return counts
+    since = to_db(until - timedelta(weeks=weeks))
+    end = to_db(until)
+    raw = _dbapi(session)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        sql = (
+            "SELECT t.contact_id, CAST((julianday(?) - julianday(t.occurred_at)) / 7 AS INTEGER), "
+            "count(*) FROM touchpoint t "
+            f"WHERE t.contact_id IN ({', '.join('?' for _ in chunk)}) "
+            "AND t.occurred_at >= ? AND t.occurred_at < ? GROUP BY 1, 2"
+        )
+        for cid, weeks_ago, count in raw.execute(sql, (end, *chunk, since, end)):
+            if 0 <= weeks_ago < weeks:
+                counts[cid][weeks - 1 - weeks_ago] += count
+    return counts
+
+
+def last_heard(session: Session) -> dict[int, datetime | None]:
+    """Per active contact, the latest time they reached you or you talked live (None: never)."""
+    sql = f"SELECT c.id, {LAST_REPLY_SQL} FROM contact c WHERE NOT c.archived"
+    return {cid: from_db(last) for cid, last in _dbapi(session).execute(sql)}
+
+
+def busiest_contacts(session: Session, *, since: datetime, limit: int) -> list[tuple]:
+    """(id, name, touchpoints) of the active contacts with the most touchpoints since `since`."""
+    sql = (
+        "SELECT t.contact_id, c.name, count(*) AS n FROM touchpoint t "
+        "JOIN contact c ON c.id = t.contact_id WHERE NOT c.archived AND t.occurred_at >= ? "
+        "GROUP BY t.contact_id ORDER BY n DESC, t.contact_id LIMIT ?"
+    )
+    return _dbapi(session).execute(sql, (to_db(since), limit)).fetchall()
+
+
+def _bands_at(raw: Any, moments: list[datetime], scoring: Any, **which: Any) -> list[dict]:
+    """Band counts at each moment: every contact's history up to it, scored as of then."""
+    import bisect
+    from dataclasses import replace
+
+    from netkeep.scoring import score_contact
+
+    tallies: list[dict[str, int]] = [{} for _ in moments]
+    stamps = [moment.timestamp() for moment in moments]
+    which = {key: value for key, value in which.items() if value is not None}
+    for _cid, _name, touchpoints, asks in histories(raw, **which):
+        times = [row[1] for row in touchpoints]
+        for index, moment in enumerate(moments):
+            known = bisect.bisect_right(times, stamps[index])
+            if not known:
+                continue
+            then_asks = [
+                replace(ask, status="open", resolved_at=None)
+                if ask.resolved_at is not None and ask.resolved_at > moment
+                else ask
+                for ask in asks
+                if ask.opened_at <= moment
+            ]
+            band = score_contact(touchpoints[:known], then_asks, now=moment, settings=scoring)
+            tallies[index][band["band"]] = tallies[index].get(band["band"], 0) + 1
+    return tallies
+
+
+def _bands_in_range(path: str, moments: list, scoring: Any, id_range: tuple[int, int]) -> list:
+    import sqlite3
+
+    raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return _bands_at(raw, moments, scoring, id_range=id_range)
+    finally:
+        raw.close()
+
+
+def band_history(session: Session, *, moments: list[datetime], settings: Any) -> list[dict]:
+    """How many active contacts were in each band at each moment (contacts with at least one
+    touchpoint by then), scored by the same function as `score`, split over cores like it."""
+    scoring = settings.scoring
+    raw = _dbapi(session)
+    shares = _shares(raw)
+    if len(shares) < 2:
+        return _bands_at(raw, moments, scoring)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    path = raw.execute("PRAGMA database_list").fetchone()[2]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
+        count = len(shares)
+        parts = list(
+            pool.map(_bands_in_range, [path] * count, [moments] * count, [scoring] * count, shares)
+        )
+    tallies: list[dict[str, int]] = [{} for _ in moments]
+    for part in parts:
+        for index, counts in enumerate(part):
+            for band, count in counts.items():
+                tallies[index][band] = tallies[index].get(band, 0) + count
+    return tallies
