@@ -53,6 +53,8 @@ def test_log_loads_only_its_own_command_module(db_path):
     capture = {"phonenumbers", "icalendar", "recurring_ical_events", "mailbox"}
     assert not capture & modules
     assert not {name for name in modules if name.startswith("netkeep.io")}
+    for picture in ("netkeep.pictures", "netkeep.report", "netkeep.report_html"):
+        assert picture not in modules, picture
 
 
 def test_import_of_contacts_does_not_load_the_capture_readers(tmp_path):

@@ -278,7 +278,7 @@ def dormancy_bars(
         return []
     name_size = max(4, min(20, width // 4, max(len(_clean(row["name"])) for row in rows)))
     bar_size = max(4, width - name_size - SPARK_WEEKS - 2)
-    scale = max(2.0, min(_BAR_CAP, max(row["overdue_ratio"] for row in rows)))
+    scale = max(4.0, min(_BAR_CAP, max(row["overdue_ratio"] for row in rows)))
 
     def cells(ratio: float) -> int:
         return round(math.log1p(min(ratio, scale)) / math.log1p(scale) * bar_size)

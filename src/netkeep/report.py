@@ -67,11 +67,14 @@ def calendar(days: Iterable[Sequence], *, first: date, last: date) -> list[Row]:
 
 def heat_levels(days: Iterable[Row]) -> list[int]:
     """The smallest day total drawn at each of the calendar's four shades: 1, then the quartiles of
-    the days with touches (so one busy day does not wash out the rest)."""
+    the days with touches (so one busy day does not wash out the rest), each above the last."""
     totals = sorted(day["mine"] + day["theirs"] for day in days if day["mine"] + day["theirs"])
     if not totals:
         return []
-    return [1] + [max(1, totals[len(totals) * quarter // 4]) for quarter in (1, 2, 3)]
+    levels = [1] + [totals[len(totals) * quarter // 4] for quarter in (1, 2, 3)]
+    for index in range(1, len(levels)):
+        levels[index] = max(levels[index], levels[index - 1] + 1)
+    return levels
 
 
 def heat_level(total: int, levels: Sequence[int]) -> int:
