@@ -191,3 +191,16 @@ def test_gauge_never_exceeds_the_width(score, band, size):
 @given(st.lists(st.integers(0, 1000), min_size=6, max_size=6).filter(any), st.integers(6, 300))
 def test_stacked_bar_fills_its_width_exactly(counts, size):
     assert sum(pictures._shares(counts, size)) == size
+
+
+def test_calendar_days_are_local_even_with_quarter_hour_offsets(cli, monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Kathmandu")  # UTC+5:45
+    time.tzset()
+    cli.ok("add", "Sam Lee")
+    cli.ok("log", "sam", "--when", "2026-06-10T18:10:00+00:00")  # 23:55 on the 10th there
+    cli.ok("log", "sam", "--when", "2026-06-10T18:20:00+00:00", "--in")  # 00:05 on the 11th
+    days = {day["date"]: day for day in cli.json("report")["calendar"]}
+    assert (days["2026-06-10"]["mine"], days["2026-06-10"]["theirs"]) == (1, 0)
+    assert (days["2026-06-11"]["mine"], days["2026-06-11"]["theirs"]) == (0, 1)

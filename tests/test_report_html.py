@@ -162,7 +162,20 @@ def test_marks_carry_the_json_figures(network, tmp_path):
         (int(attrs["data-id"]), int(attrs["data-touches"]))
         for attrs in page.marks("multiples", "g")
     ]
-    assert panels == [(row["id"], len(row["touches"])) for row in figures["busiest"]]
+    assert panels == [(row["id"], row["touches"]) for row in figures["busiest"]]
+    weekly, panel = {}, None
+    for tag, attrs, chart in page.elements:
+        if chart == "multiples" and tag == "g":
+            panel = int(attrs["data-id"])
+        elif chart == "multiples" and tag == "rect" and "data-side" in attrs:
+            weekly[(panel, attrs["data-week"], attrs["data-side"])] = int(attrs["data-count"])
+    assert weekly == {
+        (row["id"], week["week"], side): week[side]
+        for row in figures["busiest"]
+        for week in row["weeks"]
+        for side in ("mine", "theirs")
+        if week[side]
+    }
     legend = {
         attrs["data-band"]: int(attrs["data-count"])
         for tag, attrs, chart in page.elements

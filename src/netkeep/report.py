@@ -86,22 +86,19 @@ def changes(
     *,
     period_days: Iterable[Sequence],
     stale: Iterable[Row],
-    asks: Iterable[Row],
+    asks: tuple[int, int],
     since: datetime,
     until: datetime,
 ) -> Row:
     """What happened in [since, until): replies received, relationships that became stale (and
-    still are), asks opened and asks closed."""
-    asks = list(asks)
+    still are), asks opened and asks closed (`asks`: the two counts)."""
     newly = [row for row in stale if since <= row["due"] < until]
     newly.sort(key=lambda row: (row["due"], row["id"]))
     return {
         "replies_received": sum(heard for *_rest, heard in period_days),
         "newly_stale": [{"id": row["id"], "name": row["name"], "due": row["due"]} for row in newly],
-        "asks_opened": sum(1 for ask in asks if since <= ask["opened_at"] < until),
-        "asks_closed": sum(
-            1 for ask in asks if ask["resolved_at"] and since <= ask["resolved_at"] < until
-        ),
+        "asks_opened": asks[0],
+        "asks_closed": asks[1],
     }
 
 
@@ -148,23 +145,55 @@ def monthly_mix(labels: Sequence[str], tallies: Sequence[dict[str, int]]) -> lis
 
 
 def small_multiple(
-    contact_id: int, name: str, touchpoints: Sequence[Row], flags: Sequence[bool | None], since
+    contact_id: int,
+    name: str,
+    touchpoints: Sequence[Row],
+    flags: Sequence[bool | None],
+    *,
+    until: datetime,
+    weeks: int = 52,
 ) -> Row:
-    """One relationship's touches since `since` for a small multiple: who, answered, ask, give."""
+    """One relationship over the `weeks` weeks before `until`, for a small multiple: per week your
+    touches (and how many went unanswered), theirs and the asks made (their text); and the runs of your
+    outreach left unanswered, from the first unanswered touch to the next touch that was not."""
+    start = until - timedelta(weeks=weeks)
+    bins = [
+        {
+            "week": start + timedelta(weeks=index),
+            "mine": 0,
+            "theirs": 0,
+            "unanswered": 0,
+            "asks": [],
+        }
+        for index in range(weeks)
+    ]
+    runs: list[Row] = []
+    run_from = None
+    total = 0
+    for touch, answered in zip(touchpoints, flags, strict=True):
+        moment = touch["occurred_at"]
+        if not start <= moment < until:
+            continue
+        total += 1
+        week = bins[min(weeks - 1, (moment - start) // timedelta(weeks=1))]
+        mine = touch["direction"] == "out"
+        week["mine" if mine else "theirs"] += 1
+        if touch["ask"]:
+            week["asks"].append(touch["ask"])
+        if mine and answered is False:
+            week["unanswered"] += 1
+            run_from = run_from or moment
+        elif run_from is not None:
+            runs.append({"from": run_from, "to": moment})
+            run_from = None
+    if run_from is not None:
+        runs.append({"from": run_from, "to": until})
     return {
         "id": contact_id,
         "name": name,
-        "touches": [
-            {
-                "occurred_at": touch["occurred_at"],
-                "direction": touch["direction"],
-                "answered": answered,
-                "ask": touch["ask"],
-                "give": touch["give"],
-            }
-            for touch, answered in zip(touchpoints, flags, strict=True)
-            if touch["occurred_at"] >= since
-        ],
+        "touches": total,
+        "weeks": bins,
+        "unanswered_runs": runs,
     }
 
 

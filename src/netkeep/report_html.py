@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from netkeep.dates import iso
 from netkeep.report import BANDS, heat_level
 
 Row = dict[str, Any]
@@ -57,7 +58,7 @@ svg .grid { stroke: var(--grid); stroke-width: 1; }
 svg .panel { fill: var(--panel); }
 svg .mine { stroke: var(--mine); fill: var(--mine); }
 svg .theirs { stroke: var(--theirs); fill: var(--theirs); }
-svg .unanswered { stroke: var(--unresponsive); }
+svg .ask { fill: none; stroke: var(--fg); stroke-width: 1.2; }
 svg .shade { fill: var(--shade); }
 .b-mutual { fill: var(--mutual); } .b-you-carry { fill: var(--you-carry); }
 .b-they-carry { fill: var(--they-carry); } .b-unresponsive { fill: var(--unresponsive); }
@@ -110,7 +111,7 @@ def page(figures: Row) -> str:
         _section(
             "Reciprocity and quiet",
             "One dot per scored relationship: how long since you last heard from them, and its "
-            "score. Hover a dot for the name.",
+            "score. Hover a dot for the name, score and days.",
             reciprocity_map(figures["map"]),
         ),
         _section(
@@ -125,8 +126,8 @@ def page(figures: Row) -> str:
         ),
         _section(
             "Busiest relationships",
-            "Over the last year: your touches above the line, theirs below; shaded stretches are "
-            "runs of your outreach left unanswered; rings mark asks.",
+            "Touches per week over the last year: yours above the line, theirs below; shaded "
+            "stretches are runs of your outreach left unanswered; rings mark weeks with asks.",
             small_multiples(figures["busiest"], until=until),
         ),
         _section(
@@ -210,9 +211,10 @@ def reciprocity_map(points: Sequence[Row]) -> str:
             days = point["days_since_heard"]
             x = never_x if days is None else x_of(days)
             y = top + plot_h * (1 - point["score"] / 100)
-            heard = "never heard from" if days is None else f"heard from {days} days ago"
+            # Whole units and a terse tooltip: ten thousand dots must stay well under 2 MB.
+            heard = "never" if days is None else f"{days} d"
             marks.append(
-                f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3" data-id="{point["id"]}" '
+                f'<circle cx="{round(x)}" cy="{round(y)}" r="3" data-id="{point["id"]}" '
                 f'data-score="{point["score"]}" data-days="{"" if days is None else days}">'
                 f"<title>{esc(point['name'])}: {point['score']}, {heard}</title></circle>"
             )
@@ -278,7 +280,6 @@ def small_multiples(contacts: Sequence[Row], *, until: datetime) -> str:
     width, panel_h, columns = 720, 110, 2
     panel_w = width / columns
     rows = max(1, -(-len(contacts) // columns))
-    height = rows * panel_h
     body = []
     if not contacts:
         body.append('<text class="muted" x="8" y="20">No touches in the last year.</text>')
@@ -286,72 +287,66 @@ def small_multiples(contacts: Sequence[Row], *, until: datetime) -> str:
         x0 = (index % columns) * panel_w
         y0 = (index // columns) * panel_h
         body.append(_panel(contact, x0=x0, y0=y0, size=(panel_w, panel_h), until=until))
-    return _svg("multiples", width, height, body, "The busiest relationships over the last year")
+    return _svg("multiples", width, rows * panel_h, body, "The busiest relationships, by week")
 
 
 def _panel(contact: Row, *, x0: float, y0: float, size: tuple[float, int], until: datetime) -> str:
-    """One small multiple: you above the axis, them below, unanswered runs shaded, asks ringed."""
+    """One small multiple: weekly bars, yours above the axis and theirs below, unanswered runs
+    shaded, rings over weeks with asks."""
     panel_w, panel_h = size
-    span = 365 * 86400
-    inner_l, inner_w = x0 + 8, panel_w - 16
-    axis = y0 + 62
-    touches = contact["touches"]
+    weeks = contact["weeks"]
+    left, inner_w, axis, reach = x0 + 8, panel_w - 16, y0 + 64, 28
+    slot = inner_w / max(1, len(weeks))
+    most = max((max(week["mine"], week["theirs"]) for week in weeks), default=0) or 1
+    span = (until - weeks[0]["week"]).total_seconds() if weeks else 1.0
     marks = [
         f'<rect class="panel" x="{_n(x0 + 2)}" y="{_n(y0 + 2)}" width="{_n(panel_w - 4)}" '
         f'height="{panel_h - 4}" rx="4"/>',
-        f'<text x="{_n(inner_l)}" y="{_n(y0 + 18)}">{esc(contact["name"])} '
-        f'<tspan class="muted">{len(touches)} touches</tspan></text>',
+        f'<text x="{_n(left)}" y="{_n(y0 + 18)}">{esc(contact["name"])} '
+        f'<tspan class="muted">{contact["touches"]} touches</tspan></text>',
     ]
-
-    def x_of(moment: datetime) -> float:
-        age = (until - moment).total_seconds()
-        return inner_l + inner_w * max(0.0, 1 - age / span)
-
-    run_start = None
-    for touch in touches:
-        if touch["direction"] == "out" and touch["answered"] is False:
-            run_start = run_start or touch["occurred_at"]
-        elif run_start is not None:
-            marks.append(_shade(x_of(run_start), x_of(touch["occurred_at"]), axis))
-            run_start = None
-    if run_start is not None:
-        marks.append(_shade(x_of(run_start), inner_l + inner_w, axis))
-    marks.append(
-        f'<line class="grid" x1="{_n(inner_l)}" x2="{_n(inner_l + inner_w)}" '
-        f'y1="{axis}" y2="{axis}"/>'
-    )
-    for touch in touches:
-        x = x_of(touch["occurred_at"])
-        mine = touch["direction"] == "out"
-        y1, y2 = (axis - 2, axis - 26) if mine else (axis + 2, axis + 26)
-        side = "mine" if mine else "theirs"
-        extra = " unanswered" if touch["answered"] is False else ""
-        what = ("you" if mine else "them") + (", unanswered" if extra else "")
-        if touch["ask"]:
-            what += f", asked: {touch['ask']}"
-        if touch["give"]:
-            what += f", gave: {touch['give']}"
+    for run in contact["unanswered_runs"]:
+        start, end = run["from"], run["to"]
+        x1 = left + inner_w * (1 - (until - start).total_seconds() / span)
+        x2 = left + inner_w * (1 - (until - end).total_seconds() / span)
         marks.append(
-            f'<line class="{side}{extra}" x1="{_n(x)}" x2="{_n(x)}" y1="{y1}" y2="{y2}" '
-            f'stroke-width="2"><title>{esc(_day(touch["occurred_at"]))}: {esc(what)}'
-            "</title></line>"
+            f'<rect class="shade" x="{_n(x1)}" y="{axis - reach - 2}" '
+            f'width="{_n(max(1.0, x2 - x1))}" height="{reach + 2}"><title>your outreach '
+            f"unanswered from {esc(_day(start))}</title></rect>"
         )
-        if touch["ask"]:
+    marks.append(
+        f'<line class="grid" x1="{_n(left)}" x2="{_n(left + inner_w)}" y1="{axis}" y2="{axis}"/>'
+    )
+    for index, week in enumerate(weeks):
+        x = left + index * slot
+        day, stamp = _day(week["week"]), iso(week["week"])
+        for side, count in (("mine", week["mine"]), ("theirs", week["theirs"])):
+            if not count:
+                continue
+            h = max(1.0, reach * count / most)
+            y = axis - h if side == "mine" else axis + 1
+            who = "yours" if side == "mine" else "theirs"
+            note = (
+                f", {week['unanswered']} unanswered"
+                if side == "mine" and week["unanswered"]
+                else ""
+            )
             marks.append(
-                f'<circle class="{side}" cx="{_n(x)}" cy="{y2 + (-4 if mine else 4)}" r="3" '
-                'fill-opacity="0" stroke-width="1.5"/>'
+                f'<rect class="{side}" x="{_n(x)}" y="{_n(y)}" width="{_n(max(1.0, slot - 1))}" '
+                f'height="{_n(h)}" data-week="{stamp}" data-side="{side}" data-count="{count}">'
+                f"<title>week of {day}: {count} {who}{note}</title></rect>"
+            )
+        if week["asks"]:
+            asked = "; ".join(week["asks"][:3]) + ("; …" if len(week["asks"]) > 3 else "")
+            marks.append(
+                f'<circle class="ask" cx="{_n(x + slot / 2)}" cy="{axis - reach - 6}" r="2.5" '
+                f'data-week="{stamp}" data-count="{len(week["asks"])}"><title>week of {day}, '
+                f"asked: {esc(asked)}</title></circle>"
             )
     return (
-        f'<g class="multiple" data-id="{contact["id"]}" data-touches="{len(touches)}">'
+        f'<g class="multiple" data-id="{contact["id"]}" data-touches="{contact["touches"]}">'
         + "".join(marks)
         + "</g>"
-    )
-
-
-def _shade(x1: float, x2: float, axis: float) -> str:
-    return (
-        f'<rect class="shade" x="{_n(x1)}" y="{_n(axis - 30)}" width="{_n(max(1.0, x2 - x1))}" '
-        'height="30"><title>your outreach, unanswered</title></rect>'
     )
 
 

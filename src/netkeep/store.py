@@ -1433,14 +1433,36 @@ class Capturer:
 def touch_days(session: Session, *, since: datetime, until: datetime) -> list[tuple]:
     """Touchpoints per local day in [since, until): (YYYY-MM-DD, yours, theirs, heard), where
     `heard` counts what came from them: their touchpoints and the live exchanges you started."""
-    sql = (
-        "SELECT date(t.occurred_at, 'localtime') AS day, sum(t.direction = 'out'), "
-        "sum(t.direction = 'in'), sum(t.direction = 'in' OR t.two_way) "
-        "FROM touchpoint t JOIN contact c ON c.id = t.contact_id "
-        "WHERE NOT c.archived AND t.occurred_at >= ? AND t.occurred_at < ? "
-        "GROUP BY day ORDER BY day"
-    )
+    # Counted per quarter hour first (every time zone's offset is a whole number of quarter
+    # hours), so the local-time conversion runs per quarter hour, not per touchpoint.
+    sql = """
+        SELECT date(substr(q, 1, 13) || ':00', '+' || (substr(q, 15) * 15) || ' minutes',
+                    'localtime') AS day,
+               sum(mine), sum(theirs), sum(heard)
+        FROM (SELECT substr(t.occurred_at, 1, 14) || (substr(t.occurred_at, 15, 2) / 15) AS q,
+                     sum(t.direction = 'out') AS mine, sum(t.direction = 'in') AS theirs,
+                     sum(t.direction = 'in' OR t.two_way) AS heard
+              FROM touchpoint t JOIN contact c ON c.id = t.contact_id
+              WHERE NOT c.archived AND t.occurred_at >= ? AND t.occurred_at < ?
+              GROUP BY q)
+        GROUP BY day ORDER BY day
+    """
     return _dbapi(session).execute(sql, (to_db(since), to_db(until))).fetchall()
+
+
+def ask_changes(session: Session, *, since: datetime, until: datetime) -> tuple[int, int]:
+    """How many asks of active contacts were opened, and how many resolved, in [since, until)."""
+    sql = (
+        "SELECT sum(a.opened_at >= :since AND a.opened_at < :until), "
+        "sum(a.resolved_at >= :since AND a.resolved_at < :until) "
+        "FROM ask a JOIN contact c ON c.id = a.contact_id WHERE NOT c.archived "
+        "AND ((a.opened_at >= :since AND a.opened_at < :until) "
+        "OR (a.resolved_at >= :since AND a.resolved_at < :until))"
+    )
+    opened, closed = (
+        _dbapi(session).execute(sql, {"since": to_db(since), "until": to_db(until)}).fetchone()
+    )
+    return opened or 0, closed or 0
 
 
 def weekly_touches(

@@ -94,7 +94,7 @@ def gather(*, since, until, moment, full: bool) -> dict[str, Any]:
     with session(write=False) as db:
         scoring = store.start_score_rows(db, now=moment, settings=config)
         candidates = store.staleness_rows(db)
-        asks = store.ask_rows(db, include_resolved=True)
+        asks = store.ask_changes(db, since=since, until=until)
         days = store.touch_days(db, since=calendar_from, until=until)
         period_days = store.touch_days(db, since=since, until=until)
         if full:
@@ -157,7 +157,7 @@ def _busiest(db, *, since, until, config) -> list[dict[str, Any]]:
             for t in touches
         ]
         flags = answered_flags(records, now=until, window=config.response_window.timedelta)
-        result.append(report.small_multiple(contact_id, name, touches, flags, since))
+        result.append(report.small_multiple(contact_id, name, touches, flags, until=until))
     return result
 
 
