@@ -204,3 +204,18 @@ def test_calendar_days_are_local_even_with_quarter_hour_offsets(cli, monkeypatch
     days = {day["date"]: day for day in cli.json("report")["calendar"]}
     assert (days["2026-06-10"]["mine"], days["2026-06-10"]["theirs"]) == (1, 0)
     assert (days["2026-06-11"]["mine"], days["2026-06-11"]["theirs"]) == (0, 1)
+
+
+def test_a_new_contact_gets_an_empty_timeline_and_no_score(cli):
+    cli.ok("add", "Noa Berg")
+    text = cli.ok("show", "Noa", env=picture_env(40)).stdout
+    block = block_after_blank(text, "Score")
+    assert block[1].strip() == "you" and block[3].strip() == "them"
+    assert block[-1] == "Score  new: not scored yet"
+
+
+def test_nobody_stale_means_no_bars(cli):
+    cli.ok("add", "Noa Berg")
+    result = cli.ok("stale", env=picture_env(80))
+    assert result.stdout == ""
+    assert "Nobody is overdue." in result.stderr

@@ -352,7 +352,9 @@ def band_bar(bands: dict[str, int], *, width: int, ascii: bool) -> list[Line]:
     """The band mix as one stacked bar, each band its own glyph, with a legend of counts."""
     g = _GLYPHS[ascii]
     total = sum(bands.values())
-    lines: list[Line] = [[(_fit(f"Bands ({_plural(total, 'relationship')})", width, g), "bold")]]
+    lines: list[Line] = [
+        [(_fit(f"Bands ({_plural(total, 'relationship')})", width, g).rstrip(), "bold")]
+    ]
     if not total:
         lines.append([("No contacts yet.", "dim")])
         return lines
