@@ -219,3 +219,14 @@ def test_nobody_stale_means_no_bars(cli):
     result = cli.ok("stale", env=picture_env(80))
     assert result.stdout == ""
     assert "Nobody is overdue." in result.stderr
+
+
+def test_on_a_terminal_pictures_appear_by_default_in_colour(network):
+    from test_exit_codes import on_a_terminal
+
+    _status, output = on_a_terminal(["stale"], env={"COLUMNS": "80"})
+    assert "cadence" in output.decode() and b"\x1b[31m" in output  # past due in red
+    _status, plain = on_a_terminal(["stale"], env={"COLUMNS": "80", "NO_COLOR": "1"})
+    assert "cadence" in plain.decode() and b"\x1b[31m" not in plain
+    _status, off = on_a_terminal(["stale"], env={"COLUMNS": "80", "NETKEEP_PICTURES": "never"})
+    assert "cadence" not in off.decode()
