@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.cells import cell_len
 
 from netkeep import pictures
 from pictures_network import build
@@ -160,7 +161,12 @@ touch = st.fixed_dictionaries(
 stale_row = st.fixed_dictionaries(
     {
         "id": st.integers(1, 50),
-        "name": st.text(min_size=1, max_size=60),
+        "name": st.text(
+            st.characters(blacklist_categories=("Cc", "Cs", "Mn", "Me", "Cf", "Zl", "Zp")),
+            min_size=1,
+            max_size=60,
+        )
+        | st.sampled_from(["王小明", "山田太郎さん", "Ｆｕｌｌ　Ｗｉｄｔｈ"]),
         "overdue_ratio": st.one_of(st.floats(1, 1e6), st.just(float("inf"))),
         "days_overdue": st.integers(0, 5000),
     }
@@ -179,7 +185,7 @@ def test_timeline_never_exceeds_the_width(touches, size, ascii):
 @given(st.lists(stale_row, min_size=1, max_size=10), st.integers(20, 200), st.booleans())
 def test_dormancy_bars_never_exceed_the_width(rows, size, ascii):
     lines = pictures.dormancy_bars(rows, {}, width=size, ascii=ascii)
-    assert all(len(pictures.text_of(line)) <= size for line in lines)
+    assert all(cell_len(pictures.text_of(line)) <= size for line in lines)
 
 
 @settings(max_examples=60, deadline=None)

@@ -12,6 +12,7 @@ import math
 import os
 import shutil
 import sys
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -138,12 +139,22 @@ def emit(lines: Sequence[Line]) -> None:
         out.print(text)
 
 
+def cells(text: str) -> int:
+    """Terminal columns `text` takes: wide East Asian characters take two, combining marks none."""
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
 def _fit(text: str, size: int, g: dict | None = None) -> str:
-    """`text` cut to `size` characters (marked when cut) and padded to it."""
-    if len(text) > size:
+    """`text` cut to `size` terminal columns (marked when cut) and padded to it."""
+    if cells(text) > size:
         mark = (g or _GLYPHS[True])["ellipsis"][:1]
-        text = text[: max(0, size - 1)] + mark if size > 0 else ""
-    return text.ljust(size)
+        while text and cells(text) > max(0, size - 1):
+            text = text[:-1]
+        text = text + mark if size > 0 else ""
+    return text + " " * (size - cells(text))
 
 
 def _first_fit(candidates: Sequence[str], size: int) -> str:
@@ -276,14 +287,14 @@ def dormancy_bars(
     g = _GLYPHS[ascii]
     if not rows:
         return []
-    name_size = max(4, min(20, width // 4, max(len(_clean(row["name"])) for row in rows)))
+    name_size = max(4, min(20, width // 4, max(cells(_clean(row["name"])) for row in rows)))
     bar_size = max(4, width - name_size - SPARK_WEEKS - 2)
     scale = max(4.0, min(_BAR_CAP, max(row["overdue_ratio"] for row in rows)))
 
-    def cells(ratio: float) -> int:
+    def length_of(ratio: float) -> int:
         return round(math.log1p(min(ratio, scale)) / math.log1p(scale) * bar_size)
 
-    mark = max(1, cells(1.0)) - 1
+    mark = max(1, length_of(1.0)) - 1
     title = _first_fit(
         [
             f"quiet, log scale ({g['cadence']} = cadence)",
@@ -298,7 +309,7 @@ def dormancy_bars(
     for row in rows:
         more = row["overdue_ratio"] > scale
         overdue = 1 if row["days_overdue"] > 0 else 0
-        length = min(bar_size, max(mark + 1 + overdue, cells(row["overdue_ratio"])))
+        length = min(bar_size, max(mark + 1 + overdue, length_of(row["overdue_ratio"])))
         past_due = max(0, length - mark - 1 - more)
         line: Line = [
             (_fit(_clean(row["name"]), name_size, g) + " ", None),
@@ -473,9 +484,10 @@ def _wrap(words: Sequence[str], size: int, *, sep: str = "  ") -> list[str]:
     lines: list[str] = []
     current = ""
     for word in words:
-        word = word[:size]
+        if cells(word) > size:
+            word = _fit(word, size).rstrip()
         candidate = f"{current}{sep}{word}" if current else word
-        if len(candidate) > size and current:
+        if cells(candidate) > size and current:
             lines.append(current)
             current = word
         else:
