@@ -50,7 +50,7 @@ def report(
     ] = False,
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
-    """The network's health in pictures: bands, quiet, a calendar of touches, what changed."""
+    """The network's health in pictures, in the terminal or as an HTML page."""
     from netkeep.dates import parse_past
 
     moment = now()
