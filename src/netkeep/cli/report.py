@@ -50,7 +50,7 @@ def report(
     ] = False,
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
-    """The network's health in pictures, in the terminal or as an HTML page."""
+    """The network's health in pictures (terminal, HTML page or JSON)."""
     from netkeep.dates import parse_past
 
     moment = now()
