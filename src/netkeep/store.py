@@ -1535,9 +1535,12 @@ def _bands_at(raw: Any, moments: list[datetime], scoring: Any, **which: Any) -> 
 
 
 def _bands_in_range(path: str, moments: list, scoring: Any, id_range: tuple[int, int]) -> list:
+    """One share of the monthly band mix in a forked helper process, read-only like `score`'s."""
     import sqlite3
 
-    raw = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    from netkeep.db_path import sqlite_uri
+
+    raw = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
     try:
         return _bands_at(raw, moments, scoring, id_range=id_range)
     finally:
