@@ -110,6 +110,18 @@ def test_past_due_stands_out_and_the_cadence_mark_lines_up(network):
     assert all("█" in line for line in block)
 
 
+def test_a_row_before_its_cadence_stops_short_of_the_mark():
+    """`stale --rhythm` lists contacts that broke their own pace before the cadence is due."""
+    rows = [
+        {"id": 1, "name": "Due", "overdue_ratio": 3.0, "days_overdue": 40},
+        {"id": 2, "name": "Early", "overdue_ratio": 0.5, "days_overdue": 9},
+    ]
+    due, early = pictures.dormancy_bars(rows, {}, width=60, ascii=True)[1:]
+    assert "|#" in pictures.text_of(due)
+    bar = pictures.text_of(early)
+    assert "#" not in bar and bar.index("|") > bar.rindex("-") + 1
+
+
 def test_no_pictures_when_piped_in_json_or_csv_or_when_turned_off(network):
     plain = network.ok("stale").stdout
     assert "│" not in plain and "cadence" not in plain

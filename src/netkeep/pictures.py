@@ -308,12 +308,15 @@ def dormancy_bars(
     lines: list[Line] = [[(header.rstrip(), "bold")]]
     for row in rows:
         more = row["overdue_ratio"] > scale
-        overdue = 1 if row["days_overdue"] > 0 else 0
-        length = min(bar_size, max(mark + 1 + overdue, length_of(row["overdue_ratio"])))
+        # A row listed before its cadence is due (`stale --rhythm`) stops short of the mark.
+        past_cadence = row["overdue_ratio"] >= 1
+        overdue = 1 if past_cadence and row["days_overdue"] > 0 else 0
+        length = min(bar_size, max(overdue and mark + 2, length_of(row["overdue_ratio"])))
+        quiet = min(length, mark)
         past_due = max(0, length - mark - 1 - more)
         line: Line = [
             (_fit(_clean(row["name"]), name_size, g) + " ", None),
-            (g["quiet"] * mark, "dim"),
+            (g["quiet"] * quiet + " " * (mark - quiet), "dim"),
             (g["cadence"], "bold"),
             (g["overdue"] * past_due, "red"),
             (g["more"] if more else "", "red"),
