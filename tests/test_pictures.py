@@ -122,6 +122,14 @@ def test_a_row_before_its_cadence_stops_short_of_the_mark():
     assert "#" not in bar and bar.index("|") > bar.rindex("-") + 1
 
 
+def test_everyone_listed_without_a_cadence_still_gets_bars(network):
+    """`stale --days 0` has no cadence to measure against (ratio null): the bars show days."""
+    text = network.ok("stale", "--days", "0", env=picture_env(40)).stdout
+    block = text.split("\n\n")[-1].splitlines()
+    assert len(block) == 1 + len(network.json("stale", "--days", "0"))
+    assert max(len(line) for line in block) <= 40
+
+
 def test_no_pictures_when_piped_in_json_or_csv_or_when_turned_off(network):
     plain = network.ok("stale").stdout
     assert "│" not in plain and "cadence" not in plain
@@ -179,8 +187,9 @@ stale_row = st.fixed_dictionaries(
             max_size=60,
         )
         | st.sampled_from(["王小明", "山田太郎さん", "Ｆｕｌｌ　Ｗｉｄｔｈ"]),
-        "overdue_ratio": st.one_of(st.floats(1, 1e6), st.just(float("inf"))),
+        "overdue_ratio": st.one_of(st.floats(0, 1e6), st.just(float("inf")), st.none()),
         "days_overdue": st.integers(0, 5000),
+        "days_since": st.integers(0, 40000),
     }
 )
 

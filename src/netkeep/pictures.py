@@ -289,7 +289,7 @@ def dormancy_bars(
         return []
     name_size = max(4, min(20, width // 4, max(cells(_clean(row["name"])) for row in rows)))
     bar_size = max(4, width - name_size - SPARK_WEEKS - 2)
-    scale = max(4.0, min(_BAR_CAP, max(row["overdue_ratio"] for row in rows)))
+    scale = max(4.0, min(_BAR_CAP, max(_ratio(row) for row in rows)))
 
     def length_of(ratio: float) -> int:
         return round(math.log1p(min(ratio, scale)) / math.log1p(scale) * bar_size)
@@ -307,11 +307,11 @@ def dormancy_bars(
     header += " " + _fit(f"{SPARK_WEEKS} weeks", SPARK_WEEKS, g)
     lines: list[Line] = [[(header.rstrip(), "bold")]]
     for row in rows:
-        more = row["overdue_ratio"] > scale
+        more = _ratio(row) > scale
         # A row listed before its cadence is due (`stale --rhythm`) stops short of the mark.
-        past_cadence = row["overdue_ratio"] >= 1
+        past_cadence = _ratio(row) >= 1
         overdue = 1 if past_cadence and row["days_overdue"] > 0 else 0
-        length = min(bar_size, max(overdue and mark + 2, length_of(row["overdue_ratio"])))
+        length = min(bar_size, max(overdue and mark + 2, length_of(_ratio(row))))
         quiet = min(length, mark)
         past_due = max(0, length - mark - 1 - more)
         line: Line = [
@@ -325,6 +325,12 @@ def dormancy_bars(
         ]
         lines.append(_crop(line, width))
     return lines
+
+
+def _ratio(row: dict) -> float:
+    """The quiet in cadences; with no cadence (`stale --days 0`, ratio null) in days."""
+    ratio = row["overdue_ratio"]
+    return float(max(1, row.get("days_since") or 0)) if ratio is None else ratio
 
 
 def sparkline(counts: Sequence[int], *, ascii: bool) -> str:
