@@ -141,7 +141,11 @@ def generate(path: Path, *, contacts: int, touchpoints: int, years: float, seed:
     con.execute("PRAGMA cache_size = -200000")
     con.execute("BEGIN")
     con.executemany("INSERT INTO contact VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", contact_rows)
-    con.executemany("INSERT INTO touchpoint VALUES (?,?,?,?,?,?,?,?)", touchpoint_rows)
+    con.executemany(
+        "INSERT INTO touchpoint (id, contact_id, occurred_at, channel, direction, two_way, note, "
+        "give) VALUES (?,?,?,?,?,?,?,?)",
+        touchpoint_rows,
+    )
     con.executemany("INSERT INTO ask VALUES (?,?,?,?,?,?,?,?)", ask_rows)
     con.execute("COMMIT")
     con.execute("ANALYZE")

@@ -49,6 +49,20 @@ def test_log_loads_only_its_own_command_module(db_path):
         assert f"netkeep.cli.{other}" not in modules, other
     assert "vobject" not in modules
     assert "rich.table" not in modules
+    # The capture readers and their libraries load only for `import`.
+    capture = {"phonenumbers", "icalendar", "recurring_ical_events", "mailbox"}
+    assert not capture & modules
+    assert not {name for name in modules if name.startswith("netkeep.io")}
+    for picture in ("netkeep.pictures", "netkeep.report", "netkeep.report_html"):
+        assert picture not in modules, picture
+
+
+def test_import_of_contacts_does_not_load_the_capture_readers(tmp_path):
+    people = tmp_path / "people.csv"
+    people.write_text("name,email\nSam Lee,sam@example.com\n")
+    modules = _imported_modules("import", str(people))
+    assert "netkeep.io.csvfile" in modules
+    assert not {"phonenumbers", "icalendar", "mailbox", "netkeep.io.mail"} & modules
 
 
 def test_help_and_version_do_not_open_the_database_layer():

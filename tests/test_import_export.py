@@ -255,10 +255,12 @@ def test_export_has_the_spec_shape(cli):
     full_history(cli)
     document = json.loads(cli.ok("export").stdout)
     assert list(document) == ["format", "version", "contacts", "touchpoints", "asks"]
-    assert (document["format"], document["version"]) == ("netkeep", 1)
+    assert (document["format"], document["version"]) == ("netkeep", 2)
     contact_keys = "id name emails phone company title tags tier cadence note created_at archived"
     assert list(document["contacts"][0]) == contact_keys.split()
-    touchpoint_keys = "id contact_id occurred_at channel direction two_way note ask give"
+    touchpoint_keys = (
+        "id contact_id occurred_at channel direction two_way note ask give source source_key"
+    )
     assert list(document["touchpoints"][0]) == touchpoint_keys.split()
     ask_keys = "id contact_id touchpoint_id name by what status opened_at resolved_at"
     assert list(document["asks"][0]) == ask_keys.split()
@@ -332,7 +334,7 @@ def test_export_of_a_missing_database_is_empty_and_creates_nothing(cli, db_path)
     document = json.loads(cli.ok("export").stdout)
     assert document == {
         "format": "netkeep",
-        "version": 1,
+        "version": 2,
         "contacts": [],
         "touchpoints": [],
         "asks": [],

@@ -568,6 +568,8 @@ def json_export() -> dict:
                 "note": "voicemail",
                 "ask": "a recommendation",
                 "give": None,
+                "source": None,
+                "source_key": None,
             }
         ],
         "asks": [
@@ -591,7 +593,7 @@ def test_json_export_is_lossless(tmp_path):
     buffer = io.StringIO()
     write_json(json_export(), buffer)
     document = json.loads(buffer.getvalue())
-    assert (document["format"], document["version"]) == ("netkeep", 1)
+    assert (document["format"], document["version"]) == ("netkeep", 2)
     assert "last_touch" not in document["contacts"][0]
     assert "answered" not in document["touchpoints"][0]
     assert "days_open" not in document["asks"][0]
@@ -644,7 +646,7 @@ def mutate(change) -> str:
     ("change", "message"),
     [
         (lambda d: d.update(format="other"), "not a netkeep export"),
-        (lambda d: d.update(version=2), "written by a newer netkeep (format version 2)"),
+        (lambda d: d.update(version=3), "written by a newer netkeep (format version 3)"),
         (lambda d: d.update(version="1"), '"version" must be an integer'),
         (lambda d: d.update(contacts={}), "'contacts' must be a list"),
         (lambda d: d.update(extra=1), "unknown key 'extra'"),

@@ -16,6 +16,8 @@ TOUCHPOINT_KEYS = {
     "note",
     "ask",
     "give",
+    "source",
+    "source_key",
 }
 STALE_KEYS = [
     "id",

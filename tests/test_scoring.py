@@ -590,3 +590,39 @@ def test_two_people_ignoring_each_other_are_not_mutual():
     assert row["band"] == "they-carry" and row["score"] <= 20
     tps, asks = mirror(h.touchpoints, h.asks)
     assert score_contact(tps, asks, now=NOW)["band"] == "you-carry"
+
+
+@pytest.mark.parametrize(
+    ("search_start", "calls", "channel", "quiet_calls"),
+    [(420, 6, "call", 3), (300, 4, "text", 2), (560, 9, "email", 4)],
+)
+def test_calls_made_while_ones_own_ask_was_open_serve_it_even_when_it_ends_withdrawn(
+    search_start, calls, channel, quiet_calls
+):
+    """He asked for help, called and wrote while it was worked, found something himself (his ask
+    withdrawn: moot), ignored your ask and your calls, then did your favour minutes before a new
+    ask of his. His calls during the search were in his own interest: fair-weather, and the
+    sweetener does not raise the score."""
+    history = History().in_(search_start, channel, ask="help with my search", status="withdrawn")
+    found = search_start - 10 * (calls + 1)
+    history.asks[0] = replace(history.asks[0], resolved_at=ago(found))
+    for k in range(calls):
+        day = search_start - 10 * (k + 1)
+        (history.in_ if k % 3 else history.out)(day, channel, two_way=channel == "call")
+    history.in_(found, "email")
+    history.out(found - 10, "email", ask="a recommendation")
+    step = (found - 20) / (quiet_calls + 1)
+    for k in range(quiet_calls):
+        history.out(found - 20 - step * k, "call", two_way=False)
+    before = history.score()
+    mine = history.asks[1]
+    history.asks[1] = replace(mine, status="done", resolved_at=ago(1))
+    history.in_(1, "email")
+    gives = [GiveRecord(1, "them", "the recommendation", ago(1), history.touchpoints[-1].id, 2)]
+    history.in_(0.99, "email", ask="help with my search again")
+    after = score_contact(history.touchpoints, history.asks, now=NOW, gives=gives)
+    assert after["band"] == "fair-weather" and after["score"] <= 30, after
+    assert after["score"] <= before["score"], (before, after)
+    tps, asks, mirrored_gives = mirror(history.touchpoints, history.asks, gives)
+    mirrored = score_contact(tps, asks, now=NOW, gives=mirrored_gives)
+    assert mirrored["score"] == after["score"] and mirrored["band"] == "they-carry"

@@ -32,6 +32,17 @@ def _default_cadences() -> dict[str, Duration]:
 
 
 @dataclass(frozen=True)
+class Me:
+    """Who you are in exported files: how direction is told (see docs/capture.md)."""
+
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    linkedin: str | None = None  # your profile URL
+    names: tuple[str, ...] = ()  # how you appear in chat exports
+    region: str | None = None  # default phone region for numbers without a country code
+
+
+@dataclass(frozen=True)
 class Settings:
     cadence: dict[str, Duration] = field(default_factory=_default_cadences)
     default_tier: str = DEFAULT_TIER
@@ -41,6 +52,7 @@ class Settings:
     )
     # How to read a numeric date such as 3/11/2026: "dmy" or "mdy"; None refuses the ambiguous ones.
     date_order: str | None = None
+    me: Me = field(default_factory=lambda: Me())
     source: Path | None = None  # the file read, if any
 
     @property
@@ -88,7 +100,7 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 def _settings_from(data: dict[str, Any], path: Path) -> Settings:
-    known = {"cadence", "defaults", "scoring"}
+    known = {"cadence", "defaults", "scoring", "me"}
     for section in data:
         if section not in known:
             raise BadInput(f"config {path}: unknown section [{section}]")
@@ -130,8 +142,28 @@ def _settings_from(data: dict[str, Any], path: Path) -> Settings:
         response_window=_duration(
             scoring.get("response_window", DEFAULT_RESPONSE_WINDOW), "scoring.response_window", path
         ),
+        me=_me(data.get("me", {}), path),
         source=path,
     )
+
+
+def _me(table: dict[str, Any], path: Path) -> Me:
+    _only(table, {"emails", "phones", "linkedin", "names", "region"}, "me", path)
+    lists = {}
+    for key in ("emails", "phones", "names"):
+        value = table.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise BadInput(f"config {path}: me.{key}: expected a list of strings")
+        lists[key] = tuple(v.strip() for v in value if v.strip())
+    single = {}
+    for key in ("linkedin", "region"):
+        value = table.get(key)
+        if value is not None and not isinstance(value, str):
+            raise BadInput(f"config {path}: me.{key}: expected a string")
+        single[key] = value.strip() if value and value.strip() else None
+    return Me(**lists, **single)
 
 
 def _only(table: dict[str, Any], keys: set[str], section: str, path: Path) -> None:

@@ -174,3 +174,18 @@ def m003_ids_never_reused() -> None:
 )
 def m004_undo_journal() -> None:
     """What each write command changed, so that undo can reverse it."""
+
+
+@migration(
+    """
+    -- Touchpoints captured from exported files remember where they came from: the source
+    -- ('mbox', 'linkedin', ...) and a key stable across re-imports (a Message-ID, a call's number
+    -- and time). Typed touchpoints have neither. The unique index makes a re-import add nothing.
+    ALTER TABLE touchpoint ADD COLUMN source TEXT;
+    ALTER TABLE touchpoint ADD COLUMN source_key TEXT;
+    CREATE UNIQUE INDEX ix_touchpoint_source_key ON touchpoint (source, source_key)
+        WHERE source_key IS NOT NULL;
+    """
+)
+def m005_touchpoint_source():
+    """Where a captured touchpoint came from, unique per source."""

@@ -36,6 +36,8 @@ class Touchpoint(SQLModel, table=True):
     two_way: bool
     note: str | None = None
     give: str | None = None  # what the initiator gave
+    source: str | None = None  # the export it was captured from; None when typed
+    source_key: str | None = None  # stable within its source, so re-imports add nothing
 
 
 class Ask(SQLModel, table=True):

@@ -368,10 +368,15 @@ def score_contact(
     # A declined or withdrawn ask took nothing: its initiations count as plain reaching out.
     interest: list[list[tuple[float, float]]] = [[], []]
     for ask in ask_list:
-        if ask.status in _TOOK_NOTHING:
-            continue
         side = _ME if ask.by == "me" else _THEM
         opened = _ts(ask.opened_at)
+        if ask.status == "withdrawn":
+            # Moot in the end, but while it was open the asker's calls served it.
+            resolved = _ts(ask.resolved_at) if ask.resolved_at is not None else opened
+            interest[side].append((opened - base_window, resolved))
+            continue
+        if ask.status in _TOOK_NOTHING:
+            continue
         interest[side].append((opened - base_window, opened))
         if ask.status == "done":
             resolved = _ts(ask.resolved_at) if ask.resolved_at is not None else opened

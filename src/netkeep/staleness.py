@@ -24,6 +24,11 @@ def cadence_of(contact: dict[str, Any], settings: Settings) -> Duration:
     return settings.cadence.get(contact["tier"]) or settings.cadence[settings.default_tier]
 
 
+def since_of(contact: dict[str, Any]) -> datetime:
+    """Where the quiet counts from: the last touch, or the contact's creation when never in touch."""
+    return contact.get("last_touch") or contact["created_at"]
+
+
 def stale_rows(
     contacts: Iterable[dict[str, Any]],
     *,
@@ -42,7 +47,7 @@ def stale_rows(
         if contact.get("archived"):
             continue
         cadence = override or cadence_of(contact, settings)
-        since = contact.get("last_touch") or contact["created_at"]
+        since = since_of(contact)
         due = cadence.after(since)
         if now < due:
             continue

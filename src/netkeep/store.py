@@ -13,7 +13,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -516,7 +516,8 @@ def touchpoints_of(session: Session, contact_id: int) -> list[dict[str, Any]]:
     sql = (
         "SELECT t.id, t.contact_id, t.occurred_at, t.channel, t.direction, t.two_way, t.note, "
         "(SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id ORDER BY a.id LIMIT 1) AS ask, "
-        "t.give FROM touchpoint t WHERE t.contact_id = :cid ORDER BY t.occurred_at, t.id"
+        "t.give, t.source, t.source_key FROM touchpoint t WHERE t.contact_id = :cid "
+        "ORDER BY t.occurred_at, t.id"
     )
     rows = []
     for row in _sql(session, text(sql).bindparams(cid=contact_id)):
@@ -538,6 +539,8 @@ def touchpoint_dict(touchpoint: Touchpoint, *, ask: str | None = None) -> dict[s
         "note": touchpoint.note,
         "ask": ask,
         "give": touchpoint.give,
+        "source": touchpoint.source,
+        "source_key": touchpoint.source_key,
     }
 
 
@@ -820,8 +823,8 @@ def _contact_values(row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 _INSERT_TOUCHPOINT = (
-    "INSERT INTO touchpoint (id, contact_id, occurred_at, channel, direction, two_way, note, give) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO touchpoint (id, contact_id, occurred_at, channel, direction, two_way, note, give, "
+    "source, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_ASK = (
     "INSERT INTO ask (id, contact_id, touchpoint_id, asked_by, what, status, opened_at, "
@@ -1021,10 +1024,10 @@ class _Importer:
         # Kept first, then the new ones; duplicates in any case dropped.
         row["emails"] = unique([*row["emails"], *record.emails])
         row["tags"] = unique([*row["tags"], *record.tags])
-        for field in ("phone", "company", "title"):
-            value = getattr(record, field)
+        for name in ("phone", "company", "title"):
+            value = getattr(record, name)
             if value and value.strip():
-                row[field] = value
+                row[name] = value
         if tier:
             row["tier"] = tier
         if cadence:
@@ -1099,16 +1102,25 @@ class _Importer:
                     int(record["two_way"]),
                     record["note"],
                     record["give"],
+                    record.get("source"),
+                    record.get("source_key"),
                 ),
             )
             self.counts.touchpoints_added += 1
             return
         contact_id = self.id_map[record["contact_id"]]
-        present = self.raw.execute(
-            "SELECT id FROM touchpoint WHERE contact_id = ? AND occurred_at = ? AND channel = ? "
-            "AND direction = ? ORDER BY id LIMIT 1",
-            (contact_id, occurred_at, record["channel"], record["direction"]),
-        ).fetchone()
+        if record.get("source_key") is not None:
+            # A captured touchpoint is the same one wherever it sits: its key decides.
+            present = self.raw.execute(
+                "SELECT id FROM touchpoint WHERE source = ? AND source_key = ?",
+                (record.get("source"), record["source_key"]),
+            ).fetchone()
+        else:
+            present = self.raw.execute(
+                "SELECT id FROM touchpoint WHERE contact_id = ? AND occurred_at = ? "
+                "AND channel = ? AND direction = ? ORDER BY id LIMIT 1",
+                (contact_id, occurred_at, record["channel"], record["direction"]),
+            ).fetchone()
         if present is not None:
             self.touchpoint_map[record["id"]] = present[0]
             self.counts.touchpoints_present += 1
@@ -1126,6 +1138,8 @@ class _Importer:
                 int(record["two_way"]),
                 record["note"],
                 record["give"],
+                record.get("source"),
+                record.get("source_key"),
             ),
         )
         self.touchpoint_map[record["id"]] = touchpoint_id
@@ -1213,12 +1227,11 @@ def export_touchpoints(session: Session) -> Iterator[dict[str, Any]]:
     """Every touchpoint by id: touchpoint dicts (docs/reference.md) without `answered`."""
     sql = (
         "SELECT t.id, t.contact_id, t.occurred_at, t.channel, t.direction, t.two_way, t.note, "
-        "(SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id ORDER BY a.id LIMIT 1), t.give "
-        "FROM touchpoint t ORDER BY t.id"
+        "(SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id ORDER BY a.id LIMIT 1), t.give, "
+        "t.source, t.source_key FROM touchpoint t ORDER BY t.id"
     )
-    for tid, cid, occurred_at, channel, direction, two_way, note, ask, give in _streamed(
-        session, sql
-    ):
+    for row in _streamed(session, sql):
+        tid, cid, occurred_at, channel, direction, two_way, note, ask, give, source, key = row
         yield {
             "id": tid,
             "contact_id": cid,
@@ -1229,6 +1242,8 @@ def export_touchpoints(session: Session) -> Iterator[dict[str, Any]]:
             "note": note,
             "ask": ask,
             "give": give,
+            "source": source,
+            "source_key": key,
         }
 
 
@@ -1250,3 +1265,330 @@ def export_asks(session: Session) -> Iterator[dict[str, Any]]:
             "opened_at": from_db(opened_at),
             "resolved_at": from_db(resolved_at),
         }
+
+
+# --- captured history -----------------------------------------------------------------------
+# Touchpoints read from exported mail, chats, calls and calendars (see netkeep.io.capture). Each
+# carries its source and a stable key; the unique index on the pair makes a re-import add nothing.
+
+_INSERT_CAPTURED = (
+    "INSERT OR IGNORE INTO touchpoint (contact_id, occurred_at, channel, direction, two_way, "
+    "note, give, source, source_key) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)"
+)
+_PROFILE_RE = re.compile(r"https?://(?:[a-z]+\.)?linkedin\.com/in/[^\s,;)\"']+", re.IGNORECASE)
+_OTHER_PHONES_RE = re.compile(r"^Other phones: (.*)$", re.MULTILINE)
+
+
+@dataclass
+class SourceCounts:
+    """What a capture did (or would do) with one file."""
+
+    format: str
+    read: int = 0
+    added: int = 0
+    present: int = 0
+    messages: int = 0  # messages folded into the touchpoints read
+    skipped: dict[str, int] = dataclasses.field(default_factory=dict)  # reason -> records
+    # identity -> [label, touchpoints]
+    unknown: dict[str, list] = dataclasses.field(default_factory=dict)
+    created: dict[str, str] = dataclasses.field(default_factory=dict)  # identity -> name
+    # name -> touchpoints added
+    per_contact: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+class Capturer:
+    """Matches captured correspondents to contacts and writes their touchpoints, on the session's
+    own connection inside the command's transaction.
+
+    A correspondent matches a contact by email (any case), phone (normalised), LinkedIn profile
+    URL (kept in the contact's note by LinkedIn imports), else by an exact name that only one
+    contact has. A matched contact gains the email, phone or profile it was not yet known by.
+    Unknown correspondents are created only when `create` is set.
+    """
+
+    def __init__(self, session: Session, *, settings: Any, now: datetime, create: bool) -> None:
+        from netkeep.io.phones import normalise
+
+        self.raw = _dbapi(session)
+        self.settings = settings
+        self.now_text = to_db(now)
+        self.create = create
+        self.normalise = lambda number: normalise(number, settings.me.region)
+        self.by_email: dict[str, int] = {}
+        self.by_phone: dict[str, int] = {}
+        self.by_profile: dict[str, int] = {}
+        self.by_name: dict[str, int | None] = {}  # None: several contacts share the name
+        self.rows: dict[int, dict[str, Any]] = {}
+        self.changed: set[int] = set()
+        self.names: dict[int, str] = {}
+        for cid, name, emails, phone, note in self.raw.execute(
+            "SELECT id, name, emails, phone, note FROM contact"
+        ):
+            row = {"emails": _json_list(emails), "phone": phone, "note": note}
+            self.rows[cid] = row
+            self.names[cid] = name
+            self._index(cid, row)
+            folded = name.casefold()
+            self.by_name[folded] = None if folded in self.by_name else cid
+
+    def _index(self, cid: int, row: dict[str, Any]) -> None:
+        from netkeep.io.capture import profile_url
+
+        for email in row["emails"]:
+            self.by_email.setdefault(email.casefold(), cid)
+        phones = [row["phone"]] if row["phone"] else []
+        for line in _OTHER_PHONES_RE.findall(row["note"] or ""):
+            phones.extend(line.split(","))
+        for phone in phones:
+            normalised = self.normalise(phone)
+            if normalised:
+                self.by_phone.setdefault(normalised, cid)
+        for url in _PROFILE_RE.findall(row["note"] or ""):
+            self.by_profile.setdefault(profile_url(url), cid)
+
+    def contact_for(self, party: Any, counts: SourceCounts) -> int | None:
+        cid = (
+            (party.email and self.by_email.get(party.email.casefold()))
+            or (party.phone and self.by_phone.get(party.phone))
+            or (party.profile and self.by_profile.get(party.profile))
+            or (party.name and self.by_name.get(party.name.casefold()))
+            or None
+        )
+        if cid is None:
+            if not self.create:
+                entry = counts.unknown.setdefault(party.key, [party.label, 0])
+                entry[1] += 1
+                return None
+            cid = self._new_contact(party)
+            counts.created[party.key] = self.names[cid]
+        self._gain(cid, party)
+        return cid
+
+    def _new_contact(self, party: Any) -> int:
+        name = party.name or party.email or party.phone or party.profile
+        note = f"LinkedIn: {party.profile}" if party.profile else None
+        cursor = self.raw.execute(
+            "INSERT INTO contact (name, emails, phone, tags, tier, note, created_at, archived) "
+            "VALUES (?, ?, ?, '[]', ?, ?, ?, 0)",
+            (
+                name,
+                json.dumps([party.email] if party.email else []),
+                party.phone,
+                self.settings.default_tier,
+                note,
+                self.now_text,
+            ),
+        )
+        cid = cursor.lastrowid
+        row = {"emails": [party.email] if party.email else [], "phone": party.phone, "note": note}
+        self.rows[cid] = row
+        self.names[cid] = name
+        self._index(cid, row)
+        self.by_name.setdefault(name.casefold(), cid)
+        return cid
+
+    def _gain(self, cid: int, party: Any) -> None:
+        row = self.rows[cid]
+        gained = False
+        if party.email and party.email.casefold() not in self.by_email:
+            row["emails"] = [*row["emails"], party.email]
+            gained = True
+        if party.phone and party.phone not in self.by_phone and not row["phone"]:
+            row["phone"] = party.phone
+            gained = True
+        if party.profile and party.profile not in self.by_profile:
+            line = f"LinkedIn: {party.profile}"
+            row["note"] = f"{row['note']}\n{line}" if row["note"] else line
+            gained = True
+        if gained:
+            self.changed.add(cid)
+            self._index(cid, row)
+
+    def add(self, touchpoints: Iterable[Any], counts: SourceCounts) -> None:
+        from netkeep.io.capture import Skipped
+
+        for item in touchpoints:
+            if isinstance(item, Skipped):
+                counts.skipped[item.reason] = counts.skipped.get(item.reason, 0) + 1
+                continue
+            counts.read += 1
+            counts.messages += item.messages
+            cid = self.contact_for(item.party, counts)
+            if cid is None:
+                continue
+            cursor = self.raw.execute(
+                _INSERT_CAPTURED,
+                (
+                    cid,
+                    to_db(item.at),
+                    item.channel,
+                    item.direction,
+                    int(item.two_way),
+                    item.note,
+                    item.source,
+                    item.key,
+                ),
+            )
+            if cursor.rowcount:
+                counts.added += 1
+                name = self.names[cid]
+                counts.per_contact[name] = counts.per_contact.get(name, 0) + 1
+            else:
+                counts.present += 1
+
+    def finish(self) -> None:
+        """Write the identifiers contacts gained."""
+        for cid in sorted(self.changed):
+            row = self.rows[cid]
+            self.raw.execute(
+                "UPDATE contact SET emails = ?, phone = ?, note = ? WHERE id = ?",
+                (json.dumps(row["emails"]), row["phone"], row["note"], cid),
+            )
+        self.changed.clear()
+
+
+# --- pictures (netkeep report) ----------------------------------------------------------------
+# Aggregates the pictures need beyond the listings: counted in SQL, active contacts only.
+
+
+def touch_days(session: Session, *, since: datetime, until: datetime) -> list[tuple]:
+    """Touchpoints per local day in [since, until): (YYYY-MM-DD, yours, theirs, heard), where
+    `heard` counts what came from them: their touchpoints and the live exchanges you started."""
+    # Counted per quarter hour first (every time zone's offset is a whole number of quarter
+    # hours), so the local-time conversion runs per quarter hour, not per touchpoint.
+    sql = """
+        SELECT date(substr(q, 1, 13) || ':00', '+' || (substr(q, 15) * 15) || ' minutes',
+                    'localtime') AS day,
+               sum(mine), sum(theirs), sum(heard)
+        FROM (SELECT substr(t.occurred_at, 1, 14) || (substr(t.occurred_at, 15, 2) / 15) AS q,
+                     sum(t.direction = 'out') AS mine, sum(t.direction = 'in') AS theirs,
+                     sum(t.direction = 'in' OR t.two_way) AS heard
+              FROM touchpoint t JOIN contact c ON c.id = t.contact_id
+              WHERE NOT c.archived AND t.occurred_at >= ? AND t.occurred_at < ?
+              GROUP BY q)
+        GROUP BY day ORDER BY day
+    """
+    return _dbapi(session).execute(sql, (to_db(since), to_db(until))).fetchall()
+
+
+def ask_changes(session: Session, *, since: datetime, until: datetime) -> tuple[int, int]:
+    """How many asks of active contacts were opened, and how many resolved, in [since, until)."""
+    sql = (
+        "SELECT sum(a.opened_at >= :since AND a.opened_at < :until), "
+        "sum(a.resolved_at >= :since AND a.resolved_at < :until) "
+        "FROM ask a JOIN contact c ON c.id = a.contact_id WHERE NOT c.archived "
+        "AND ((a.opened_at >= :since AND a.opened_at < :until) "
+        "OR (a.resolved_at >= :since AND a.resolved_at < :until))"
+    )
+    opened, closed = (
+        _dbapi(session).execute(sql, {"since": to_db(since), "until": to_db(until)}).fetchone()
+    )
+    return opened or 0, closed or 0
+
+
+def weekly_touches(
+    session: Session, contact_ids: Iterable[int], *, until: datetime, weeks: int
+) -> dict[int, list[int]]:
+    """Touchpoints per contact in each of the `weeks` weeks before `until`, oldest week first."""
+    ids = list(contact_ids)
+    counts = {cid: [0] * weeks for cid in ids}
+    if not ids:
+        return counts
+    since = to_db(until - timedelta(weeks=weeks))
+    end = to_db(until)
+    raw = _dbapi(session)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        sql = (
+            "SELECT t.contact_id, CAST((julianday(?) - julianday(t.occurred_at)) / 7 AS INTEGER), "
+            "count(*) FROM touchpoint t "
+            f"WHERE t.contact_id IN ({', '.join('?' for _ in chunk)}) "
+            "AND t.occurred_at >= ? AND t.occurred_at < ? GROUP BY 1, 2"
+        )
+        for cid, weeks_ago, count in raw.execute(sql, (end, *chunk, since, end)):
+            if 0 <= weeks_ago < weeks:
+                counts[cid][weeks - 1 - weeks_ago] += count
+    return counts
+
+
+def last_heard(session: Session) -> dict[int, datetime | None]:
+    """Per active contact, the latest time they reached you or you talked live (None: never)."""
+    sql = f"SELECT c.id, {LAST_REPLY_SQL} FROM contact c WHERE NOT c.archived"
+    return {cid: from_db(last) for cid, last in _dbapi(session).execute(sql)}
+
+
+def busiest_contacts(session: Session, *, since: datetime, limit: int) -> list[tuple]:
+    """(id, name, touchpoints) of the active contacts with the most touchpoints since `since`."""
+    sql = (
+        "SELECT t.contact_id, c.name, count(*) AS n FROM touchpoint t "
+        "JOIN contact c ON c.id = t.contact_id WHERE NOT c.archived AND t.occurred_at >= ? "
+        "GROUP BY t.contact_id ORDER BY n DESC, t.contact_id LIMIT ?"
+    )
+    return _dbapi(session).execute(sql, (to_db(since), limit)).fetchall()
+
+
+def _bands_at(raw: Any, moments: list[datetime], scoring: Any, **which: Any) -> list[dict]:
+    """Band counts at each moment: every contact's history up to it, scored as of then."""
+    import bisect
+    from dataclasses import replace
+
+    from netkeep.scoring import score_contact
+
+    tallies: list[dict[str, int]] = [{} for _ in moments]
+    stamps = [moment.timestamp() for moment in moments]
+    which = {key: value for key, value in which.items() if value is not None}
+    for _cid, _name, touchpoints, asks in histories(raw, **which):
+        times = [row[1] for row in touchpoints]
+        for index, moment in enumerate(moments):
+            known = bisect.bisect_right(times, stamps[index])
+            if not known:
+                continue
+            then_asks = [
+                replace(ask, status="open", resolved_at=None)
+                if ask.resolved_at is not None and ask.resolved_at > moment
+                else ask
+                for ask in asks
+                if ask.opened_at <= moment
+            ]
+            band = score_contact(touchpoints[:known], then_asks, now=moment, settings=scoring)
+            tallies[index][band["band"]] = tallies[index].get(band["band"], 0) + 1
+    return tallies
+
+
+def _bands_in_range(path: str, moments: list, scoring: Any, id_range: tuple[int, int]) -> list:
+    """One share of the monthly band mix in a forked helper process, read-only like `score`'s."""
+    import sqlite3
+
+    from netkeep.db_path import sqlite_uri
+
+    raw = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
+    try:
+        return _bands_at(raw, moments, scoring, id_range=id_range)
+    finally:
+        raw.close()
+
+
+def band_history(session: Session, *, moments: list[datetime], settings: Any) -> list[dict]:
+    """How many active contacts were in each band at each moment (contacts with at least one
+    touchpoint by then), scored by the same function as `score`, split over cores like it."""
+    scoring = settings.scoring
+    raw = _dbapi(session)
+    shares = _shares(raw)
+    if len(shares) < 2:
+        return _bands_at(raw, moments, scoring)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    path = raw.execute("PRAGMA database_list").fetchone()[2]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
+        count = len(shares)
+        parts = list(
+            pool.map(_bands_in_range, [path] * count, [moments] * count, [scoring] * count, shares)
+        )
+    tallies: list[dict[str, int]] = [{} for _ in moments]
+    for part in parts:
+        for index, counts in enumerate(part):
+            for band, count in counts.items():
+                tallies[index][band] = tallies[index].get(band, 0) + count
+    return tallies

@@ -40,6 +40,7 @@ COMMAND_MODULES = {
     "import": "transfer",
     "export": "transfer",
     "backup": "transfer",
+    "report": "report",
 }
 _GLOBAL_OPTIONS_WITH_VALUE = ("--db",)
 

@@ -347,6 +347,10 @@ def show(contact: ContactArg, fmt: SingleFormatOpt = SingleFormat.table) -> None
         ("Note", data["note"] or ""),
     ]
     pairs([(label, value) for label, value in fields if value])
+    from netkeep import pictures
+
+    if pictures.wanted(fmt):
+        pictures.draw_show(data, now=moment)
     if data["touchpoints"]:
         shown = data["touchpoints"][:10]
         print_table(

@@ -481,6 +481,13 @@ def stale(
         ],
         empty=empty or _nobody_overdue(tag, tier_name),
     )
+    from netkeep import pictures
+
+    if rows and pictures.wanted(fmt):
+        with session(write=False) as db:
+            ids = [row["id"] for row in rows]
+            weekly = store.weekly_touches(db, ids, until=moment, weeks=pictures.SPARK_WEEKS)
+        pictures.draw_stale(rows, weekly)
     if exit_code and rows:
         raise typer.Exit(1)
 

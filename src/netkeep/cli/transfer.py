@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 import time
@@ -27,6 +28,17 @@ class ImportFormat(StrEnum):
     vcf = "vcf"
     csv = "csv"
     linkedin = "linkedin"
+    mbox = "mbox"
+    maildir = "maildir"
+    ics = "ics"
+    android = "android"
+    whatsapp = "whatsapp"
+    telegram = "telegram"
+
+
+class DateOrder(StrEnum):
+    dmy = "dmy"
+    mdy = "mdy"
 
 
 class ExportFormat(StrEnum):
@@ -110,13 +122,16 @@ def _progress_wanted(*, to_stdout: bool = False) -> bool:
     "  netkeep import contacts.vcf\n"
     "  netkeep import Connections.csv --dry-run\n"
     "  netkeep import google.csv --format csv\n"
+    "  netkeep import Basic_LinkedInDataExport.zip mail.mbox calendar.ics --create\n"
+    "  netkeep import calls-2024.xml sms-2024.xml --me-phone +15551234567\n"
     "  netkeep --db restored.db import netkeep-export.json",
 )
 def import_(
-    file: Annotated[
-        Path,
+    files: Annotated[
+        list[Path],
         typer.Argument(
-            help="vCard, CSV, LinkedIn Connections.csv or a netkeep JSON export.",
+            help="vCard, CSV, LinkedIn Connections.csv, netkeep JSON, or history to capture: "
+            "a LinkedIn export, mbox, Maildir, .ics, Android calls/sms XML, WhatsApp, Telegram.",
             show_default=False,
         ),
     ],
@@ -126,23 +141,119 @@ def import_(
             "--format",
             "-f",
             case_sensitive=False,
-            help="The file's format (auto: judged from its content).",
+            help="The files' format (auto: judged from the content).",
         ),
     ] = ImportFormat.auto,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and count, write nothing.")
     ] = False,
+    create: Annotated[
+        bool,
+        typer.Option("--create", help="Add correspondents no contact matches (else only listed)."),
+    ] = False,
+    me_email: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--me-email", help="Your address (adds to config [me] emails).", show_default=False
+        ),
+    ] = None,
+    me_phone: Annotated[
+        list[str] | None,
+        typer.Option("--me-phone", help="Your number (adds to [me] phones).", show_default=False),
+    ] = None,
+    me_name: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--me-name", help="Your name in chat exports (adds to [me] names).", show_default=False
+        ),
+    ] = None,
+    me_linkedin: Annotated[
+        str | None,
+        typer.Option(
+            "--me-linkedin", help="Your LinkedIn profile URL ([me] linkedin).", show_default=False
+        ),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            help="Phone region for national numbers, e.g. US ([me] region).",
+            show_default=False,
+        ),
+    ] = None,
+    date_order: Annotated[
+        DateOrder | None,
+        typer.Option(
+            "--date-order",
+            help="dmy or mdy, for chat exports with ambiguous dates.",
+            show_default=False,
+        ),
+    ] = None,
+    max_people: Annotated[
+        int,
+        typer.Option(
+            "--max-people", min=1, help="Skip meetings and mails with more people than this."
+        ),
+    ] = 10,
 ) -> None:
-    """Import contacts (and, from netkeep JSON, touchpoints and asks); all or nothing."""
+    """Import contacts, or capture history from mail, chats, calls and calendars; all or nothing."""
+    config = settings()
+    moment = now()
+    # Flags add to the config's [me] and override its single values, for this command only.
+    config = dataclasses.replace(
+        config,
+        me=dataclasses.replace(
+            config.me,
+            emails=(*config.me.emails, *(me_email or [])),
+            phones=(*config.me.phones, *(me_phone or [])),
+            names=(*config.me.names, *(me_name or [])),
+            linkedin=me_linkedin or config.me.linkedin,
+            region=region or config.me.region,
+        ),
+        date_order=date_order.value if date_order else config.date_order,
+    )
+    from netkeep.io.capture import Identity
+
+    me = Identity.of(config, meeting_cap=max_people)
+    # A dry run on a missing database works on an empty one in memory and creates nothing.
+    write = not dry_run or database_path().exists()
+    lines: list[str] = []
+    done: list[str] = []  # what each file added, in the words `undo` repeats
+    try:
+        with session(write=write) as db:
+            for file in files:
+                kind = _capture_kind(file, fmt.value)
+                if kind is None:
+                    line, what = _import_contacts(db, file, fmt.value, config, moment, dry_run)
+                    lines.append(line)
+                else:
+                    more, what = _capture(
+                        db, file, kind, me, config, moment, create=create, dry_run=dry_run
+                    )
+                    lines.extend(more)
+                done.append(what)
+            if dry_run:
+                raise _DryRun
+            did(db, "import " + "; ".join(done))
+    except _DryRun:
+        pass
+    sys.stderr.write("\n".join(lines) + "\n")
+
+
+def _capture_kind(file: Path, fmt: str) -> str | None:
+    if fmt in ("json", "vcf", "csv"):
+        return None
+    from netkeep.io.sources import capture_format
+
+    return capture_format(file, fmt)
+
+
+def _import_contacts(db, file: Path, fmt: str, config, moment, dry_run: bool) -> tuple[str, str]:
+    """Import one contacts file: its summary line, and what it added for `undo` to name."""
     from netkeep import store
     from netkeep.io import open_import
 
-    config = settings()
-    moment = now()
-    # A dry run on a missing database works on an empty one in memory and creates nothing.
-    write = not dry_run or database_path().exists()
-    counts = None
-    with open_import(file, fmt.value) as source:
+    with open_import(file, fmt) as source:
         big = (
             source.count > PROGRESS_MIN_RECORDS
             if source.count is not None
@@ -158,31 +269,23 @@ def import_(
             bar.update(records, None if source.count is not None else source.bytes_read())
 
         try:
-            with session(write=write) as db:
-                counts = store.import_records(
-                    db,
-                    records=source.records,
-                    label=str(file),
-                    settings=config,
-                    now=moment,
-                    lossless=source.format == "json",
-                    progress=progress,
-                )
-                if dry_run:
-                    raise _DryRun
-                did(
-                    db,
-                    f"import {file.name} ({counts.created:,} contacts created, "
-                    f"{counts.updated:,} updated, {counts.touchpoints_added:,} touchpoints and "
-                    f"{counts.asks_added:,} asks added)",
-                )
-        except _DryRun:
-            pass
+            counts = store.import_records(
+                db,
+                records=source.records,
+                label=str(file),
+                settings=config,
+                now=moment,
+                lossless=source.format == "json",
+                progress=progress,
+            )
         finally:
             bar.close()
-    for line in _warnings(file, counts, config):
-        sys.stderr.write(f"Warning: {line}\n")
-    sys.stderr.write(_summary(file, counts, dry_run=dry_run) + "\n")
+    what = (
+        f"{file.name} ({counts.created:,} contacts created, {counts.updated:,} updated, "
+        f"{counts.touchpoints_added:,} touchpoints and {counts.asks_added:,} asks added)"
+    )
+    warnings = [f"Warning: {line}" for line in _warnings(file, counts, config)]
+    return "\n".join([*warnings, _summary(file, counts, dry_run=dry_run)]), what
 
 
 # Likely duplicates named one per line, up to this many; the rest are counted.
@@ -209,6 +312,94 @@ def _warnings(file: Path, counts: Any, config: Any) -> list[str]:
     if len(doubles) > WARN_AT_MOST:
         lines.append(f"{file}: {len(doubles) - WARN_AT_MOST:,} more contacts like these")
     return [printable(line) for line in lines]
+
+
+def _capture(
+    db, file: Path, kind: str, me, config, moment, *, create: bool, dry_run: bool
+) -> tuple[list[str], str]:
+    """Capture one file's history: its summary lines, and what it added for `undo` to name.
+
+    Its contacts (a LinkedIn zip's connections) go in first so that its messages find them."""
+    from netkeep import store
+    from netkeep.io.capture import reduce_exchanges
+    from netkeep.io.sources import open_capture
+
+    source = open_capture(file, kind, me)
+    lines = []
+    if source.contacts:
+        counts = store.import_records(
+            db,
+            records=(("contact", contact) for contact in source.contacts),
+            label=f"{file}!Connections.csv",
+            settings=config,
+            now=moment,
+            lossless=False,
+        )
+        connections = Path(f"{file}!Connections.csv")
+        lines.extend(f"Warning: {line}" for line in _warnings(connections, counts, config))
+        lines.append(_summary(connections, counts, dry_run=dry_run))
+    big = file.is_dir() or file.stat().st_size > PROGRESS_MIN_BYTES
+    bar = _Progress(f"Reading {file.name}", total=None, shown=big and _progress_wanted())
+    tally = store.SourceCounts(format=kind)
+    capturer = store.Capturer(db, settings=config, now=moment, create=create)
+
+    def ticking(records):
+        for done, record in enumerate(records, start=1):
+            yield record
+            if done % 1000 == 0:
+                bar.update(done)
+
+    try:
+        capturer.add(ticking(reduce_exchanges(source.records())), tally)
+        capturer.finish()
+    finally:
+        bar.close()
+    lines.extend(_capture_summary(file, tally, dry_run=dry_run))
+    what = (
+        f"{file.name} ({tally.added:,} touchpoints captured, "
+        f"{len(tally.created):,} contacts created)"
+    )
+    return lines, what
+
+
+def _capture_summary(file: Path, counts: Any, *, dry_run: bool) -> list[str]:
+    """Per file: touchpoints read, added, already there, skipped by reason, new correspondents."""
+    added = "would be added" if dry_run else "added"
+    folded = counts.messages - counts.read
+    line = (
+        f"{file}: {counts.format}: {counts.read:,} touchpoints read"
+        + (f" (from {counts.messages:,} messages)" if folded > 0 else "")
+        + f", {counts.added:,} {added}, {counts.present:,} already there"
+    )
+    if counts.skipped:
+        reasons = ", ".join(
+            f"{n:,} {reason}" for reason, n in sorted(counts.skipped.items(), key=lambda x: -x[1])
+        )
+        line += f"; skipped: {reasons}"
+    lines = [line + (" (dry run: nothing written)." if dry_run else ".")]
+    if counts.created:
+        verb = "would be created" if dry_run else "created"
+        lines.append(
+            f"  {len(counts.created):,} new contacts {verb}: " + _listed(counts.created.values())
+        )
+    if counts.unknown:
+        unknown = sorted(counts.unknown.values(), key=lambda entry: (-entry[1], entry[0]))
+        lines.append(
+            f"  {len(unknown):,} new correspondents not imported (use --create): "
+            + _listed(f"{label} ({n})" for label, n in unknown)
+        )
+    if counts.per_contact:
+        ranked = sorted(counts.per_contact.items(), key=lambda item: (-item[1], item[0]))
+        lines.append("  per contact: " + _listed(f"{name} {n}" for name, n in ranked))
+    return lines
+
+
+def _listed(items: Iterable[str], limit: int = 10) -> str:
+    from netkeep.render import printable
+
+    items = list(items)
+    shown = ", ".join(printable(item) for item in items[:limit])
+    return shown + (f" and {len(items) - limit:,} more" if len(items) > limit else "")
 
 
 def _summary(file: Path, counts: Any, *, dry_run: bool) -> str:

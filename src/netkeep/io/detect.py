@@ -32,6 +32,11 @@ def read_text(path: Path) -> str:
         raise BadInput(f"{label}: permission denied") from None
     except OSError as exc:
         raise BadInput(f"{label}: cannot read: {exc.strerror or exc}") from None
+    return decode_bytes(raw, label)
+
+
+def decode_bytes(raw: bytes, label: str) -> str:
+    """Bytes as text on the rules of `read_text`; empty text is refused."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
     else:

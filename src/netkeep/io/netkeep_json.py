@@ -23,11 +23,19 @@ from netkeep.io.records import DERIVED_KEYS, ContactIn, ImportBatch, fail
 from netkeep.vocab import CONTACT_FIELDS, TOUCHPOINT_KEYS, AskStatus, Channel, Direction, Side
 
 FORMAT_NAME = "netkeep"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1 files (before captured history) are read as they are: their touchpoints are typed ones.
+READABLE_VERSIONS = (1, 2)
 
 _CONTACT_KEYS = CONTACT_FIELDS
 # A file's touchpoints are the CLI's touchpoint objects less what is derived from the history.
 _TOUCHPOINT_KEYS = tuple(key for key in TOUCHPOINT_KEYS if key not in DERIVED_KEYS)
+# Keys a record may leave out (null then): those added after version 1.
+_OPTIONAL = {
+    "contacts": frozenset(),
+    "touchpoints": frozenset({"source", "source_key"}),
+    "asks": frozenset(),
+}
 _ASK_KEYS = (
     "id",
     "contact_id",
@@ -265,12 +273,19 @@ class JsonImport:
         counts = dict.fromkeys(LIST_KEYS, 0)
         finished: set[str] = set()
         waiting: dict[str, list[tuple[int, dict[str, Any]]]] = {key: [] for key in LIST_KEYS}
+        source_keys: set[tuple[str | None, str]] = set()  # a captured touchpoint is listed once
 
         def ready(key: str) -> bool:
             return all(need in finished for need in _NEEDS[key])
 
         def checked(key: str, index: int, record: dict[str, Any]) -> tuple[str, Any]:
             self._check_references(key, index, record, ids)
+            if key == "touchpoints" and record["source_key"] is not None:
+                pair = (record["source"], record["source_key"])
+                if pair in source_keys:
+                    where = _where("touchpoint", index, record)
+                    raise fail(label, where, "repeats the source and source_key of another")
+                source_keys.add(pair)
             if key == "contacts":
                 return "contact", _contact_in(record, index)
             return key[:-1], record
@@ -362,7 +377,7 @@ def _check_version(version: Any, label: str) -> None:
         raise BadInput(
             f"{label}: written by a newer netkeep (format version {version}); upgrade netkeep"
         )
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise BadInput(f"{label}: unknown format version {version}")
 
 
@@ -408,8 +423,9 @@ def _validated_item(item: Any, key: str, index: int, label: str) -> dict[str, An
     if not isinstance(item, dict):
         raise fail(label, _where(key[:-1], index, item), "must be an object")
     keys = _KEYS[key]
+    optional = _OPTIONAL[key]
     if len(item) != len(keys) or not _KEY_SETS[key] <= item.keys():
-        missing = [k for k in keys if k not in item]
+        missing = [k for k in keys if k not in item and k not in optional]
         if missing:
             raise fail(label, _where(key[:-1], index, item), f"missing key {missing[0]!r}")
         unknown = sorted(set(item) - set(keys) - _IGNORED[key])
@@ -419,7 +435,7 @@ def _validated_item(item: Any, key: str, index: int, label: str) -> dict[str, An
     record = {}
     for name in keys:
         try:
-            record[name] = checks[name](item[name])
+            record[name] = checks[name](item.get(name))
         except _Invalid as exc:
             raise fail(label, _where(key[:-1], index, item), f"{name!r} {exc}") from None
     return record
@@ -520,6 +536,8 @@ def _touchpoint_checks() -> dict[str, Callable[[Any], Any]]:
         "note": _optional(_text),
         "ask": _touchpoint_ask,
         "give": _optional(_text),
+        "source": _optional(_required_text),
+        "source_key": _optional(_required_text),
     }
 
 

@@ -1,0 +1,220 @@
+"""What the capture parsers produce, and how a stream of messages becomes touchpoints.
+
+Parsers (one module per export, see docs/capture.md) are pure: a file in, `Message` and `Skipped`
+records out, no database. `reduce_exchanges` then folds a side's run of one-way messages in one
+exchange into a single touchpoint, so a chatty thread counts as the exchange it is. Matching people
+and writing is the store's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+from netkeep.errors import BadInput
+
+# Consecutive one-way messages of one side in one exchange, each within this long of the one before,
+# are one touchpoint: five quick emails are one approach, a follow-up a week later is another.
+RUN_GAP = timedelta(hours=24)
+
+CAPTURE_FORMATS = ("linkedin", "mbox", "maildir", "ics", "android", "whatsapp", "telegram")
+
+
+@dataclass(frozen=True)
+class Party:
+    """The person on the other side, as the export names them. Any field may be missing."""
+
+    name: str | None = None
+    email: str | None = None  # lower case
+    phone: str | None = None  # E.164 when it could be normalised
+    profile: str | None = None  # a LinkedIn profile URL
+
+    @property
+    def key(self) -> str:
+        """One identity string for grouping and for the summary of unknown correspondents."""
+        return self.email or self.phone or self.profile or (self.name or "").casefold()
+
+    @property
+    def label(self) -> str:
+        shown = self.email or self.phone or self.profile
+        if self.name and shown:
+            return f"{self.name} <{shown}>"
+        return self.name or shown or "?"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One exchange with one person: a mail, a chat message, a call, a meeting."""
+
+    source: str  # 'linkedin', 'mbox', ...; with `key`, unique in the database
+    key: str
+    at: datetime  # aware UTC
+    channel: str
+    direction: str  # "out": you started it; "in": they did
+    two_way: bool  # live (a connected call, a meeting)
+    party: Party
+    thread: str | None = None  # the conversation; None for live exchanges
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A record read and deliberately left out, with the reason the summary counts it under."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class Touchpoint:
+    """What the store writes: a reduced exchange, under its first message's key."""
+
+    source: str
+    key: str
+    at: datetime
+    channel: str
+    direction: str
+    two_way: bool
+    party: Party
+    note: str | None
+    messages: int = 1
+    last: datetime | None = None  # the run's latest message
+
+
+def reduce_exchanges(records: Iterable[Message | Skipped]) -> Iterator[Touchpoint | Skipped]:
+    """Fold each run of one side's one-way messages in one exchange into one touchpoint.
+
+    Records come in the file's order (every supported export is chronological). A run is cut by
+    the other side writing, by a live exchange, or by a gap longer than RUN_GAP. A run's touchpoint
+    is yielded when it is cut, when the file has moved more than RUN_GAP past it, or at the end:
+    only the open runs stay in memory, whatever the size of the file.
+    """
+    open_runs: dict[tuple[str, str, str], Touchpoint] = {}
+    latest: datetime | None = None
+    for count, record in enumerate(records, start=1):
+        if isinstance(record, Skipped):
+            yield record
+            continue
+        if latest is None or record.at > latest:
+            latest = record.at
+        if count % _SWEEP_EVERY == 0:
+            yield from _closed_runs(open_runs, latest - RUN_GAP)
+        if record.two_way or record.thread is None:
+            yield _touchpoint(record)
+            continue
+        conversation = (record.source, record.thread, record.party.key)
+        run = open_runs.get(conversation)
+        if (
+            run is not None
+            and run.direction == record.direction
+            and timedelta(0) <= record.at - run.at - _spread(run) <= RUN_GAP
+        ):
+            run.messages += 1
+            run.last = record.at
+            continue
+        if run is not None:
+            yield run
+        open_runs[conversation] = _touchpoint(record)
+    yield from open_runs.values()
+
+
+_SWEEP_EVERY = 10_000  # records between sweeps of the open runs
+
+
+def _closed_runs(open_runs: dict, before: datetime) -> Iterator[Touchpoint]:
+    """Take out and yield the runs that ended before `before`: nothing later can extend them."""
+    closed = [key for key, run in open_runs.items() if (run.last or run.at) < before]
+    for key in closed:
+        yield open_runs.pop(key)
+
+
+def _spread(run: Touchpoint) -> timedelta:
+    """How far the run reaches past its first message."""
+    return (run.last or run.at) - run.at
+
+
+def _touchpoint(message: Message) -> Touchpoint:
+    return Touchpoint(
+        source=message.source,
+        key=message.key,
+        at=message.at,
+        channel=message.channel,
+        direction=message.direction,
+        two_way=message.two_way,
+        party=message.party,
+        note=message.note,
+    )
+
+
+def content_key(*parts: object) -> str:
+    """A stable key for records that carry no id of their own."""
+    joined = "\x1f".join("" if part is None else str(part) for part in parts)
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def short_note(text: str | None, limit: int = 120) -> str | None:
+    """A subject or a message's first line, bounded: a note, not an archive."""
+    if not text:
+        return None
+    line = " ".join(text.split())
+    if not line:
+        return None
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+@dataclass
+class Identity:
+    """Who "me" is while reading a file: from config `[me]` and the command's flags."""
+
+    emails: frozenset[str] = frozenset()
+    phones: frozenset[str] = frozenset()  # E.164
+    linkedin: str | None = None  # normalised profile URL
+    names: frozenset[str] = frozenset()  # casefolded
+    region: str | None = None
+    date_order: str | None = None
+    create: bool = False
+    meeting_cap: int = 10
+
+    @classmethod
+    def of(cls, settings: Any, *, meeting_cap: int = 10) -> Identity:
+        """You as the settings' `[me]` section describes you, in the forms parsers compare."""
+        from netkeep.io.phones import normalise
+
+        me = settings.me
+        return cls(
+            emails=frozenset(e.strip().lower() for e in me.emails if e.strip()),
+            phones=frozenset(filter(None, (normalise(p, me.region) for p in me.phones))),
+            linkedin=profile_url(me.linkedin),
+            names=frozenset(n.strip().casefold() for n in me.names if n.strip()),
+            region=me.region,
+            date_order=settings.date_order,
+            meeting_cap=meeting_cap,
+        )
+
+    def need(self, what: str, setting: str, label: str) -> NoReturn:
+        raise BadInput(
+            f"{label}: cannot tell which side is you: set {setting} in the config's [me] "
+            f"section or pass {what}"
+        )
+
+
+def profile_url(url: str | None) -> str | None:
+    """A LinkedIn profile URL in one spelling: https, no query, no trailing slash, lower case."""
+    if not url or not url.strip():
+        return None
+    url = url.strip().split("?")[0].split("#")[0].rstrip("/").lower()
+    for prefix in ("https://", "http://"):
+        url = url.removeprefix(prefix)
+    url = url.removeprefix("www.")
+    return "https://www." + url if url.startswith("linkedin.com") else "https://" + url
+
+
+def check_size(path: Path, limit: int, label: str) -> None:
+    """Refuse a file too large for a format that is read whole."""
+    size = path.stat().st_size
+    if size > limit:
+        raise BadInput(f"{label}: {size:,} bytes is larger than this format allows ({limit:,})")

@@ -1,0 +1,87 @@
+"""Telegram Desktop's JSON export (`result.json`): a whole account's personal chats, or one chat.
+
+Groups, channels, bots and service messages (calls started, photos changed) are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from netkeep.io.capture import Identity, Message, Party, Skipped, check_size
+from netkeep.io.records import fail
+
+SOURCE = "telegram"
+SIZE_LIMIT = 512 * 1024 * 1024
+
+
+def read_telegram(path: Path, label: str, me: Identity) -> Iterator:
+    check_size(path, SIZE_LIMIT, label)
+    from netkeep.io.detect import read_text
+
+    try:
+        data = json.loads(read_text(path))
+    except (ValueError, RecursionError) as exc:
+        raise fail(label, "", f"not valid JSON ({str(exc)[:80]})") from None
+    if not isinstance(data, dict):
+        raise fail(label, "", "not a Telegram export (expected an object)")
+    my_id = None
+    info = data.get("personal_information")
+    if isinstance(info, dict) and info.get("user_id") is not None:
+        my_id = f"user{info['user_id']}"
+    if my_id is None and not me.names:
+        me.need("--me-name", "names", label)
+    chats = data.get("chats", {}).get("list") if isinstance(data.get("chats"), dict) else None
+    if chats is None:
+        chats = [data] if "messages" in data else None
+    if not isinstance(chats, list):
+        raise fail(label, "", "not a Telegram export (no chats or messages)")
+    for index, chat in enumerate(chats, start=1):
+        if not isinstance(chat, dict) or not isinstance(chat.get("messages"), list):
+            raise fail(label, f"chat {index}", "has no list of messages")
+        yield from _chat(chat, label, f"chat {index}", me, my_id)
+
+
+def _chat(chat: dict, label: str, where: str, me: Identity, my_id: str | None) -> Iterator:
+    messages = chat["messages"]
+    if chat.get("type") != "personal_chat":
+        for _ in messages:
+            yield Skipped(SOURCE, "group, channel or bot")
+        return
+    name = str(chat.get("name") or "").strip() or None
+    chat_id = str(chat.get("id", name))
+    party = Party(name=name)
+    for number, message in enumerate(messages, start=1):
+        place = f"{where} message {number}"
+        if not isinstance(message, dict):
+            raise fail(label, place, "must be an object")
+        if message.get("type") != "message":
+            yield Skipped(SOURCE, "service message")
+            continue
+        sender_id = message.get("from_id")
+        sender = str(message.get("from") or "")
+        mine = (my_id is not None and sender_id == my_id) or sender.casefold() in me.names
+        yield Message(
+            source=SOURCE,
+            key=f"{chat_id}:{message.get('id', number)}",
+            at=_when(message, label, place),
+            channel="text",
+            direction="out" if mine else "in",
+            two_way=False,
+            party=party,
+            thread=f"chat:{chat_id}",
+        )
+
+
+def _when(message: dict, label: str, where: str) -> datetime:
+    unix = message.get("date_unixtime")
+    try:
+        if unix is not None:
+            return datetime.fromtimestamp(int(unix), tz=UTC)
+        moment = datetime.fromisoformat(str(message["date"]))
+    except (KeyError, ValueError, OverflowError, OSError):
+        raise fail(label, where, "has no readable date") from None
+    # Without date_unixtime the export gives local time without a zone; it is taken as UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,0 +1,396 @@
+"""The report as one self-contained HTML page: inline SVG drawn here, CSS for light, dark and print.
+
+No scripts and no external resources: the page opens offline and from a mail attachment alike.
+Tooltips are SVG `<title>` elements. Every mark carries `data-*` attributes with the figure it
+draws (the same values `report --format json` prints), and all user text is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from netkeep.dates import iso
+from netkeep.report import BANDS, heat_level
+
+Row = dict[str, Any]
+
+BAND_LABELS = {
+    "mutual": "mutual",
+    "you-carry": "you carry it",
+    "they-carry": "they carry it",
+    "unresponsive": "unresponsive",
+    "fair-weather": "fair-weather",
+    "new": "new",
+}
+_WEEKDAYS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
+
+CSS = """
+:root { --bg: #ffffff; --fg: #1b1f24; --muted: #5b6470; --grid: #d8dde3; --panel: #f6f8fa;
+  --mutual: #2a9d5b; --you-carry: #d89a00; --they-carry: #2f7fc1; --unresponsive: #c9372c;
+  --fair-weather: #8e44ad; --new: #9aa3ad; --mine: #2f7fc1; --theirs: #e07a1f;
+  --shade: rgba(201, 55, 44, 0.16); --h0: #ebedf0; --h1: #b7e4c7; --h2: #74c69d; --h3: #40916c;
+  --h4: #1b4332; color-scheme: light dark; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #0f1216; --fg: #e6e9ed; --muted: #9aa4af; --grid: #2b323a; --panel: #171b21;
+    --mutual: #4cc38a; --you-carry: #f0b429; --they-carry: #5aa9e6; --unresponsive: #f2665a;
+    --fair-weather: #c38ae6; --new: #6b7580; --mine: #5aa9e6; --theirs: #f29a4a;
+    --shade: rgba(242, 102, 90, 0.22); --h0: #1f252c; --h1: #0e4429; --h2: #006d32;
+    --h3: #26a641; --h4: #39d353; }
+}
+@media print {
+  :root { --bg: #ffffff; --fg: #000000; --muted: #444444; --grid: #bbbbbb; --panel: #ffffff; }
+  section { break-inside: avoid; }
+  body { margin: 0; }
+}
+* { box-sizing: border-box; }
+body { background: var(--bg); color: var(--fg); margin: 2rem auto; max-width: 60rem;
+  padding: 0 1rem; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; }
+h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.1rem; margin: 1.75rem 0 .25rem; }
+p.lead, p.note { color: var(--muted); margin: 0 0 .5rem; }
+svg { display: block; width: 100%; height: auto; }
+svg text { fill: var(--fg); font: 11px system-ui, sans-serif; }
+svg .muted { fill: var(--muted); }
+svg .grid { stroke: var(--grid); stroke-width: 1; }
+svg .panel { fill: var(--panel); }
+svg .mine { stroke: var(--mine); fill: var(--mine); }
+svg .theirs { stroke: var(--theirs); fill: var(--theirs); }
+svg .ask { fill: none; stroke: var(--fg); stroke-width: 1.2; }
+svg .shade { fill: var(--shade); }
+.b-mutual { fill: var(--mutual); } .b-you-carry { fill: var(--you-carry); }
+.b-they-carry { fill: var(--they-carry); } .b-unresponsive { fill: var(--unresponsive); }
+.b-fair-weather { fill: var(--fair-weather); } .b-new { fill: var(--new); }
+.h0 { fill: var(--h0); } .h1 { fill: var(--h1); } .h2 { fill: var(--h2); }
+.h3 { fill: var(--h3); } .h4 { fill: var(--h4); }
+ul.legend { list-style: none; padding: 0; margin: .25rem 0; display: flex; flex-wrap: wrap;
+  gap: .25rem 1.25rem; }
+ul.legend li::before { content: ""; display: inline-block; width: .8em; height: .8em;
+  margin-right: .35em; border-radius: 2px; background: var(--swatch); vertical-align: -1px; }
+table.changes td { padding: .1rem 1.25rem .1rem 0; }
+table.changes td.n { text-align: right; font-variant-numeric: tabular-nums; }
+"""
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _n(value: float) -> str:
+    """A coordinate: one decimal at most, no trailing zeros."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone().date().isoformat()
+
+
+def page(figures: Row) -> str:
+    """The whole page."""
+    since, until = figures["since"], figures["until"]
+    total = sum(figures["bands"].values())
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; img-src data:\">",
+        f"<title>netkeep report, {esc(_day(until))}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        "<h1>Network health</h1>",
+        f'<p class="lead">{total} relationships, as of {esc(_day(figures["as_of"]))}. '
+        f"Period {esc(_day(since))} to {esc(_day(until))}.</p>",
+        _band_legend(figures["bands"]),
+        _section(
+            "Reciprocity and quiet",
+            "One dot per scored relationship: how long since you last heard from them, and its "
+            "score. Hover a dot for the name, score and days.",
+            reciprocity_map(figures["map"]),
+        ),
+        _section(
+            "Bands month by month",
+            "How many relationships were in each band at the end of each month.",
+            monthly_bands(figures["monthly_bands"]),
+        ),
+        _section(
+            "Days since last touch",
+            "Active contacts by how long it has been since any touch.",
+            dormancy(figures["dormancy"]),
+        ),
+        _section(
+            "Busiest relationships",
+            "Touches per week over the last year: yours above the line, theirs below; shaded "
+            "stretches are runs of your outreach left unanswered; rings mark weeks with asks.",
+            small_multiples(figures["busiest"], until=until),
+        ),
+        _section(
+            "Touches per day",
+            "Yours and theirs together, a column per week.",
+            calendar(figures["calendar"], figures["calendar_levels"]),
+        ),
+        _changes(figures["changes"]),
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _section(title: str, note: str, svg: str) -> str:
+    return f'<section>\n<h2>{esc(title)}</h2>\n<p class="note">{esc(note)}</p>\n{svg}\n</section>'
+
+
+def _band_legend(bands: dict[str, int]) -> str:
+    items = "".join(
+        f'<li style="--swatch: var(--{band})" data-band="{band}" data-count="{count}">'
+        f"{esc(BAND_LABELS[band])} <strong>{count}</strong></li>"
+        for band, count in bands.items()
+    )
+    return f'<ul class="legend bands">{items}</ul>'
+
+
+def _svg(kind: str, width: int, height: int, body: Sequence[str], label: str) -> str:
+    return (
+        f'<svg class="chart {kind}" role="img" '
+        f'viewBox="0 0 {width} {height}" aria-label="{esc(label)}">\n'
+        + "\n".join(body)
+        + "\n</svg>"
+    )
+
+
+# --- the charts --------------------------------------------------------------------------------
+
+
+def reciprocity_map(points: Sequence[Row]) -> str:
+    """x: days since you last heard from them (never: the right-hand column); y: score."""
+    width, height = 720, 380
+    left, right, top, bottom = 40, 70, 12, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    known = [p["days_since_heard"] for p in points if p["days_since_heard"] is not None]
+    x_max = max(30, min(730, max(known, default=30)))
+
+    def x_of(days: int) -> float:
+        # A square-root scale: the first weeks, where most relationships are, get room.
+        return left + plot_w * (min(days, x_max) / x_max) ** 0.5
+
+    body = []
+    for score in (0, 25, 50, 75, 100):
+        y = top + plot_h * (1 - score / 100)
+        body.append(
+            f'<line class="grid" x1="{left}" x2="{left + plot_w}" y1="{_n(y)}" y2="{_n(y)}"/>'
+        )
+        body.append(
+            f'<text class="muted" x="{left - 6}" y="{_n(y + 4)}" text-anchor="end">{score}</text>'
+        )
+    for step in (0, 7, 30, 90, 180, 365, 730):
+        if step > x_max:
+            break
+        x = x_of(step)
+        body.append(
+            f'<text class="muted" x="{_n(x)}" y="{height - 18}" text-anchor="middle">{step}</text>'
+        )
+    never_x = left + plot_w + right / 2
+    body.append(
+        f'<text class="muted" x="{_n(never_x)}" y="{height - 18}" text-anchor="middle">never</text>'
+    )
+    body.append(
+        f'<text class="muted" x="{left + plot_w / 2}" y="{height - 3}" text-anchor="middle">'
+        "days since you last heard from them</text>"
+    )
+    for band in BANDS:
+        marks = []
+        for point in points:
+            if point["band"] != band:
+                continue
+            days = point["days_since_heard"]
+            x = never_x if days is None else x_of(days)
+            y = top + plot_h * (1 - point["score"] / 100)
+            # Whole units and a terse tooltip: ten thousand dots must stay well under 2 MB.
+            heard = "never" if days is None else f"{days} d"
+            marks.append(
+                f'<circle cx="{round(x)}" cy="{round(y)}" r="3" data-id="{point["id"]}" '
+                f'data-score="{point["score"]}" data-days="{"" if days is None else days}">'
+                f"<title>{esc(point['name'])}: {point['score']}, {heard}</title></circle>"
+            )
+        if marks:
+            body.append(f'<g class="b-{band}" data-band="{band}">' + "".join(marks) + "</g>")
+    return _svg("map", width, height, body, "Score against days since you last heard from them")
+
+
+def monthly_bands(months: Sequence[Row]) -> str:
+    width, height = 720, 260
+    left, top, bottom = 40, 12, 26
+    plot_h = height - top - bottom
+    slot = (width - left) / max(1, len(months))
+    tallest = max((sum(month[band] for band in BANDS) for month in months), default=0) or 1
+    body = [
+        f'<line class="grid" x1="{left}" x2="{width}" y1="{top + plot_h}" y2="{top + plot_h}"/>'
+    ]
+    body.append(
+        f'<text class="muted" x="{left - 6}" y="{top + 8}" text-anchor="end">{tallest}</text>'
+    )
+    for index, month in enumerate(months):
+        x = left + index * slot + slot * 0.15
+        y = top + plot_h
+        for band in BANDS:
+            count = month[band]
+            h = plot_h * count / tallest
+            y -= h
+            body.append(
+                f'<rect class="b-{band}" x="{_n(x)}" y="{_n(y)}" width="{_n(slot * 0.7)}" '
+                f'height="{_n(h)}" data-month="{month["month"]}" data-band="{band}" '
+                f'data-count="{count}"><title>{month["month"]}: {count} {BAND_LABELS[band]}'
+                "</title></rect>"
+            )
+        body.append(
+            f'<text class="muted" x="{_n(x + slot * 0.35)}" y="{height - 8}" '
+            f'text-anchor="middle">{month["month"]}</text>'
+        )
+    return _svg("monthly", width, height, body, "Band mix at the end of each month")
+
+
+def dormancy(buckets: Sequence[Row]) -> str:
+    width, height = 720, 40 + 34 * len(buckets)
+    left = 90
+    top_count = max((bucket["count"] for bucket in buckets), default=0) or 1
+    body = []
+    for index, bucket in enumerate(buckets):
+        y = 10 + index * 34
+        w = (width - left - 60) * bucket["count"] / top_count
+        label = f"{bucket['bucket']} days"
+        body.append(f'<text x="{left - 8}" y="{y + 17}" text-anchor="end">{esc(label)}</text>')
+        body.append(
+            f'<rect class="b-{("mutual", "you-carry", "unresponsive", "unresponsive")[index]}" '
+            f'x="{left}" y="{y}" width="{_n(w)}" height="24" data-bucket="{bucket["bucket"]}" '
+            f'data-count="{bucket["count"]}"><title>{bucket["count"]} contacts quiet for '
+            f"{esc(label)}</title></rect>"
+        )
+        body.append(f'<text x="{_n(left + w + 6)}" y="{y + 17}">{bucket["count"]}</text>')
+    return _svg("dormancy", width, height, body, "Contacts by days since last touch")
+
+
+def small_multiples(contacts: Sequence[Row], *, until: datetime) -> str:
+    """A panel per relationship over the last year, two panels a row."""
+    width, panel_h, columns = 720, 110, 2
+    panel_w = width / columns
+    rows = max(1, -(-len(contacts) // columns))
+    body = []
+    if not contacts:
+        body.append('<text class="muted" x="8" y="20">No touches in the last year.</text>')
+    for index, contact in enumerate(contacts):
+        x0 = (index % columns) * panel_w
+        y0 = (index // columns) * panel_h
+        body.append(_panel(contact, x0=x0, y0=y0, size=(panel_w, panel_h), until=until))
+    return _svg("multiples", width, rows * panel_h, body, "The busiest relationships, by week")
+
+
+def _panel(contact: Row, *, x0: float, y0: float, size: tuple[float, int], until: datetime) -> str:
+    """One small multiple: weekly bars, yours above the axis and theirs below, unanswered runs
+    shaded, rings over weeks with asks."""
+    panel_w, panel_h = size
+    weeks = contact["weeks"]
+    left, inner_w, axis, reach = x0 + 8, panel_w - 16, y0 + 64, 28
+    slot = inner_w / max(1, len(weeks))
+    most = max((max(week["mine"], week["theirs"]) for week in weeks), default=0) or 1
+    span = (until - weeks[0]["week"]).total_seconds() if weeks else 1.0
+    marks = [
+        f'<rect class="panel" x="{_n(x0 + 2)}" y="{_n(y0 + 2)}" width="{_n(panel_w - 4)}" '
+        f'height="{panel_h - 4}" rx="4"/>',
+        f'<text x="{_n(left)}" y="{_n(y0 + 18)}">{esc(contact["name"])} '
+        f'<tspan class="muted">{contact["touches"]} touches</tspan></text>',
+    ]
+    for run in contact["unanswered_runs"]:
+        start, end = run["from"], run["to"]
+        x1 = left + inner_w * (1 - (until - start).total_seconds() / span)
+        x2 = left + inner_w * (1 - (until - end).total_seconds() / span)
+        marks.append(
+            f'<rect class="shade" x="{_n(x1)}" y="{axis - reach - 2}" '
+            f'width="{_n(max(1.0, x2 - x1))}" height="{reach + 2}"><title>your outreach '
+            f"unanswered from {esc(_day(start))}</title></rect>"
+        )
+    marks.append(
+        f'<line class="grid" x1="{_n(left)}" x2="{_n(left + inner_w)}" y1="{axis}" y2="{axis}"/>'
+    )
+    for index, week in enumerate(weeks):
+        x = left + index * slot
+        day, stamp = _day(week["week"]), iso(week["week"])
+        for side, count in (("mine", week["mine"]), ("theirs", week["theirs"])):
+            if not count:
+                continue
+            h = max(1.0, reach * count / most)
+            y = axis - h if side == "mine" else axis + 1
+            who = "yours" if side == "mine" else "theirs"
+            note = (
+                f", {week['unanswered']} unanswered"
+                if side == "mine" and week["unanswered"]
+                else ""
+            )
+            marks.append(
+                f'<rect class="{side}" x="{_n(x)}" y="{_n(y)}" width="{_n(max(1.0, slot - 1))}" '
+                f'height="{_n(h)}" data-week="{stamp}" data-side="{side}" data-count="{count}">'
+                f"<title>week of {day}: {count} {who}{note}</title></rect>"
+            )
+        if week["asks"]:
+            asked = "; ".join(week["asks"][:3]) + ("; …" if len(week["asks"]) > 3 else "")
+            marks.append(
+                f'<circle class="ask" cx="{_n(x + slot / 2)}" cy="{axis - reach - 6}" r="2.5" '
+                f'data-week="{stamp}" data-count="{len(week["asks"])}"><title>week of {day}, '
+                f"asked: {esc(asked)}</title></circle>"
+            )
+    return (
+        f'<g class="multiple" data-id="{contact["id"]}" data-touches="{contact["touches"]}">'
+        + "".join(marks)
+        + "</g>"
+    )
+
+
+def calendar(days: Sequence[Row], levels: Sequence[int]) -> str:
+    cell, gap, left, top = 11, 2, 30, 18
+    weeks = -(-len(days) // 7)
+    width = left + weeks * (cell + gap)
+    height = top + 7 * (cell + gap) + 4
+    totals = [day["mine"] + day["theirs"] for day in days]
+    body = []
+    for weekday, label in enumerate(_WEEKDAYS):
+        if label:
+            y = top + weekday * (cell + gap) + cell - 1
+            body.append(f'<text class="muted" x="0" y="{y}">{label}</text>')
+    month = ""
+    for index, (day, total) in enumerate(zip(days, totals, strict=True)):
+        week, weekday = divmod(index, 7)
+        x = left + week * (cell + gap)
+        y = top + weekday * (cell + gap)
+        if weekday == 0 and day["date"][:7] != month:
+            month = day["date"][:7]
+            body.append(f'<text class="muted" x="{x}" y="{top - 6}">{month[5:]}</text>')
+        level = heat_level(total, levels)
+        body.append(
+            f'<rect class="h{level}" x="{x}" y="{y}" width="{cell}" height="{cell}" rx="2" '
+            f'data-date="{day["date"]}" data-count="{total}" data-level="{level}"><title>{day["date"]}: {total} '
+            f"(yours {day['mine']}, theirs {day['theirs']})</title></rect>"
+        )
+    return _svg("calendar", width, height, body, "Touches per day")
+
+
+def _changes(changes: Row) -> str:
+    names = ", ".join(esc(row["name"]) for row in changes["newly_stale"][:20])
+    more = len(changes["newly_stale"]) - 20
+    if more > 0:
+        names += f" and {more} more"
+    rows = [
+        ("Replies received", changes["replies_received"], ""),
+        ("Newly stale", len(changes["newly_stale"]), names),
+        ("Asks opened", changes["asks_opened"], ""),
+        ("Asks closed", changes["asks_closed"], ""),
+    ]
+    cells = "".join(
+        f'<tr><td>{label}</td><td class="n">{count}</td><td>{detail}</td></tr>'
+        for label, count, detail in rows
+    )
+    return f'<section>\n<h2>In this period</h2>\n<table class="changes">{cells}</table>\n</section>'
