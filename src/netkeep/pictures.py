@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from netkeep.text import plural
+
 Piece = tuple[str, str | None]
 Line = list[Piece]
 
@@ -32,7 +34,7 @@ BAND_STYLE = {
     "fair-weather": "magenta",
     "new": "dim",
 }
-_GLYPHS = {
+_GLYPHS: dict[bool, dict[str, str]] = {
     False: {
         "touch": "●",
         "unanswered": "○",
@@ -47,14 +49,6 @@ _GLYPHS = {
         "more": "»",
         "spark": "·▁▂▃▄▅▆▇█",
         "heat": "·░▒▓█",
-        "bands": {
-            "mutual": "█",
-            "you-carry": "▓",
-            "they-carry": "▒",
-            "unresponsive": "░",
-            "fair-weather": "╳",
-            "new": "·",
-        },
         "dash": "–",
         "arrow": "→",
         "ellipsis": "…",
@@ -73,17 +67,29 @@ _GLYPHS = {
         "more": ">",
         "spark": "._-=+*#%@",
         "heat": ".-+*#",
-        "bands": {
-            "mutual": "=",
-            "you-carry": ">",
-            "they-carry": "<",
-            "unresponsive": "x",
-            "fair-weather": "!",
-            "new": ".",
-        },
         "dash": "-",
         "arrow": "->",
         "ellipsis": "~",
+    },
+}
+
+# Each band its own glyph in the report's band bar.
+_BAND_GLYPHS: dict[bool, dict[str, str]] = {
+    False: {
+        "mutual": "█",
+        "you-carry": "▓",
+        "they-carry": "▒",
+        "unresponsive": "░",
+        "fair-weather": "╳",
+        "new": "·",
+    },
+    True: {
+        "mutual": "=",
+        "you-carry": ">",
+        "they-carry": "<",
+        "unresponsive": "x",
+        "fair-weather": "!",
+        "new": ".",
     },
 }
 
@@ -147,7 +153,7 @@ def cells(text: str) -> int:
     )
 
 
-def _fit(text: str, size: int, g: dict | None = None) -> str:
+def _fit(text: str, size: int, g: dict[str, str] | None = None) -> str:
     """`text` cut to `size` terminal columns (marked when cut) and padded to it."""
     if cells(text) > size:
         mark = (g or _GLYPHS[True])["ellipsis"][:1]
@@ -174,22 +180,22 @@ def _clean(text: Any) -> str:
 # --- show: the timeline and the gauge ----------------------------------------------------------
 
 
-def draw_show(profile: dict, *, now: datetime, ascii: bool = False) -> None:
+def draw_show(profile: dict[str, Any], *, now: datetime, ascii: bool = False) -> None:
     """`show`'s pictures, under the profile: the timeline and the score gauge."""
     size, ascii = width(), ascii_only(ascii)
-    lines = [[]] + timeline(profile["touchpoints"], now=now, width=size, ascii=ascii)
+    lines: list[Line] = [[]] + timeline(profile["touchpoints"], now=now, width=size, ascii=ascii)
     lines.append(
         gauge(profile["score"]["score"], profile["score"]["band"], width=size, ascii=ascii)
     )
     emit(lines)
 
 
-def draw_stale(rows: Sequence[dict], weekly: dict[int, list[int]], *, ascii: bool = False) -> None:
+def draw_stale(rows: Sequence[dict[str, Any]], weekly: dict[int, list[int]], *, ascii: bool = False) -> None:
     """`stale`'s pictures, under the table: a dormancy bar and a sparkline per row."""
     emit([[]] + dormancy_bars(rows, weekly, width=width(), ascii=ascii_only(ascii)))
 
 
-def timeline(touchpoints: Sequence[dict], *, now: datetime, width: int, ascii: bool) -> list[Line]:
+def timeline(touchpoints: Sequence[dict[str, Any]], *, now: datetime, width: int, ascii: bool) -> list[Line]:
     """A relationship in time: your touches above the axis, theirs below. Each column is a
     stretch of time; its glyph is the most telling touch in it (ask, give, unanswered, touch)."""
     g = _GLYPHS[ascii]
@@ -215,15 +221,16 @@ def timeline(touchpoints: Sequence[dict], *, now: datetime, width: int, ascii: b
             else "touch"
         )
         row = rows[touch["direction"]]
-        if row[column] is None or rank[kind] > rank[row[column]]:
+        held = row[column]
+        if held is None or rank[kind] > rank[held]:
             row[column] = kind
-    style = {"touch": None, "unanswered": "red", "ask": "yellow", "give": "green"}
+    style: dict[str, str | None] = {"touch": None, "unanswered": "red", "ask": "yellow", "give": "green"}
     days = max(1, round(span / 86400 / columns))
     first = start.astimezone().date().isoformat()
     last = now.astimezone().date().isoformat()
     header = _first_fit(
         [
-            f"{first} {g['arrow']} {last}, {_plural(days, 'day')} a column",
+            f"{first} {g['arrow']} {last}, {plural(days, 'day')} a column",
             f"{first} {g['arrow']} {last}, {days}d a column",
             f"{first} {g['arrow']} {last}",
             f"since {first}",
@@ -233,8 +240,8 @@ def timeline(touchpoints: Sequence[dict], *, now: datetime, width: int, ascii: b
     lines: list[Line] = [[(header, "bold")]]
     for who, key in (("you", "out"), ("them", "in")):
         line: Line = [(who.ljust(label), "bold")]
-        for kind in rows[key]:
-            line.append((g[kind] if kind else " ", style[kind] if kind else None))
+        for shown in rows[key]:
+            line.append((g[shown] if shown else " ", style[shown] if shown else None))
         lines.append(line)
         if key == "out":
             lines.append([(" " * label, None), (g["axis"] * columns, "dim")])
@@ -279,7 +286,7 @@ _BAR_CAP = 100.0  # past a hundred cadences the bar stops growing and ends in an
 
 
 def dormancy_bars(
-    rows: Sequence[dict], weekly: dict[int, list[int]], *, width: int, ascii: bool
+    rows: Sequence[dict[str, Any]], weekly: dict[int, list[int]], *, width: int, ascii: bool
 ) -> list[Line]:
     """Per stale row: the quiet since the last touch in cadences, on a log scale shared by all
     rows so the cadence mark lines up (past due drawn heavy), then touches per week over the
@@ -327,7 +334,7 @@ def dormancy_bars(
     return lines
 
 
-def _ratio(row: dict) -> float:
+def _ratio(row: dict[str, Any]) -> float:
     """The quiet in cadences; with no cadence (`stale --days 0`, ratio null) in days."""
     ratio = row["overdue_ratio"]
     return float(max(1, row.get("days_since") or 0)) if ratio is None else ratio
@@ -348,7 +355,7 @@ def sparkline(counts: Sequence[int], *, ascii: bool) -> str:
 # --- report --------------------------------------------------------------------------------------
 
 
-def report(figures: dict, *, width: int, ascii: bool) -> list[Line]:
+def report(figures: dict[str, Any], *, width: int, ascii: bool) -> list[Line]:
     """The terminal report: band mix, dormancy buckets, calendar of touches, the period's changes."""
     g = _GLYPHS[ascii]
     since, until = figures["since"], figures["until"]
@@ -371,21 +378,22 @@ def report(figures: dict, *, width: int, ascii: bool) -> list[Line]:
 def band_bar(bands: dict[str, int], *, width: int, ascii: bool) -> list[Line]:
     """The band mix as one stacked bar, each band its own glyph, with a legend of counts."""
     g = _GLYPHS[ascii]
+    bands_g = _BAND_GLYPHS[ascii]
     total = sum(bands.values())
     lines: list[Line] = [
-        [(_fit(f"Bands ({_plural(total, 'relationship')})", width, g).rstrip(), "bold")]
+        [(_fit(f"Bands ({plural(total, 'relationship')})", width, g).rstrip(), "bold")]
     ]
     if not total:
         lines.append([("No contacts yet.", "dim")])
         return lines
     sizes = _shares(list(bands.values()), width)
     bar: Line = [
-        (g["bands"][band] * size, BAND_STYLE[band])
+        (bands_g[band] * size, BAND_STYLE[band])
         for band, size in zip(bands, sizes, strict=True)
         if size
     ]
     lines.append(bar)
-    legend = [f"{g['bands'][band]} {band} {count}" for band, count in bands.items()]
+    legend = [f"{bands_g[band]} {band} {count}" for band, count in bands.items()]
     lines += [[(text, None)] for text in _wrap(legend, width)]
     return lines
 
@@ -411,7 +419,7 @@ def _shares(counts: list[int], size: int) -> list[int]:
     return cells
 
 
-def dormancy_chart(buckets: Sequence[dict], *, width: int, ascii: bool) -> list[Line]:
+def dormancy_chart(buckets: Sequence[dict[str, Any]], *, width: int, ascii: bool) -> list[Line]:
     g = _GLYPHS[ascii]
     lines: list[Line] = [[(_fit("Days since last touch", width, g).rstrip(), "bold")]]
     top = max((bucket["count"] for bucket in buckets), default=0)
@@ -437,7 +445,7 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def heatmap(
-    days: Sequence[dict], thresholds: Sequence[int], *, width: int, ascii: bool
+    days: Sequence[dict[str, Any]], thresholds: Sequence[int], *, width: int, ascii: bool
 ) -> list[Line]:
     """Touches per day: a column per week (the latest weeks that fit), a row per weekday, shaded
     by the report's quartile thresholds."""
@@ -466,7 +474,7 @@ def heatmap(
     return lines
 
 
-def changes_lines(changes: dict, *, width: int, ascii: bool) -> list[Line]:
+def changes_lines(changes: dict[str, Any], *, width: int, ascii: bool) -> list[Line]:
     g = _GLYPHS[ascii]
     newly = changes["newly_stale"]
     lines: list[Line] = [[(_fit("In this period", width, g).rstrip(), "bold")]]
@@ -482,7 +490,7 @@ def changes_lines(changes: dict, *, width: int, ascii: bool) -> list[Line]:
     return lines
 
 
-def _names(rows: Sequence[dict], size: int, most: int = 10) -> list[str]:
+def _names(rows: Sequence[dict[str, Any]], size: int, most: int = 10) -> list[str]:
     names = [_clean(row["name"]) for row in rows[:most]]
     if len(rows) > most:
         names.append(f"and {len(rows) - most} more")
@@ -512,5 +520,3 @@ def _day(moment: datetime | date) -> str:
     return moment.isoformat()
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
