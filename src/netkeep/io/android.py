@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from xml.etree.ElementTree import ParseError, iterparse
+from xml.etree.ElementTree import Element, ParseError, iterparse
 
 from netkeep.io.capture import Identity, Message, Party, Skipped, content_key, short_note
 from netkeep.io.phones import normalise
@@ -26,7 +26,7 @@ _CALL_DIRECTION = {"1": "in", "2": "out", "3": "in", "4": "in", "5": "in"}
 _SMS_DIRECTION = {"1": "in", "2": "out"}
 
 
-def read_android(path: Path, label: str, me: Identity) -> Iterator:
+def read_android(path: Path, label: str, me: Identity) -> Iterator[Message | Skipped]:
     _check_prolog(path, label)
     try:
         for index, element in _elements(path):
@@ -52,11 +52,11 @@ def _check_prolog(path: Path, label: str) -> None:
         raise fail(label, "", "a document type declaration is not allowed in a backup file")
 
 
-def _elements(path: Path) -> Iterator:
+def _elements(path: Path) -> Iterator[tuple[int, Element]]:
     """Each call, sms or mms element as it ends, then freed."""
     counts = {"call": 0, "sms": 0, "mms": 0}
     depth = 0
-    root = None
+    root: Element | None = None
     for event, element in iterparse(path, events=("start", "end")):
         if event == "start":
             depth += 1
@@ -67,17 +67,18 @@ def _elements(path: Path) -> Iterator:
         if depth == 1 and element.tag in counts:
             counts[element.tag] += 1
             yield counts[element.tag], element
+            assert root is not None  # set at the first start event
             root.clear()  # what has been read is not kept
 
 
-def _when(attrs: dict, label: str, where: str) -> datetime:
+def _when(attrs: dict[str, str], label: str, where: str) -> datetime:
     try:
         return datetime.fromtimestamp(int(attrs["date"]) / 1000, tz=UTC)
     except (KeyError, ValueError, OverflowError, OSError):
         raise fail(label, where, f"date must be milliseconds, not {attrs.get('date')!r}") from None
 
 
-def _party(attrs: dict, me: Identity) -> Party | None:
+def _party(attrs: dict[str, str], me: Identity) -> Party | None:
     number = attrs.get("number", attrs.get("address", ""))
     phone = normalise(number, me.region)
     if phone is None:
@@ -86,7 +87,9 @@ def _party(attrs: dict, me: Identity) -> Party | None:
     return Party(name=None if not name or name == "(Unknown)" else name, phone=phone)
 
 
-def _call(attrs: dict, label: str, where: str, me: Identity) -> Iterator:
+def _call(
+    attrs: dict[str, str], label: str, where: str, me: Identity
+) -> Iterator[Message | Skipped]:
     kind = attrs.get("type", "")
     if kind not in _CALL_DIRECTION:
         yield Skipped(SOURCE, "blocked or unknown call type")
@@ -116,7 +119,9 @@ def _call(attrs: dict, label: str, where: str, me: Identity) -> Iterator:
     )
 
 
-def _sms(attrs: dict, label: str, where: str, me: Identity) -> Iterator:
+def _sms(
+    attrs: dict[str, str], label: str, where: str, me: Identity
+) -> Iterator[Message | Skipped]:
     kind = attrs.get("type", "")
     if kind not in _SMS_DIRECTION:
         yield Skipped(SOURCE, "draft, outbox or failed text")

@@ -9,9 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netkeep.io.capture import Identity, Message, Party, Skipped, check_size, short_note
 from netkeep.io.records import fail
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 SOURCE = "ics"
 SIZE_LIMIT = 256 * 1024 * 1024  # read whole by icalendar
@@ -20,7 +24,9 @@ _NOT_PEOPLE = {"ROOM", "RESOURCE", "GROUP", "UNKNOWN"}
 EXPAND_FROM = datetime(1990, 1, 1, tzinfo=UTC)
 
 
-def read_ics(path: Path, label: str, me: Identity, *, now: datetime | None = None) -> Iterator:
+def read_ics(
+    path: Path, label: str, me: Identity, *, now: datetime | None = None
+) -> Iterator[Message | Skipped]:
     if not me.emails:
         me.need("--me-email", "emails", label)
     check_size(path, SIZE_LIMIT, label)
@@ -56,7 +62,7 @@ def _short(exc: Exception) -> str:
     return " ".join(str(exc).split())[:120] or type(exc).__name__
 
 
-def _start(event) -> datetime | None:
+def _start(event: Event) -> datetime | None:
     value = event.get("DTSTART")
     if value is None:
         return None
@@ -68,14 +74,14 @@ def _start(event) -> datetime | None:
     return None
 
 
-def _email(value) -> str:
+def _email(value: object) -> str:
     text = str(value).strip()
     if text.lower().startswith("mailto:"):
         text = text[7:]
     return text.strip().lower()
 
 
-def _event(event, label: str, me: Identity, now: datetime) -> Iterator:
+def _event(event: Event, label: str, me: Identity, now: datetime) -> Iterator[Message | Skipped]:
     start = _start(event)
     uid = str(event.get("UID", "")).strip()
     if start is None or not uid:

@@ -125,7 +125,9 @@ def reduce_exchanges(records: Iterable[Message | Skipped]) -> Iterator[Touchpoin
 _SWEEP_EVERY = 10_000  # records between sweeps of the open runs
 
 
-def _closed_runs(open_runs: dict, before: datetime) -> Iterator[Touchpoint]:
+def _closed_runs(
+    open_runs: dict[tuple[str, str, str], Touchpoint], before: datetime
+) -> Iterator[Touchpoint]:
     """Take out and yield the runs that ended before `before`: nothing later can extend them."""
     closed = [key for key, run in open_runs.items() if (run.last or run.at) < before]
     for key in closed:

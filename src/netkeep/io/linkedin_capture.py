@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netkeep.io.capture import (
     Identity,
@@ -22,6 +23,9 @@ from netkeep.io.capture import (
     short_note,
 )
 from netkeep.io.records import fail
+
+if TYPE_CHECKING:
+    from _csv import Reader  # what csv.reader returns
 
 SOURCE = "linkedin"
 # A member of an export is read whole; LinkedIn's own files are a few MB.
@@ -47,7 +51,7 @@ def read_csv(text: str, label: str, me: Identity) -> Iterator[Message | Skipped]
         kind = header_kind(header or [])
         if kind is None:
             raise fail(label, "line 1", "not a LinkedIn messages.csv or Invitations.csv header")
-        columns = {name.strip().lower(): index for index, name in enumerate(header)}
+        columns = {name.strip().lower(): index for index, name in enumerate(header or [])}
         if kind == "messages":
             yield from _messages(rows, columns, label, me)
         else:
@@ -68,7 +72,9 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _messages(rows, columns, label: str, me: Identity) -> Iterator[Message | Skipped]:
+def _messages(
+    rows: Reader, columns: dict[str, int], label: str, me: Identity
+) -> Iterator[Message | Skipped]:
     if "sender profile url" not in columns and not me.names:
         # Older exports name senders without their profile: only your name tells you apart.
         me.need("--me-name", "names", label)
@@ -126,7 +132,7 @@ def _pair(names: list[str], urls: list[str | None]) -> list[Party]:
     return [Party(name=n) for n in names]
 
 
-def _invitations(rows, columns, label: str) -> Iterator[Message | Skipped]:
+def _invitations(rows: Reader, columns: dict[str, int], label: str) -> Iterator[Message | Skipped]:
     for row in rows:
         where = f"line {rows.line_num}"
         if not any(cell.strip() for cell in row):

@@ -41,7 +41,9 @@ def is_maildir(path: Path) -> bool:
     return path.is_dir() and all((path / part).is_dir() for part in ("cur", "new"))
 
 
-def read_mbox(path: Path, label: str, me: Identity, source: str = "mbox") -> Iterator:
+def read_mbox(
+    path: Path, label: str, me: Identity, source: str = "mbox"
+) -> Iterator[Message | Skipped]:
     _need_me(me, label)
     try:
         box = mailbox.mbox(path, factory=None, create=False)
@@ -54,7 +56,9 @@ def read_mbox(path: Path, label: str, me: Identity, source: str = "mbox") -> Ite
         box.close()
 
 
-def read_maildir(path: Path, label: str, me: Identity, source: str = "maildir") -> Iterator:
+def read_maildir(
+    path: Path, label: str, me: Identity, source: str = "maildir"
+) -> Iterator[Message | Skipped]:
     _need_me(me, label)
     try:
         root = mailbox.Maildir(path, factory=None, create=False)
@@ -94,7 +98,7 @@ def _need_me(me: Identity, label: str) -> None:
         me.need("--me-email", "emails", label)
 
 
-def _one(raw: bytes, me: Identity, source: str) -> Iterator:
+def _one(raw: bytes, me: Identity, source: str) -> Iterator[Message | Skipped]:
     headers = _header_fields(raw)
     reason = _automated(headers)
     if reason:
@@ -184,7 +188,7 @@ def _first(headers: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     """A header as clean text: encoded words decoded, undecodable bytes replaced."""
     if value is None:
         return ""
@@ -196,7 +200,7 @@ def _text(value) -> str:
     return " ".join(text.split())
 
 
-def _automated(headers) -> str | None:
+def _automated(headers: dict[str, list[str]]) -> str | None:
     if _first(headers, "list-id") is not None or _first(headers, "list-unsubscribe") is not None:
         return "mailing list"
     if _text(_first(headers, "precedence")).lower() in _BULK_PRECEDENCE:
@@ -210,7 +214,7 @@ def _automated(headers) -> str | None:
     return None
 
 
-def _addresses(headers, name: str) -> list[tuple[str, str]]:
+def _addresses(headers: dict[str, list[str]], name: str) -> list[tuple[str, str]]:
     values = [str(value) for value in headers.get(name, ())]
     if len(values) == 1:
         simple = _SIMPLE_ADDRESS.match(values[0])
@@ -241,7 +245,7 @@ def _unique(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return kept
 
 
-def _date(value) -> datetime | None:
+def _date(value: object) -> datetime | None:
     if value is None:
         return None
     try:
@@ -256,11 +260,11 @@ def _date(value) -> datetime | None:
 _ID = re.compile(r"<([^<>\s]{1,500})>")
 
 
-def _message_id(value) -> str | None:
+def _message_id(value: object) -> str | None:
     found = _ID.search(_text(value))
     return found.group(1) if found else (_text(value)[:500] or None)
 
 
-def _first_id(value) -> str | None:
+def _first_id(value: object) -> str | None:
     found = _ID.search(_text(value))
     return found.group(1) if found else None

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from netkeep.io.capture import Identity, Message, Party, Skipped, check_size
 from netkeep.io.records import fail
@@ -17,7 +18,7 @@ SOURCE = "telegram"
 SIZE_LIMIT = 512 * 1024 * 1024
 
 
-def read_telegram(path: Path, label: str, me: Identity) -> Iterator:
+def read_telegram(path: Path, label: str, me: Identity) -> Iterator[Message | Skipped]:
     check_size(path, SIZE_LIMIT, label)
     from netkeep.io.detect import read_text
 
@@ -44,7 +45,9 @@ def read_telegram(path: Path, label: str, me: Identity) -> Iterator:
         yield from _chat(chat, label, f"chat {index}", me, my_id)
 
 
-def _chat(chat: dict, label: str, where: str, me: Identity, my_id: str | None) -> Iterator:
+def _chat(
+    chat: dict[str, Any], label: str, where: str, me: Identity, my_id: str | None
+) -> Iterator[Message | Skipped]:
     messages = chat["messages"]
     if chat.get("type") != "personal_chat":
         for _ in messages:
@@ -75,7 +78,7 @@ def _chat(chat: dict, label: str, where: str, me: Identity, my_id: str | None) -
         )
 
 
-def _when(message: dict, label: str, where: str) -> datetime:
+def _when(message: dict[str, Any], label: str, where: str) -> datetime:
     unix = message.get("date_unixtime")
     try:
         if unix is not None:

@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from netkeep.io.capture import Identity, Message, Party, Skipped, check_size, content_key
 from netkeep.io.records import fail
@@ -32,7 +33,7 @@ _LINE = re.compile(
 _NAME_FROM_FILE = re.compile(r"WhatsApp Chat (?:with|mit|con|avec|met) (.+)$", re.IGNORECASE)
 
 
-def read_whatsapp(path: Path, label: str, me: Identity) -> Iterator:
+def read_whatsapp(path: Path, label: str, me: Identity) -> Iterator[Message | Skipped]:
     if not me.names:
         me.need("--me-name", "names", label)
     text, title = _text(path, label)
@@ -102,10 +103,10 @@ def _title(stem: str) -> str | None:
     return found.group(1).strip() if found else None
 
 
-def _lines(text: str, label: str) -> list[tuple]:
+def _lines(text: str, label: str) -> list[tuple[Any, ...]]:
     """(line number, date, time, sender or None for a system line, text) per message;
     continuation lines are joined to the message they continue."""
-    messages: list[list] = []
+    messages: list[list[Any]] = []
     for number, raw in enumerate(text.translate(_SPACES).splitlines(), start=1):
         if len(raw) > 1_000_000:
             raise fail(label, f"line {number}", "a line longer than a chat message can be")
@@ -129,7 +130,7 @@ def _parts(date_text: str) -> list[int]:
     return [int(p) for p in re.split(r"[./-]", date_text)]
 
 
-def _date_order(lines: list[tuple], label: str, me: Identity) -> str:
+def _date_order(lines: list[tuple[Any, ...]], label: str, me: Identity) -> str:
     firsts = [_parts(date_text) for _, date_text, *_ in lines]
     if all(len(str(p[0])) == 4 or p[0] > 31 for p in firsts):
         return "ymd"
@@ -163,6 +164,7 @@ def _when(date_text: str, time_text: str, order: str, label: str, where: str) ->
         year += 2000
     clock = time_text.replace(".", ":", 2) if "m" not in time_text.lower() else time_text
     pieces = re.match(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*([aApP])?", clock)
+    assert pieces is not None  # _LINE admitted only times this pattern reads
     hour, minute, second = int(pieces[1]), int(pieces[2]), int(pieces[3] or 0)
     if pieces[4]:
         hour = hour % 12 + (12 if pieces[4].lower() == "p" else 0)
