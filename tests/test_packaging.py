@@ -40,7 +40,7 @@ def test_constraints_min_pins_exactly_the_declared_floors():
 
 def test_every_third_party_import_is_a_declared_dependency():
     """netkeep imports SQLAlchemy itself, so it declares it rather than relying on SQLModel's."""
-    distribution = {"dateutil": "python-dateutil"}
+    distribution = {"dateutil": "python-dateutil", "recurring_ical_events": "recurring-ical-events"}
     imported = set()
     for path in (ROOT / "src" / "netkeep").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):

@@ -149,7 +149,7 @@ def _settings_from(data: dict[str, Any], path: Path) -> Settings:
 
 def _me(table: dict[str, Any], path: Path) -> Me:
     _only(table, {"emails", "phones", "linkedin", "names", "region"}, "me", path)
-    lists = {}
+    lists: dict[str, tuple[str, ...]] = {}
     for key in ("emails", "phones", "names"):
         value = table.get(key, [])
         if isinstance(value, str):
@@ -157,13 +157,19 @@ def _me(table: dict[str, Any], path: Path) -> Me:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise BadInput(f"config {path}: me.{key}: expected a list of strings")
         lists[key] = tuple(v.strip() for v in value if v.strip())
-    single = {}
+    single: dict[str, str | None] = {}
     for key in ("linkedin", "region"):
         value = table.get(key)
         if value is not None and not isinstance(value, str):
             raise BadInput(f"config {path}: me.{key}: expected a string")
         single[key] = value.strip() if value and value.strip() else None
-    return Me(**lists, **single)
+    return Me(
+        emails=lists["emails"],
+        phones=lists["phones"],
+        names=lists["names"],
+        linkedin=single["linkedin"],
+        region=single["region"],
+    )
 
 
 def _only(table: dict[str, Any], keys: set[str], section: str, path: Path) -> None:

@@ -187,5 +187,5 @@ def m004_undo_journal() -> None:
         WHERE source_key IS NOT NULL;
     """
 )
-def m005_touchpoint_source():
+def m005_touchpoint_source() -> None:
     """Where a captured touchpoint came from, unique per source."""

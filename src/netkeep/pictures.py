@@ -190,12 +190,16 @@ def draw_show(profile: dict[str, Any], *, now: datetime, ascii: bool = False) ->
     emit(lines)
 
 
-def draw_stale(rows: Sequence[dict[str, Any]], weekly: dict[int, list[int]], *, ascii: bool = False) -> None:
+def draw_stale(
+    rows: Sequence[dict[str, Any]], weekly: dict[int, list[int]], *, ascii: bool = False
+) -> None:
     """`stale`'s pictures, under the table: a dormancy bar and a sparkline per row."""
     emit([[]] + dormancy_bars(rows, weekly, width=width(), ascii=ascii_only(ascii)))
 
 
-def timeline(touchpoints: Sequence[dict[str, Any]], *, now: datetime, width: int, ascii: bool) -> list[Line]:
+def timeline(
+    touchpoints: Sequence[dict[str, Any]], *, now: datetime, width: int, ascii: bool
+) -> list[Line]:
     """A relationship in time: your touches above the axis, theirs below. Each column is a
     stretch of time; its glyph is the most telling touch in it (ask, give, unanswered, touch)."""
     g = _GLYPHS[ascii]
@@ -224,7 +228,12 @@ def timeline(touchpoints: Sequence[dict[str, Any]], *, now: datetime, width: int
         held = row[column]
         if held is None or rank[kind] > rank[held]:
             row[column] = kind
-    style: dict[str, str | None] = {"touch": None, "unanswered": "red", "ask": "yellow", "give": "green"}
+    style: dict[str, str | None] = {
+        "touch": None,
+        "unanswered": "red",
+        "ask": "yellow",
+        "give": "green",
+    }
     days = max(1, round(span / 86400 / columns))
     first = start.astimezone().date().isoformat()
     last = now.astimezone().date().isoformat()
@@ -518,5 +527,3 @@ def _day(moment: datetime | date) -> str:
     if isinstance(moment, datetime):
         return moment.astimezone().date().isoformat()
     return moment.isoformat()
-
-

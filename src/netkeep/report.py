@@ -52,7 +52,7 @@ def bucket_of(days: int) -> int:
     return len(DORMANCY_BUCKETS) - 1
 
 
-def calendar(days: Iterable[Sequence], *, first: date, last: date) -> list[Row]:
+def calendar(days: Iterable[Sequence[Any]], *, first: date, last: date) -> list[Row]:
     """One entry per day from the Monday on or before `first` to `last`: your and their touches."""
     found = {day: (mine, theirs) for day, mine, theirs, _heard in days}
     start = first - timedelta(days=first.weekday())
@@ -84,7 +84,7 @@ def heat_level(total: int, levels: Sequence[int]) -> int:
 
 def changes(
     *,
-    period_days: Iterable[Sequence],
+    period_days: Iterable[Sequence[Any]],
     stale: Iterable[Row],
     asks: tuple[int, int],
     since: datetime,
@@ -102,7 +102,9 @@ def changes(
     }
 
 
-def reciprocity_map(scores: Iterable[Row], heard: dict[int, datetime | None], *, now) -> list[Row]:
+def reciprocity_map(
+    scores: Iterable[Row], heard: dict[int, datetime | None], *, now: datetime
+) -> list[Row]:
     """One point per scored relationship: days since you last heard from them (None: never) and
     the score with its band. Contacts without a score yet (band `new`) have no point."""
     points = []
@@ -209,4 +211,5 @@ def as_json(figures: Row) -> Row:
             return [convert(item) for item in value]
         return value
 
-    return convert(figures)
+    converted: Row = convert(figures)
+    return converted

@@ -177,7 +177,8 @@ def reciprocity_map(points: Sequence[Row]) -> str:
 
     def x_of(days: int) -> float:
         # A square-root scale: the first weeks, where most relationships are, get room.
-        return left + plot_w * (min(days, x_max) / x_max) ** 0.5
+        x: float = left + plot_w * (min(days, x_max) / x_max) ** 0.5
+        return x
 
     body = []
     for score in (0, 25, 50, 75, 100):

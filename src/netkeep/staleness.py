@@ -26,7 +26,8 @@ def cadence_of(contact: dict[str, Any], settings: Settings) -> Duration:
 
 def since_of(contact: dict[str, Any]) -> datetime:
     """Where the quiet counts from: the last touch, or the contact's creation when never in touch."""
-    return contact.get("last_touch") or contact["created_at"]
+    since: datetime = contact.get("last_touch") or contact["created_at"]
+    return since
 
 
 def stale_rows(

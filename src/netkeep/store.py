@@ -1290,7 +1290,7 @@ class SourceCounts:
     messages: int = 0  # messages folded into the touchpoints read
     skipped: dict[str, int] = dataclasses.field(default_factory=dict)  # reason -> records
     # identity -> [label, touchpoints]
-    unknown: dict[str, list] = dataclasses.field(default_factory=dict)
+    unknown: dict[str, list[Any]] = dataclasses.field(default_factory=dict)
     created: dict[str, str] = dataclasses.field(default_factory=dict)  # identity -> name
     # name -> touchpoints added
     per_contact: dict[str, int] = dataclasses.field(default_factory=dict)
@@ -1313,7 +1313,9 @@ class Capturer:
         self.settings = settings
         self.now_text = to_db(now)
         self.create = create
-        self.normalise = lambda number: normalise(number, settings.me.region)
+        self.normalise: Callable[[str], str | None] = lambda number: normalise(
+            number, settings.me.region
+        )
         self.by_email: dict[str, int] = {}
         self.by_phone: dict[str, int] = {}
         self.by_profile: dict[str, int] = {}
@@ -1344,7 +1346,9 @@ class Capturer:
             if normalised:
                 self.by_phone.setdefault(normalised, cid)
         for url in _PROFILE_RE.findall(row["note"] or ""):
-            self.by_profile.setdefault(profile_url(url), cid)
+            profile = profile_url(url)
+            if profile:
+                self.by_profile.setdefault(profile, cid)
 
     def contact_for(self, party: Any, counts: SourceCounts) -> int | None:
         cid = (
@@ -1379,7 +1383,7 @@ class Capturer:
                 self.now_text,
             ),
         )
-        cid = cursor.lastrowid
+        cid: int = cursor.lastrowid
         row = {"emails": [party.email] if party.email else [], "phone": party.phone, "note": note}
         self.rows[cid] = row
         self.names[cid] = name
@@ -1451,7 +1455,7 @@ class Capturer:
 # Aggregates the pictures need beyond the listings: counted in SQL, active contacts only.
 
 
-def touch_days(session: Session, *, since: datetime, until: datetime) -> list[tuple]:
+def touch_days(session: Session, *, since: datetime, until: datetime) -> list[tuple[Any, ...]]:
     """Touchpoints per local day in [since, until): (YYYY-MM-DD, yours, theirs, heard), where
     `heard` counts what came from them: their touchpoints and the live exchanges you started."""
     # Counted per quarter hour first (every time zone's offset is a whole number of quarter
@@ -1468,7 +1472,10 @@ def touch_days(session: Session, *, since: datetime, until: datetime) -> list[tu
               GROUP BY q)
         GROUP BY day ORDER BY day
     """
-    return _dbapi(session).execute(sql, (to_db(since), to_db(until))).fetchall()
+    days: list[tuple[Any, ...]] = (
+        _dbapi(session).execute(sql, (to_db(since), to_db(until))).fetchall()
+    )
+    return days
 
 
 def ask_changes(session: Session, *, since: datetime, until: datetime) -> tuple[int, int]:
@@ -1517,17 +1524,20 @@ def last_heard(session: Session) -> dict[int, datetime | None]:
     return {cid: from_db(last) for cid, last in _dbapi(session).execute(sql)}
 
 
-def busiest_contacts(session: Session, *, since: datetime, limit: int) -> list[tuple]:
+def busiest_contacts(session: Session, *, since: datetime, limit: int) -> list[tuple[Any, ...]]:
     """(id, name, touchpoints) of the active contacts with the most touchpoints since `since`."""
     sql = (
         "SELECT t.contact_id, c.name, count(*) AS n FROM touchpoint t "
         "JOIN contact c ON c.id = t.contact_id WHERE NOT c.archived AND t.occurred_at >= ? "
         "GROUP BY t.contact_id ORDER BY n DESC, t.contact_id LIMIT ?"
     )
-    return _dbapi(session).execute(sql, (to_db(since), limit)).fetchall()
+    busiest: list[tuple[Any, ...]] = _dbapi(session).execute(sql, (to_db(since), limit)).fetchall()
+    return busiest
 
 
-def _bands_at(raw: Any, moments: list[datetime], scoring: Any, **which: Any) -> list[dict]:
+def _bands_at(
+    raw: Any, moments: list[datetime], scoring: Any, **which: Any
+) -> list[dict[str, int]]:
     """Band counts at each moment: every contact's history up to it, scored as of then."""
     import bisect
     from dataclasses import replace
@@ -1555,7 +1565,9 @@ def _bands_at(raw: Any, moments: list[datetime], scoring: Any, **which: Any) -> 
     return tallies
 
 
-def _bands_in_range(path: str, moments: list, scoring: Any, id_range: tuple[int, int]) -> list:
+def _bands_in_range(
+    path: str, moments: list[datetime], scoring: Any, id_range: tuple[int, int]
+) -> list[dict[str, int]]:
     """One share of the monthly band mix in a forked helper process, read-only like `score`'s."""
     import sqlite3
 
@@ -1568,7 +1580,9 @@ def _bands_in_range(path: str, moments: list, scoring: Any, id_range: tuple[int,
         raw.close()
 
 
-def band_history(session: Session, *, moments: list[datetime], settings: Any) -> list[dict]:
+def band_history(
+    session: Session, *, moments: list[datetime], settings: Any
+) -> list[dict[str, int]]:
     """How many active contacts were in each band at each moment (contacts with at least one
     touchpoint by then), scored by the same function as `score`, split over cores like it."""
     scoring = settings.scoring

@@ -6,13 +6,20 @@ import contextlib
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from netkeep.cli.common import LOOK, SingleFormatOpt, app, now, session, settings
 from netkeep.errors import BadInput
 from netkeep.vocab import SingleFormat
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel import Session
+
+    from netkeep.config import Settings
 
 
 @app.command(
@@ -82,7 +89,7 @@ def report(
         )
 
 
-def gather(*, since, until, moment, full: bool) -> dict[str, Any]:
+def gather(*, since: datetime, until: datetime, moment: datetime, full: bool) -> dict[str, Any]:
     """Read what the figures need, with the functions the listings use. `full` adds the figures
     only the page and JSON show (map, monthly band mix, busiest relationships)."""
     from netkeep import report, store
@@ -135,7 +142,9 @@ def gather(*, since, until, moment, full: bool) -> dict[str, Any]:
     return figures
 
 
-def _busiest(db, *, since, until, config) -> list[dict[str, Any]]:
+def _busiest(
+    db: Session, *, since: datetime, until: datetime, config: Settings
+) -> list[dict[str, Any]]:
     """The busiest relationships of the period, each with its touches marked answered or not by
     the function `show` uses."""
     from netkeep import report, store

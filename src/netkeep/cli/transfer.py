@@ -10,12 +10,21 @@ import time
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from netkeep.cli.common import DATA, app, database_path, did, now, session, settings
 from netkeep.errors import BadInput, RuntimeFailure
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel import Session
+
+    from netkeep.config import Settings
+    from netkeep.io.capture import Identity, Skipped
+    from netkeep.io.capture import Touchpoint as CapturedTouchpoint
 
 # Below this many records an import or export finishes before a progress bar would be worth it.
 PROGRESS_MIN_RECORDS = 5_000
@@ -248,7 +257,9 @@ def _capture_kind(file: Path, fmt: str) -> str | None:
     return capture_format(file, fmt)
 
 
-def _import_contacts(db, file: Path, fmt: str, config, moment, dry_run: bool) -> tuple[str, str]:
+def _import_contacts(
+    db: Session, file: Path, fmt: str, config: Settings, moment: datetime, dry_run: bool
+) -> tuple[str, str]:
     """Import one contacts file: its summary line, and what it added for `undo` to name."""
     from netkeep import store
     from netkeep.io import open_import
@@ -315,7 +326,15 @@ def _warnings(file: Path, counts: Any, config: Any) -> list[str]:
 
 
 def _capture(
-    db, file: Path, kind: str, me, config, moment, *, create: bool, dry_run: bool
+    db: Session,
+    file: Path,
+    kind: str,
+    me: Identity,
+    config: Settings,
+    moment: datetime,
+    *,
+    create: bool,
+    dry_run: bool,
 ) -> tuple[list[str], str]:
     """Capture one file's history: its summary lines, and what it added for `undo` to name.
 
@@ -325,7 +344,7 @@ def _capture(
     from netkeep.io.sources import open_capture
 
     source = open_capture(file, kind, me)
-    lines = []
+    lines: list[str] = []
     if source.contacts:
         counts = store.import_records(
             db,
@@ -343,7 +362,9 @@ def _capture(
     tally = store.SourceCounts(format=kind)
     capturer = store.Capturer(db, settings=config, now=moment, create=create)
 
-    def ticking(records):
+    def ticking(
+        records: Iterable[CapturedTouchpoint | Skipped],
+    ) -> Iterator[CapturedTouchpoint | Skipped]:
         for done, record in enumerate(records, start=1):
             yield record
             if done % 1000 == 0:
