@@ -270,18 +270,7 @@ def profile(db: Session, found: Contact, config: Settings, moment: datetime) -> 
 
     touchpoints = store.touchpoints_of(db, saved_id(found))
     asks = with_days_open(store.ask_rows(db, contact_id=found.id, include_resolved=True), moment)
-    records = [
-        TouchpointRecord(
-            id=t["id"],
-            occurred_at=t["occurred_at"],
-            direction=t["direction"],
-            two_way=t["two_way"],
-            channel=t["channel"],
-            give=t["give"],
-            ask=t["ask"],
-        )
-        for t in touchpoints
-    ]
+    records = [TouchpointRecord.of(t) for t in touchpoints]
     ask_records = [
         AskRecord(
             id=a["id"],
