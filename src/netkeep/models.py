@@ -35,9 +35,9 @@ class Touchpoint(SQLModel, table=True):
     direction: str  # "out": you initiated; "in": they did
     two_way: bool
     note: str | None = None
-    give: str | None = None  # what the initiator gave
     source: str | None = None  # the export it was captured from; None when typed
     source_key: str | None = None  # stable within its source, so re-imports add nothing
+    no_reply: bool = False  # inbound that needs no reply: it closes a thread
 
 
 class Ask(SQLModel, table=True):
@@ -51,3 +51,15 @@ class Ask(SQLModel, table=True):
     status: str = "open"
     opened_at: datetime  # aware UTC (stored as naive UTC text)
     resolved_at: datetime | None = None
+
+
+class Give(SQLModel, table=True):
+    __tablename__ = "give"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    touchpoint_id: int | None = Field(default=None, foreign_key="touchpoint.id")
+    given_by: str  # "me" or "them" (the key `by` in JSON)
+    what: str
+    given_at: datetime  # aware UTC (stored as naive UTC text)
+    fulfils: int | None = Field(default=None, foreign_key="ask.id")  # the ask this give did

@@ -143,7 +143,13 @@ def _busiest(db, *, since, until, config) -> list[dict[str, Any]]:
 
     result = []
     for contact_id, name, _count in store.busiest_contacts(db, since=since, limit=report.BUSIEST):
-        touches = [t for t in store.touchpoints_of(db, contact_id) if t["occurred_at"] < until]
+        asks = store.ask_rows(db, contact_id=contact_id, include_resolved=True)
+        gives = store.give_rows(db, contact_id=contact_id)
+        touches = [
+            t
+            for t in store.touchpoints_of(db, contact_id, asks=asks, gives=gives)
+            if t["occurred_at"] < until
+        ]
         records = [
             TouchpointRecord(
                 id=t["id"],
@@ -153,6 +159,7 @@ def _busiest(db, *, since, until, config) -> list[dict[str, Any]]:
                 channel=t["channel"],
                 give=t["give"],
                 ask=t["ask"],
+                no_reply=t["no_reply"],
             )
             for t in touches
         ]

@@ -58,6 +58,7 @@ class ImportBatch:
     contacts: list[ContactIn]
     touchpoints: list[dict] = field(default_factory=list)
     asks: list[dict] = field(default_factory=list)
+    gives: list[dict] = field(default_factory=list)
 
 
 def fail(label: str, source: str, message: str) -> BadInput:
