@@ -411,3 +411,17 @@ def test_a_version_3_document_refuses_a_give_pointing_nowhere(cli, tmp_path, db_
     path.write_text(json.dumps(document), encoding="utf-8")
     result = cli("--db", str(tmp_path / "other.db"), "import", str(path))
     assert result.exit_code == 2 and "fulfils refers to no ask" in result.stderr
+
+
+def test_touchpoint_edit_keeps_the_ledger_with_the_touchpoint(cli, dana):
+    cli.ok("add", "Bo")
+    logged = cli.json("log", dana, "--their-give", "a req", "--my-ask", "a reference")
+    cli.ok("touchpoint", "edit", str(logged["id"]), "--give", "coffee")  # the initiator's: mine
+    edited = cli.json("touchpoint", "edit", str(logged["id"]), "--in", "--contact", "bo")
+    # Corrected to their call: what was theirs was mine, and the reverse; all of it moves to Bo.
+    assert {(g["by"], g["what"]) for g in edited["gives"]} == {("me", "a req"), ("them", "coffee")}
+    assert [(a["by"], a["what"]) for a in edited["asks"]] == [("them", "a reference")]
+    assert edited["give"] == "coffee"
+    assert cli.json("show", "bo")["gives"] and not cli.json("show", dana)["gives"]
+    cleared = cli.json("touchpoint", "edit", str(logged["id"]), "--give", "")
+    assert [(g["by"], g["what"]) for g in cleared["gives"]] == [("me", "a req")]
