@@ -140,7 +140,7 @@ def story_now(monkeypatch):
 
 @pytest.mark.parametrize("record", WAYS, ids=lambda way: way.__name__)
 def test_the_story_is_recorded_as_lived(cli, story_now, record):
-    """The ledger itself, whatever the model makes of it."""
+    """The ledger itself, whatever the scoring model makes of it."""
     record(cli)
     asks = {ask["id"]: ask for ask in cli.json("asks", "--all")}
     assert asks[2]["status"] == "done" and asks[3]["status"] == "open"
@@ -151,7 +151,6 @@ def test_the_story_is_recorded_as_lived(cli, story_now, record):
     assert recommendation["fulfils"] == (None if record is recorded_both_ways else 2)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the revised model")
 @pytest.mark.parametrize("record", WAYS, ids=lambda way: way.__name__)
 def test_the_story_lands_fair_weather_and_in_the_watch_list(cli, story_now, record):
     record(cli)
