@@ -109,15 +109,38 @@ def generate(path: Path, *, contacts: int, touchpoints: int, years: float, seed:
         events.append((when, person))
     events.sort(key=lambda event: event[0])  # ids grow with time, as when logged day by day
 
-    touchpoint_rows, ask_rows = [], []
+    touchpoint_rows, ask_rows, give_rows = [], [], []
     for touchpoint_id, (when, person) in enumerate(events, start=1):
         channel = rng.choice(CHANNELS)
         direction = "out" if rng.random() < person["p_out"] else "in"
         two_way = channel == "meeting" or (channel == "call" and rng.random() < 0.55)
-        give = rng.choice(GIVES) if rng.random() < 0.03 else None
+        # A thank-you or an answer marked as needing no reply: now and then.
+        no_reply = direction == "in" and not two_way and rng.random() < 0.005
         touchpoint_rows.append(
-            (touchpoint_id, person["id"], stamp(when), channel, direction, int(two_way), None, give)
+            (
+                touchpoint_id,
+                person["id"],
+                stamp(when),
+                channel,
+                direction,
+                int(two_way),
+                None,
+                int(no_reply),
+            )
         )
+        if rng.random() < 0.03:
+            by = "me" if direction == "out" else "them"
+            give_rows.append(
+                (
+                    len(give_rows) + 1,
+                    person["id"],
+                    touchpoint_id,
+                    by,
+                    rng.choice(GIVES),
+                    stamp(when),
+                    None,
+                )
+            )
         if rng.random() < 0.02:
             status = rng.choices(["open", "done", "declined"], [30, 50, 20])[0]
             resolved = when + timedelta(days=rng.expovariate(1 / 20))
@@ -143,10 +166,11 @@ def generate(path: Path, *, contacts: int, touchpoints: int, years: float, seed:
     con.executemany("INSERT INTO contact VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", contact_rows)
     con.executemany(
         "INSERT INTO touchpoint (id, contact_id, occurred_at, channel, direction, two_way, note, "
-        "give) VALUES (?,?,?,?,?,?,?,?)",
+        "no_reply) VALUES (?,?,?,?,?,?,?,?)",
         touchpoint_rows,
     )
     con.executemany("INSERT INTO ask VALUES (?,?,?,?,?,?,?,?)", ask_rows)
+    con.executemany("INSERT INTO give VALUES (?,?,?,?,?,?,?)", give_rows)
     con.execute("COMMIT")
     con.execute("ANALYZE")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -145,7 +145,7 @@ def test_show_json_shape(cli):
     cli.ok("log", "sam", "--when", "3 days ago", "--no-answer")
     cli.ok("log", "sam", "--in", "--via", "email", "--when", "yesterday", "--ask", "intro")
     data = cli.json("show", "sam")
-    assert set(data) == CONTACT_KEYS | {"touchpoints", "asks", "score"}
+    assert set(data) == CONTACT_KEYS | {"touchpoints", "asks", "gives", "score", "rhythm"}
     assert {"touchpoints", "asks", "score"} <= set(data)
     first, second = data["touchpoints"]
     assert first["direction"] == "in"  # newest first

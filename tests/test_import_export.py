@@ -60,6 +60,24 @@ def full_history(cli) -> None:
     cli.ok("resolve", "2", "--declined")
     cli.ok("resolve", "3")
     cli.ok("archive", "old friend")
+    # The ledger: a give by the side that did not initiate, a give that fulfils an ask, a reply
+    # that needs none, an ask by the side that did not initiate, withdrawn.
+    cli.ok("log", "sam", "--their-give", "a new req", "--when", "2026-03-10")
+    cli.ok(
+        "log",
+        "sam",
+        "--via",
+        "email",
+        "--give",
+        "the reference",
+        "--fulfils",
+        "4",
+        "--when",
+        "2026-03-12",
+    )
+    cli.ok("log", "李小龙", "--via", "text", "--their-ask", "coffee?", "--when", "2026-03-14")
+    cli.ok("log", "李小龙", "--in", "--via", "text", "--no-reply-needed", "--when", "2026-03-15")
+    cli.ok("resolve", "5", "--withdrawn", "--when", "2026-03-15")
 
 
 # --- each file format ---------------------------------------------------------------------------
@@ -254,17 +272,23 @@ def test_a_bad_record_after_many_good_ones_writes_nothing(cli, tmp_path, db_path
 def test_export_has_the_spec_shape(cli):
     full_history(cli)
     document = json.loads(cli.ok("export").stdout)
-    assert list(document) == ["format", "version", "contacts", "touchpoints", "asks"]
-    assert (document["format"], document["version"]) == ("netkeep", 2)
+    assert list(document) == ["format", "version", "contacts", "touchpoints", "asks", "gives"]
+    assert (document["format"], document["version"]) == ("netkeep", 3)
     contact_keys = "id name emails phone company title tags tier cadence note created_at archived"
     assert list(document["contacts"][0]) == contact_keys.split()
     touchpoint_keys = (
-        "id contact_id occurred_at channel direction two_way note ask give source source_key"
+        "id contact_id occurred_at channel direction two_way note ask give source source_key "
+        "no_reply"
     )
     assert list(document["touchpoints"][0]) == touchpoint_keys.split()
     ask_keys = "id contact_id touchpoint_id name by what status opened_at resolved_at"
     assert list(document["asks"][0]) == ask_keys.split()
-    assert {ask["status"] for ask in document["asks"]} == {"open", "done", "declined"}
+    give_keys = "id contact_id touchpoint_id by what given_at fulfils"
+    assert list(document["gives"][0]) == give_keys.split()
+    assert {ask["status"] for ask in document["asks"]} == {"done", "declined", "withdrawn"}
+    assert {give["by"] for give in document["gives"]} == {"me", "them"}
+    assert [give["fulfils"] for give in document["gives"]] == [None, None, 4]
+    assert any(t["no_reply"] for t in document["touchpoints"])
     assert {ask["by"] for ask in document["asks"]} == {"me", "them"}
     assert any(c["archived"] for c in document["contacts"])
     assert any(t["give"] for t in document["touchpoints"])
@@ -279,7 +303,7 @@ def test_export_import_into_empty_exports_identically(cli, tmp_path):
     restored = tmp_path / "restored.db"
     result = cli.ok("--db", str(restored), "import", str(path))
     assert (
-        "4 created" in result.stderr and "6 added" in result.stderr and "ids kept" in result.stderr
+        "4 created" in result.stderr and "10 added" in result.stderr and "ids kept" in result.stderr
     )
     assert cli.ok("--db", str(restored), "export").stdout == first
     # the derived views agree too
@@ -288,7 +312,10 @@ def test_export_import_into_empty_exports_identically(cli, tmp_path):
 
     again = cli.ok("--db", str(restored), "import", str(path))
     assert "0 created, 0 updated, 4 unchanged" in again.stderr
-    assert "touchpoints: 0 added, 6 already there; asks: 0 added, 4 already there" in again.stderr
+    assert (
+        "touchpoints: 0 added, 10 already there; asks: 0 added, 5 already there; "
+        "gives: 0 added, 3 already there" in again.stderr
+    )
     assert cli.ok("--db", str(restored), "export").stdout == first
 
 
@@ -309,15 +336,24 @@ def test_json_into_a_non_empty_database_merges_and_renumbers(cli, tmp_path):
     sam = next(c for c in merged["contacts"] if c["name"] == "Sam Lee")
     assert sam["id"] == 1 and sam["emails"] == ["SAM@example.com", "s.lee@work.example"]
     sam_touchpoints = [t for t in merged["touchpoints"] if t["contact_id"] == 1]
-    assert len(sam_touchpoints) == 2 and len(merged["touchpoints"]) == 7
+    assert len(sam_touchpoints) == 4 and len(merged["touchpoints"]) == 11
     by_touchpoint = {t["id"]: t for t in merged["touchpoints"]}
     for ask in merged["asks"]:  # asks still point at their own touchpoints, renumbered
-        assert by_touchpoint[ask["touchpoint_id"]]["contact_id"] == ask["contact_id"]
-        assert by_touchpoint[ask["touchpoint_id"]]["ask"] is not None
+        touchpoint = by_touchpoint[ask["touchpoint_id"]]
+        assert touchpoint["contact_id"] == ask["contact_id"]
+        initiated = ask["by"] == ("me" if touchpoint["direction"] == "out" else "them")
+        assert (touchpoint["ask"] == ask["what"]) == initiated
+    asks = {ask["id"]: ask for ask in merged["asks"]}
+    for give in merged["gives"]:  # and gives at theirs, with the ask they fulfil renumbered
+        assert by_touchpoint[give["touchpoint_id"]]["contact_id"] == give["contact_id"]
+        if give["fulfils"] is not None:
+            assert asks[give["fulfils"]]["contact_id"] == give["contact_id"]
+            assert asks[give["fulfils"]]["what"] == "a reference"
 
     again = cli.ok("--db", str(other), "import", str(path))
     assert "0 created, 0 updated, 4 unchanged" in again.stderr
-    assert "touchpoints: 0 added, 6 already there" in again.stderr
+    assert "touchpoints: 0 added, 10 already there" in again.stderr
+    assert "gives: 0 added, 3 already there" in again.stderr
 
 
 def test_keys_in_any_order_still_import(cli, tmp_path):
@@ -334,10 +370,11 @@ def test_export_of_a_missing_database_is_empty_and_creates_nothing(cli, db_path)
     document = json.loads(cli.ok("export").stdout)
     assert document == {
         "format": "netkeep",
-        "version": 2,
+        "version": 3,
         "contacts": [],
         "touchpoints": [],
         "asks": [],
+        "gives": [],
     }
     assert not db_path.exists()
 
@@ -396,6 +433,6 @@ def test_export_reads_a_consistent_snapshot_without_writing(cli, db_path):
     assert db_path.read_bytes() == before
     connection = sqlite3.connect(db_path)
     try:
-        assert connection.execute("SELECT count(*) FROM touchpoint").fetchone()[0] == 6
+        assert connection.execute("SELECT count(*) FROM touchpoint").fetchone()[0] == 10
     finally:
         connection.close()

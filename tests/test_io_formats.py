@@ -570,6 +570,7 @@ def json_export() -> dict:
                 "give": None,
                 "source": None,
                 "source_key": None,
+                "no_reply": False,
             }
         ],
         "asks": [
@@ -593,7 +594,7 @@ def test_json_export_is_lossless(tmp_path):
     buffer = io.StringIO()
     write_json(json_export(), buffer)
     document = json.loads(buffer.getvalue())
-    assert (document["format"], document["version"]) == ("netkeep", 2)
+    assert (document["format"], document["version"]) == ("netkeep", 3)
     assert "last_touch" not in document["contacts"][0]
     assert "answered" not in document["touchpoints"][0]
     assert "days_open" not in document["asks"][0]
@@ -646,7 +647,8 @@ def mutate(change) -> str:
     ("change", "message"),
     [
         (lambda d: d.update(format="other"), "not a netkeep export"),
-        (lambda d: d.update(version=3), "written by a newer netkeep (format version 3)"),
+        (lambda d: d.update(version=4), "written by a newer netkeep (format version 4)"),
+        (lambda d: d.update(version=0), "unknown format version 0"),
         (lambda d: d.update(version="1"), '"version" must be an integer'),
         (lambda d: d.update(contacts={}), "'contacts' must be a list"),
         (lambda d: d.update(extra=1), "unknown key 'extra'"),

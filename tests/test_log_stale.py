@@ -18,6 +18,9 @@ TOUCHPOINT_KEYS = {
     "give",
     "source",
     "source_key",
+    "no_reply",
+    "asks",
+    "gives",
 }
 STALE_KEYS = [
     "id",

@@ -106,10 +106,11 @@ def dump(path: Path) -> list[str]:
         con.close()
 
 
-# The columns every released schema has; later steps add more (m005: a touchpoint's source).
+# The columns every released schema has; later steps add more (m005: a touchpoint's source), and
+# m006 moves a touchpoint's give to the ledger and adds no_reply in its place.
 RELEASED_COLUMNS = {
     "contact": "*",
-    "touchpoint": "id, contact_id, occurred_at, channel, direction, two_way, note, give",
+    "touchpoint": "id, contact_id, occurred_at, channel, direction, two_way, note",
     "ask": "*",
 }
 
@@ -117,12 +118,41 @@ RELEASED_COLUMNS = {
 def table_rows(path: Path) -> dict[str, list[tuple]]:
     con = sqlite3.connect(path)
     try:
+        columns = dict(RELEASED_COLUMNS)
+        has_give = any(row[1] == "give" for row in con.execute("PRAGMA table_info(touchpoint)"))
+        columns["touchpoint"] += ", give" if has_give else ", no_reply"
         return {
-            table: con.execute(f"SELECT {columns} FROM {table} ORDER BY id").fetchall()
-            for table, columns in RELEASED_COLUMNS.items()
+            table: con.execute(f"SELECT {names} FROM {table} ORDER BY id").fetchall()
+            for table, names in columns.items()
         }
     finally:
         con.close()
+
+
+def with_ledger(rows: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """Rows of a schema before the favour ledger as they read after it: the touchpoint's give moved
+    to the give table and no_reply (false) added."""
+    return {**rows, "touchpoint": [(*row[:7], 0) for row in rows["touchpoint"]]}
+
+
+def ledger_gives(path: Path) -> list[tuple]:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(
+            "SELECT touchpoint_id, given_by, what, given_at, fulfils FROM give ORDER BY id"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def moved_gives(touchpoints: list[tuple]) -> list[tuple]:
+    """What m006 makes of m001's touchpoint gives (fulfils: M001_ROWS's ask 1 was resolved done by
+    touchpoint 7's give)."""
+    return [
+        (tp[0], "me" if tp[4] == "out" else "them", tp[7], tp[2], 1 if tp[0] == 7 else None)
+        for tp in touchpoints
+        if tp[7] is not None
+    ]
 
 
 def schema(path: Path) -> list[tuple]:
@@ -167,7 +197,8 @@ def test_later_fixtures_are_what_the_builder_writes(tmp_path, step):
 def test_the_id_upgrade_keeps_every_row_index_and_key(cli, released_db):
     before = table_rows(released_db)
     cli.ok("list")
-    assert table_rows(released_db) == before
+    assert table_rows(released_db) == with_ledger(before)
+    assert ledger_gives(released_db) == moved_gives(before["touchpoint"])
     con = sqlite3.connect(released_db)
     try:
         tables = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
@@ -190,15 +221,19 @@ def test_the_id_upgrade_keeps_every_row_index_and_key(cli, released_db):
     for table in ("contact", "touchpoint", "ask"):
         assert "AUTOINCREMENT" in tables[table], table
         assert not any(name.endswith("_rebuilt") for name in tables)
-    assert {"ix_contact_name", "ix_touchpoint_history", "ix_ask_contact", "ix_ask_touchpoint"} <= (
-        indexes
-    )
+    assert {
+        "ix_contact_name",
+        "ix_touchpoint_history",
+        "ix_touchpoint_source_key",
+        "ix_ask_contact",
+        "ix_ask_touchpoint",
+    } <= indexes
     assert keys == {
         "contact": [],
         "touchpoint": [("contact", "contact_id", "CASCADE")],
         "ask": [("contact", "contact_id", "CASCADE"), ("touchpoint", "touchpoint_id", "CASCADE")],
     }
-    assert counters == {"contact": 7, "touchpoint": 14, "ask": 4}
+    assert counters == {"contact": 7, "touchpoint": 14, "ask": 4, "give": 2}
     # The keys still act: removing a contact takes its history with it, and ids go on from there.
     cli.ok("rm", "#7", "--yes")
     assert cli.json("add", "New Person")["id"] == 8
@@ -217,11 +252,17 @@ def test_every_released_schema_opens_with_nothing_lost(cli, released_db):
         assert shown["name"] == name
         expected = [row[0] for row in before["touchpoint"] if row[1] == contact_id]
         assert sorted(t["id"] for t in shown["touchpoints"]) == expected
+        # A touchpoint's give moved to the ledger and still reads back as the touchpoint's give.
+        gives = {t["id"]: t["give"] for t in shown["touchpoints"]}
+        assert gives == {row[0]: row[7] for row in before["touchpoint"] if row[1] == contact_id}
     cli.ok("log", "#2", "--via", "email", "--when", "2026-06-01")  # and it still takes writes
     after = table_rows(released_db)
     assert after["contact"] == before["contact"]
     assert after["ask"] == before["ask"]
-    assert after["touchpoint"][: len(before["touchpoint"])] == before["touchpoint"]
+    # m006 moved the give column into the ledger and added no_reply (false for all old rows).
+    old = [(*row[:7], 0) for row in before["touchpoint"]]
+    assert after["touchpoint"][: len(before["touchpoint"])] == old
+    assert ledger_gives(released_db) == moved_gives(before["touchpoint"])
     # m005's columns: the touchpoints typed before it are not captured ones
     con = sqlite3.connect(released_db)
     try:
@@ -230,6 +271,36 @@ def test_every_released_schema_opens_with_nothing_lost(cli, released_db):
         con.close()
     assert sources == {(None, None)}
     assert len(after["touchpoint"]) == len(before["touchpoint"]) + 1
+
+
+def test_the_ledger_step_keeps_captured_touchpoints_and_their_unique_key(cli, db_path):
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    write_fixture(db_path, "m005_touchpoint_source")
+    db_path.chmod(0o600)
+    con = sqlite3.connect(db_path)
+    con.execute(
+        "UPDATE touchpoint SET source = 'mbox', source_key = '<a@example.com>' WHERE id = 7"
+    )
+    con.commit()
+    con.close()
+    cli.ok("list")
+    con = sqlite3.connect(db_path)
+    try:
+        row = con.execute(
+            "SELECT source, source_key, no_reply FROM touchpoint WHERE id = 7"
+        ).fetchone()
+        with pytest.raises(sqlite3.IntegrityError):
+            con.execute(
+                "INSERT INTO touchpoint (contact_id, occurred_at, channel, direction, two_way, "
+                "source, source_key) VALUES (2, '2026-01-01 00:00:00.000000', 'email', 'in', 0, "
+                "'mbox', '<a@example.com>')"
+            )
+    finally:
+        con.close()
+    assert row == ("mbox", "<a@example.com>", 0)
+    shown = {t["id"]: t for t in cli.json("show", "#2")["touchpoints"]}
+    assert (shown[7]["source"], shown[7]["source_key"]) == ("mbox", "<a@example.com>")
+    assert shown[7]["gives"] == [{"id": 2, "by": "me", "what": "intro to Acme", "fulfils": 1}]
 
 
 @pytest.mark.parametrize("released_db", RELEASED, indirect=True)
@@ -277,7 +348,9 @@ def test_an_upgrade_keeps_a_private_copy_and_every_row(cli, monkeypatch, release
 
     after = table_rows(released_db)
     assert [row[:12] for row in after["contact"]] == before_rows["contact"]
-    assert after["touchpoint"][: len(before_rows["touchpoint"])] == before_rows["touchpoint"]
+    old = [(*row[:7], 0) for row in before_rows["touchpoint"]]
+    assert after["touchpoint"][: len(before_rows["touchpoint"])] == old
+    assert ledger_gives(released_db) == moved_gives(before_rows["touchpoint"])
     assert after["ask"] == before_rows["ask"]
     con = sqlite3.connect(released_db)
     applied = [row[0] for row in con.execute("SELECT name FROM netkeep_migrations ORDER BY name")]

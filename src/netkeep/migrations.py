@@ -189,3 +189,74 @@ def m004_undo_journal() -> None:
 )
 def m005_touchpoint_source() -> None:
     """Where a captured touchpoint came from, unique per source."""
+
+
+@migration(
+    """
+    -- Asks may also end withdrawn (moot: nobody owes anything). SQLite cannot change a CHECK in
+    -- place, so the table is rebuilt with the same rows, ids and counter.
+    CREATE TABLE ask_ledger (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+        touchpoint_id INTEGER REFERENCES touchpoint (id) ON DELETE CASCADE,
+        asked_by TEXT NOT NULL CHECK (asked_by IN ('me', 'them')),
+        what TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open'
+            CHECK (status IN ('open', 'done', 'declined', 'withdrawn')),
+        opened_at DATETIME NOT NULL,
+        resolved_at DATETIME
+    );
+    INSERT INTO ask_ledger (id, contact_id, touchpoint_id, asked_by, what, status, opened_at,
+                            resolved_at)
+        SELECT id, contact_id, touchpoint_id, asked_by, what, status, opened_at, resolved_at
+        FROM ask ORDER BY id;
+    -- Keep the counter (one row: the copy above may have started one): an id given once, and
+    -- since deleted, is never given again.
+    DELETE FROM sqlite_sequence WHERE name = 'ask_ledger';
+    INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'ask_ledger', seq FROM sqlite_sequence WHERE name = 'ask'
+        ORDER BY seq DESC LIMIT 1;
+    DROP TABLE ask;
+    ALTER TABLE ask_ledger RENAME TO ask;
+    CREATE INDEX ix_ask_contact ON ask (contact_id, status);
+    CREATE INDEX ix_ask_touchpoint ON ask (touchpoint_id);
+
+    -- Gives by either side, on a touchpoint or none, optionally naming the ask they fulfil.
+    CREATE TABLE give (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+        touchpoint_id INTEGER REFERENCES touchpoint (id) ON DELETE CASCADE,
+        given_by TEXT NOT NULL CHECK (given_by IN ('me', 'them')),
+        what TEXT NOT NULL,
+        given_at DATETIME NOT NULL,
+        fulfils INTEGER REFERENCES ask (id) ON DELETE SET NULL
+    );
+    CREATE INDEX ix_give_contact ON give (contact_id, given_at);
+    CREATE INDEX ix_give_touchpoint ON give (touchpoint_id);
+    CREATE INDEX ix_give_fulfils ON give (fulfils);
+
+    -- A touchpoint's give was its initiator's: it moves to the ledger, in touchpoint order.
+    INSERT INTO give (contact_id, touchpoint_id, given_by, what, given_at)
+        SELECT contact_id, id, CASE direction WHEN 'out' THEN 'me' ELSE 'them' END, give,
+               occurred_at
+        FROM touchpoint WHERE give IS NOT NULL ORDER BY id;
+    -- A give from the asked side at the moment that side's ask was resolved done is the favour
+    -- that resolved it: link them, so that they count once.
+    UPDATE give SET fulfils = (
+        SELECT a.id FROM ask a
+        WHERE a.contact_id = give.contact_id AND a.status = 'done'
+          AND a.asked_by <> give.given_by AND a.resolved_at = give.given_at
+        ORDER BY a.id LIMIT 1
+    );
+
+    -- An inbound touchpoint that needs no reply (an answer, a thank-you).
+    ALTER TABLE touchpoint ADD COLUMN no_reply BOOLEAN NOT NULL DEFAULT 0;
+    DROP INDEX ix_touchpoint_history;
+    ALTER TABLE touchpoint DROP COLUMN give;
+    -- The covering index for reading whole histories, now with no_reply instead of the give.
+    CREATE INDEX ix_touchpoint_history
+        ON touchpoint (contact_id, occurred_at, direction, two_way, channel, no_reply);
+    """
+)
+def m006_favour_ledger() -> None:
+    """Asks and gives by either side; withdrawn asks; touchpoints that need no reply."""

@@ -35,9 +35,9 @@ class Touchpoint(SQLModel, table=True):
     direction: str  # "out": you initiated; "in": they did
     two_way: bool
     note: str | None = None
-    give: str | None = None  # what the initiator gave
     source: str | None = None  # the export it was captured from; None when typed
     source_key: str | None = None  # stable within its source, so re-imports add nothing
+    no_reply: bool = False  # inbound that needs no reply: it closes a thread
 
 
 class Ask(SQLModel, table=True):
@@ -53,7 +53,19 @@ class Ask(SQLModel, table=True):
     resolved_at: datetime | None = None
 
 
-def saved_id(row: Contact | Touchpoint | Ask) -> int:
+class Give(SQLModel, table=True):
+    __tablename__ = "give"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id")
+    touchpoint_id: int | None = Field(default=None, foreign_key="touchpoint.id")
+    given_by: str  # "me" or "them" (the key `by` in JSON)
+    what: str
+    given_at: datetime  # aware UTC (stored as naive UTC text)
+    fulfils: int | None = Field(default=None, foreign_key="ask.id")  # the ask this give did
+
+
+def saved_id(row: Contact | Touchpoint | Ask | Give) -> int:
     """The id of a row that is in the database (SQLModel types ids as optional until then)."""
     if row.id is None:
         raise ValueError(f"this {type(row).__name__} has not been saved yet")

@@ -201,6 +201,19 @@ def note(message: str, *, style: str | None = None) -> None:
         sys.stderr.write(message + "\n")
 
 
+def print_explanations(entries: Sequence[tuple[str, str, str]]) -> None:
+    """`who — headline` then the explanation, wrapped to the terminal, one block per entry."""
+    from rich.text import Text
+
+    out = console()
+    for who, headline, explanation in entries:
+        out.print()
+        line = Text(printable(who), style="bold")
+        line.append(f"  {printable(headline)}")
+        out.print(line)
+        out.print(Text(printable(explanation or "")), style=None)
+
+
 def pairs(fields: Sequence[tuple[str, str]]) -> None:
     """A profile: `label  value` lines on stdout; Rich on a terminal."""
     fields = [(label, printable(value)) for label, value in fields]

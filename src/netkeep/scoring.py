@@ -53,19 +53,6 @@ class TouchpointRecord:
     ask: str | None = None  # text of the ask made in this touchpoint by its initiator, if any
     no_reply: bool = False  # needs no reply: it closes a thread (an answer, a thank-you)
 
-    @classmethod
-    def of(cls, touchpoint: dict[str, Any]) -> TouchpointRecord:
-        """From a touchpoint object (`store.touchpoints_of`'s rows)."""
-        return cls(
-            id=touchpoint["id"],
-            occurred_at=touchpoint["occurred_at"],
-            direction=touchpoint["direction"],
-            two_way=touchpoint["two_way"],
-            channel=touchpoint["channel"],
-            give=touchpoint["give"],
-            ask=touchpoint["ask"],
-        )
-
 
 @dataclass(frozen=True)
 class AskRecord:

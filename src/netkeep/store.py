@@ -25,7 +25,7 @@ from netkeep.dates import from_db, to_db
 from netkeep.errors import AmbiguousContact, BadInput, ContactNotFound
 from netkeep.fields import id_of
 from netkeep.journal import HISTORY_DEPTH
-from netkeep.models import Ask, Contact, Touchpoint, saved_id
+from netkeep.models import Ask, Contact, Give, Touchpoint, saved_id
 from netkeep.names import words
 from netkeep.text import unique
 from netkeep.vocab import CONTACT_FIELDS
@@ -47,6 +47,58 @@ LAST_REPLY_SQL = (
 )
 
 UNDO_DEPTH = HISTORY_DEPTH  # how many changing commands undo can reverse
+
+
+# --- as of a date ---------------------------------------------------------------------------
+# `--as-of WHEN` shows the network as it stood then: contacts created by then, the touchpoints,
+# asks and gives that had happened, and each ask in the status it had then (one resolved later
+# was still open). Every query below takes `as_of` (None: now) and narrows itself with these.
+
+
+# A contact existed at `as_of` when it was created by then, or you were already in touch (history
+# logged after the fact counts from its first touchpoint).
+EXISTED_SQL = (
+    "(c.created_at <= :as_of OR EXISTS (SELECT 1 FROM touchpoint e WHERE e.contact_id = c.id "
+    "AND e.occurred_at <= :as_of))"
+)
+
+
+def _until(column: str, as_of: datetime | None) -> str:
+    """` AND <column> <= :as_of`, or nothing without an as-of date."""
+    return "" if as_of is None else f" AND {column} <= :as_of"
+
+
+def _as_of_params(as_of: datetime | None) -> dict[str, Any]:
+    return {} if as_of is None else {"as_of": to_db(as_of)}
+
+
+def _ask_status_sql(as_of: datetime | None) -> tuple[str, str]:
+    """SQL for an ask's status and resolved_at as they stood at `as_of`."""
+    if as_of is None:
+        return "a.status", "a.resolved_at"
+    return (
+        "CASE WHEN a.resolved_at > :as_of THEN 'open' ELSE a.status END",
+        "CASE WHEN a.resolved_at > :as_of THEN NULL ELSE a.resolved_at END",
+    )
+
+
+def _last_touch_sql(as_of: datetime | None) -> str:
+    if as_of is None:
+        return LAST_TOUCH_SQL
+    return (
+        "(SELECT MAX(t.occurred_at) FROM touchpoint t WHERE t.contact_id = c.id"
+        f"{_until('t.occurred_at', as_of)})"
+    )
+
+
+def _last_reply_sql(as_of: datetime | None) -> str:
+    if as_of is None:
+        return LAST_REPLY_SQL
+    return (
+        "(SELECT r.occurred_at FROM touchpoint r WHERE r.contact_id = c.id "
+        f"AND (r.direction = 'in' OR r.two_way){_until('r.occurred_at', as_of)} "
+        "ORDER BY r.occurred_at DESC LIMIT 1)"
+    )
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -251,12 +303,14 @@ def tiers_in_use(session: Session, *, include_archived: bool = False) -> list[st
 
 
 def _filters(
-    *, tag: str | None, tier: str | None, include_archived: bool
+    *, tag: str | None, tier: str | None, include_archived: bool, as_of: datetime | None = None
 ) -> tuple[str, dict[str, Any]]:
     clauses: list[str] = []
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = _as_of_params(as_of)
     if not include_archived:
         clauses.append("NOT c.archived")
+    if as_of is not None:
+        clauses.append(EXISTED_SQL)
     if tier:
         clauses.append("c.tier = :tier")
         params["tier"] = tier
@@ -298,15 +352,20 @@ def delete_contact(session: Session, *, contact: Contact) -> dict[str, int]:
 
 
 def staleness_rows(
-    session: Session, *, tag: str | None = None, tier: str | None = None
+    session: Session,
+    *,
+    tag: str | None = None,
+    tier: str | None = None,
+    as_of: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Active contacts with what staleness needs: tier, own cadence, tags, creation, last touch,
     and their count of unanswered outreach since the last reply. Plain cursor rows, no ORM."""
-    where, params = _filters(tag=tag, tier=tier, include_archived=False)
+    where, params = _filters(tag=tag, tier=tier, include_archived=False, as_of=as_of)
     sql = (
-        f"SELECT c.id, c.name, c.tier, c.cadence, c.tags, c.created_at, {LAST_TOUCH_SQL}, "
+        f"SELECT c.id, c.name, c.tier, c.cadence, c.tags, c.created_at, {_last_touch_sql(as_of)}, "
         "(SELECT count(*) FROM touchpoint u WHERE u.contact_id = c.id "
-        f"AND u.occurred_at > COALESCE({LAST_REPLY_SQL}, '')) "
+        f"AND u.occurred_at > COALESCE({_last_reply_sql(as_of)}, '')"
+        f"{_until('u.occurred_at', as_of)}) "
         f"FROM contact c {where}"
     )
     raw = _dbapi(session)
@@ -334,6 +393,14 @@ def _json_list(text: str | None) -> list[str]:
 # --- touchpoints and asks -------------------------------------------------------------------
 
 
+SIDES = ("me", "them")
+
+
+def initiator(direction: str) -> str:
+    """The side that started a touchpoint: "me" for `out`, "them" for `in`."""
+    return "me" if direction == "out" else "them"
+
+
 def log_touchpoint(
     session: Session,
     *,
@@ -343,9 +410,22 @@ def log_touchpoint(
     direction: str,
     two_way: bool,
     note: str | None = None,
-    ask: str | None = None,
-    give: str | None = None,
-) -> tuple[Touchpoint, Ask | None]:
+    asks: Iterable[tuple[str, str]] = (),
+    gives: Iterable[tuple[str, str]] = (),
+    fulfils: int | None = None,
+    no_reply: bool = False,
+) -> tuple[Touchpoint, list[Ask], list[Give]]:
+    """Record a touchpoint with the asks and gives made in it, each `(by, what)` by either side.
+
+    `fulfils` names an open ask of this contact that a give of the asked side in this touchpoint
+    did (the ask's own text when that side gave nothing else): the give is linked to it and the
+    ask resolved done, one favour. Raises BadInput when the ask cannot be fulfilled here.
+    """
+    if no_reply and direction != "in":
+        raise BadInput("--no-reply-needed is for their touchpoints (--in): yours expect an answer")
+    fulfilled = None
+    if fulfils is not None:
+        fulfilled = _fulfillable_ask(session, fulfils, contact=contact, when=occurred_at)
     touchpoint = Touchpoint(
         contact_id=saved_id(contact),
         occurred_at=occurred_at,
@@ -353,23 +433,102 @@ def log_touchpoint(
         direction=direction,
         two_way=two_way,
         note=note,
-        give=give,
+        no_reply=no_reply,
     )
     session.add(touchpoint)
     session.flush()
-    made = None
-    if ask:
-        made = Ask(
+    made = [
+        Ask(
             contact_id=saved_id(contact),
             touchpoint_id=touchpoint.id,
-            asked_by="me" if direction == "out" else "them",
-            what=ask,
+            asked_by=by,
+            what=what,
             status="open",
             opened_at=touchpoint.occurred_at,
         )
-        session.add(made)
-        session.flush()
-    return touchpoint, made
+        for by, what in asks
+    ]
+    given = [
+        Give(
+            contact_id=saved_id(contact),
+            touchpoint_id=touchpoint.id,
+            given_by=by,
+            what=what,
+            given_at=touchpoint.occurred_at,
+        )
+        for by, what in gives
+    ]
+    if fulfilled is not None:
+        doer = _other(fulfilled.asked_by)
+        linked = next((give for give in given if give.given_by == doer), None)
+        if linked is None:
+            linked = Give(
+                contact_id=saved_id(contact),
+                touchpoint_id=touchpoint.id,
+                given_by=doer,
+                what=fulfilled.what,
+                given_at=touchpoint.occurred_at,
+            )
+            given.append(linked)
+        linked.fulfils = fulfilled.id
+        fulfilled.status = "done"
+        fulfilled.resolved_at = touchpoint.occurred_at
+        session.add(fulfilled)
+    session.add_all([*made, *given])
+    session.flush()
+    return touchpoint, made, given
+
+
+def _other(side: str) -> str:
+    return "them" if side == "me" else "me"
+
+
+def _fulfillable_ask(session: Session, ask_id: int, *, contact: Contact, when: datetime) -> Ask:
+    ask = session.get(Ask, ask_id)
+    if ask is None or ask.contact_id != contact.id:
+        raise BadInput(f"{contact.name} has no ask #{ask_id} (see 'netkeep asks {contact.id}')")
+    if ask.status != "open":
+        raise BadInput(f"ask #{ask.id} is already {ask.status}")
+    if from_db(ask.opened_at) > when:
+        raise BadInput(f"ask #{ask.id} was opened after this touchpoint")
+    return ask
+
+
+def link_candidate(session: Session, *, contact_id: int, giver: str) -> dict[str, Any] | None:
+    """The other side's only open ask with this contact, which a give by `giver` may fulfil;
+    None when they have none or several."""
+    rows = _sql(
+        session,
+        text(
+            "SELECT id, what FROM ask WHERE contact_id = :cid AND asked_by = :asker "
+            "AND status = 'open' ORDER BY id LIMIT 2"
+        ).bindparams(cid=contact_id, asker=_other(giver)),
+    ).all()
+    return {"id": rows[0][0], "what": rows[0][1]} if len(rows) == 1 else None
+
+
+def resolve_ask(session: Session, *, ask_id: int, status: str, when: datetime) -> Ask:
+    """Close an open ask (done, declined, withdrawn) or reopen a closed one (status "open")."""
+    ask = session.get(Ask, ask_id)
+    if ask is None:
+        raise BadInput(f"no ask with id #{ask_id} (see 'netkeep asks')")
+    if status == "open":
+        if ask.status == "open":
+            raise BadInput(f"ask #{ask.id} is already open")
+        ask.status, ask.resolved_at = "open", None
+    else:
+        if ask.status != "open":
+            raise BadInput(f"ask #{ask.id} is already {ask.status} (--reopen it first)")
+        if when < from_db(ask.opened_at):
+            from netkeep.dates import local_text
+
+            raise BadInput(
+                f"ask #{ask.id} was opened later, on {local_text(from_db(ask.opened_at))}"
+            )
+        ask.status, ask.resolved_at = status, when
+    session.add(ask)
+    session.flush()
+    return ask
 
 
 def unanswered_streak(session: Session, contact_id: int) -> int:
@@ -410,13 +569,15 @@ def edit_touchpoint(
     note: str | None = None,
     give: str | None = None,
 ) -> list[str]:
-    """Change the given fields (an empty note or give clears it); returns the fields changed.
+    """Change the given fields (an empty note or give clears it; `give` is the initiator's give);
+    returns the fields changed.
 
-    The touchpoint's asks follow it: to another contact, to its new time (when they were opened)
-    and to its new initiator (an ask is made by whoever initiated).
+    The touchpoint's asks and gives follow it: to another contact, to its new time, and to the
+    other side when its direction is corrected (what was yours was theirs, and the reverse).
     """
     changed = []
     asks = asks_of_touchpoint(session, saved_id(touchpoint))
+    gives = gives_of_touchpoint(session, saved_id(touchpoint))
     if contact is not None and contact.id != touchpoint.contact_id:
         touchpoint.contact_id = saved_id(contact)
         changed.append("contact")
@@ -432,28 +593,74 @@ def edit_touchpoint(
         if value is not None and value != getattr(touchpoint, field):
             setattr(touchpoint, field, value)
             changed.append(field)
-    for field, value in (("note", note), ("give", give)):
-        if value is not None and (value or None) != getattr(touchpoint, field):
-            setattr(touchpoint, field, value or None)
-            changed.append(field)
+    if note is not None and (note or None) != touchpoint.note:
+        touchpoint.note = note or None
+        changed.append("note")
+    if "direction" in changed and touchpoint.direction == "out":
+        touchpoint.no_reply = False  # only their messages can need no reply
     for ask in asks:
         if "contact" in changed:
             ask.contact_id = touchpoint.contact_id
         if "when" in changed:
             ask.opened_at = touchpoint.occurred_at
         if "direction" in changed:
-            ask.asked_by = "me" if touchpoint.direction == "out" else "them"
+            ask.asked_by = _other(ask.asked_by)
         session.add(ask)
+    for entry in gives:
+        if "contact" in changed:
+            entry.contact_id = touchpoint.contact_id
+        if "when" in changed:
+            entry.given_at = touchpoint.occurred_at
+        if "direction" in changed:
+            entry.given_by = _other(entry.given_by)
+        session.add(entry)
+    if give is not None:
+        side = initiator(touchpoint.direction)
+        mine = next((entry for entry in gives if entry.given_by == side), None)
+        if mine is not None and not give:
+            session.delete(mine)
+            changed.append("give")
+        elif mine is not None and give != mine.what:
+            mine.what = give
+            session.add(mine)
+            changed.append("give")
+        elif mine is None and give:
+            session.add(
+                Give(
+                    contact_id=touchpoint.contact_id,
+                    touchpoint_id=touchpoint.id,
+                    given_by=side,
+                    what=give,
+                    given_at=touchpoint.occurred_at,
+                )
+            )
+            changed.append("give")
     session.add(touchpoint)
     session.flush()
     return changed
 
 
-def remove_touchpoint(session: Session, *, touchpoint: Touchpoint) -> None:
+def gives_of_touchpoint(session: Session, touchpoint_id: int) -> list[Give]:
+    return list(session.exec(select(Give).where(Give.touchpoint_id == touchpoint_id)).all())
+
+
+def remove_touchpoint(session: Session, *, touchpoint: Touchpoint) -> list[Ask]:
+    """Delete a touchpoint with its asks and gives; an ask that one of its gives resolved done is
+    open again. Returns the asks reopened."""
+    reopened = []
+    for give in gives_of_touchpoint(session, saved_id(touchpoint)):
+        if give.fulfils is not None:
+            ask = session.get(Ask, give.fulfils)
+            if ask is not None and ask.status == "done" and ask.touchpoint_id != touchpoint.id:
+                ask.status, ask.resolved_at = "open", None
+                session.add(ask)
+                reopened.append(ask)
+        session.delete(give)
     for ask in asks_of_touchpoint(session, saved_id(touchpoint)):
         session.delete(ask)
     session.delete(touchpoint)
     session.flush()
+    return reopened
 
 
 def _references(raw: Any, parent: str) -> list[tuple[str, str]]:
@@ -511,25 +718,62 @@ def merge_contacts(session: Session, *, into: Contact, other: Contact) -> dict[s
     }
 
 
-def touchpoints_of(session: Session, contact_id: int) -> list[dict[str, Any]]:
-    """A contact's touchpoints, oldest first, with the text of the ask each carried."""
+def touchpoints_of(
+    session: Session,
+    contact_id: int,
+    *,
+    asks: list[dict[str, Any]],
+    gives: list[dict[str, Any]],
+    as_of: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """A contact's touchpoints, oldest first, with the asks and gives made in each (from the
+    contact's `asks` and `gives` rows): `ask` and `give` are the initiator's, `asks` and `gives`
+    everyone's."""
     sql = (
         "SELECT t.id, t.contact_id, t.occurred_at, t.channel, t.direction, t.two_way, t.note, "
-        "(SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id ORDER BY a.id LIMIT 1) AS ask, "
-        "t.give, t.source, t.source_key FROM touchpoint t WHERE t.contact_id = :cid "
-        "ORDER BY t.occurred_at, t.id"
+        f"t.source, t.source_key, t.no_reply FROM touchpoint t WHERE t.contact_id = :cid"
+        f"{_until('t.occurred_at', as_of)} ORDER BY t.occurred_at, t.id"
     )
+    asks_in: dict[int, list[dict[str, Any]]] = {}
+    for ask in asks:
+        if ask["touchpoint_id"] is not None:
+            asks_in.setdefault(ask["touchpoint_id"], []).append(ask)
+    gives_in: dict[int, list[dict[str, Any]]] = {}
+    for give in gives:
+        if give["touchpoint_id"] is not None:
+            gives_in.setdefault(give["touchpoint_id"], []).append(give)
     rows = []
-    for row in _sql(session, text(sql).bindparams(cid=contact_id)):
+    params = {"cid": contact_id, **_as_of_params(as_of)}
+    for row in _sql(session, text(sql).bindparams(**params)):
         data = dict(row._mapping)
         data["occurred_at"] = from_db(data["occurred_at"])
         data["two_way"] = bool(data["two_way"])
+        data["no_reply"] = bool(data["no_reply"])
+        with_ledger(data, asks_in.get(data["id"], []), gives_in.get(data["id"], []))
         rows.append(data)
     return rows
 
 
-def touchpoint_dict(touchpoint: Touchpoint, *, ask: str | None = None) -> dict[str, Any]:
-    return {
+def with_ledger(
+    data: dict[str, Any], asks: Iterable[dict[str, Any]], gives: Iterable[dict[str, Any]]
+) -> dict[str, Any]:
+    """Add a touchpoint's `ask`/`give` (its initiator's text) and `asks`/`gives` (everyone's)."""
+    side = initiator(data["direction"])
+    data["asks"] = [
+        {"id": a["id"], "by": a["by"], "what": a["what"], "status": a["status"]} for a in asks
+    ]
+    data["gives"] = [
+        {"id": g["id"], "by": g["by"], "what": g["what"], "fulfils": g["fulfils"]} for g in gives
+    ]
+    data["ask"] = next((a["what"] for a in data["asks"] if a["by"] == side), None)
+    data["give"] = next((g["what"] for g in data["gives"] if g["by"] == side), None)
+    return data
+
+
+def touchpoint_dict(
+    touchpoint: Touchpoint, *, asks: Iterable[Ask] = (), gives: Iterable[Give] = ()
+) -> dict[str, Any]:
+    data = {
         "id": touchpoint.id,
         "contact_id": touchpoint.contact_id,
         "occurred_at": from_db(touchpoint.occurred_at),
@@ -537,11 +781,47 @@ def touchpoint_dict(touchpoint: Touchpoint, *, ask: str | None = None) -> dict[s
         "direction": touchpoint.direction,
         "two_way": touchpoint.two_way,
         "note": touchpoint.note,
-        "ask": ask,
-        "give": touchpoint.give,
         "source": touchpoint.source,
         "source_key": touchpoint.source_key,
+        "no_reply": touchpoint.no_reply,
     }
+    return with_ledger(
+        data,
+        (
+            {"id": a.id, "by": a.asked_by, "what": a.what, "status": a.status}
+            for a in sorted(asks, key=saved_id)
+        ),
+        (
+            {"id": g.id, "by": g.given_by, "what": g.what, "fulfils": g.fulfils}
+            for g in sorted(gives, key=saved_id)
+        ),
+    )
+
+
+def give_rows(
+    session: Session, *, contact_id: int, as_of: datetime | None = None
+) -> list[dict[str, Any]]:
+    """A contact's gives, oldest first (GIVE_KEYS); a link to an ask resolved after `as_of` is
+    not shown as of then."""
+    fulfils = (
+        "g.fulfils"
+        if as_of is None
+        else (
+            "CASE WHEN (SELECT a.resolved_at FROM ask a WHERE a.id = g.fulfils) > :as_of "
+            "THEN NULL ELSE g.fulfils END"
+        )
+    )
+    sql = (
+        "SELECT g.id, g.contact_id, g.touchpoint_id, g.given_by AS by, g.what, g.given_at, "
+        f"{fulfils} AS fulfils FROM give g WHERE g.contact_id = :cid"
+        f"{_until('g.given_at', as_of)} ORDER BY g.given_at, g.id"
+    )
+    rows = []
+    for row in _sql(session, text(sql).bindparams(cid=contact_id, **_as_of_params(as_of))):
+        data = dict(row._mapping)
+        data["given_at"] = from_db(data["given_at"])
+        rows.append(data)
+    return rows
 
 
 # --- undo ----------------------------------------------------------------------------------
@@ -559,10 +839,16 @@ def undo_last(session: Session) -> str | None:
 
 # --- reciprocity ----------------------------------------------------------------------------
 
-ASK_SQL = (
-    "SELECT a.id, a.contact_id, c.name, a.asked_by AS by, a.what, a.status, a.opened_at, "
-    "a.resolved_at, a.touchpoint_id FROM ask a JOIN contact c ON c.id = a.contact_id"
-)
+
+def _ask_sql(as_of: datetime | None) -> str:
+    status, resolved_at = _ask_status_sql(as_of)
+    return (
+        "SELECT a.id, a.contact_id, c.name, a.asked_by AS by, a.what, "
+        f"{status} AS status, a.opened_at, {resolved_at} AS resolved_at, a.touchpoint_id "
+        "FROM ask a JOIN contact c ON c.id = a.contact_id"
+    )
+
+
 # Epoch seconds computed by SQLite: scoring needs no datetime object per touchpoint.
 EPOCH_SQL = "(julianday(t.occurred_at) - 2440587.5) * 86400.0"
 
@@ -575,42 +861,63 @@ def _ask_dict(row: Any) -> dict[str, Any]:
 
 
 def histories(
-    raw: Any, *, contact_id: int | None = None, id_range: tuple[int, int] | None = None
-) -> Iterable[tuple[int, str, list[tuple[Any, ...]], list[Any]]]:
-    """(contact id, name, touchpoint tuples, AskRecords) per contact, streamed from a sqlite3
-    connection: one contact (archived or not), or the active contacts (with ids in `id_range`).
+    raw: Any,
+    *,
+    contact_id: int | None = None,
+    id_range: tuple[int, int] | None = None,
+    as_of: datetime | None = None,
+) -> Iterable[tuple[int, str, list[Any], list[Any], list[Any]]]:
+    """(contact id, name, touchpoints, AskRecords, GiveRecords) per contact, streamed from a
+    sqlite3 connection: one contact (archived or not), or the active contacts (with ids in
+    `id_range`), as they stood at `as_of` (None: everything).
 
-    Touchpoint tuples are `(id, epoch seconds, direction, two_way, channel, give)`, the plain-row
-    form scoring accepts, read through the covering index without ORM objects.
+    Touchpoints are `(id, epoch seconds, direction, two_way, channel, None, None, no_reply)`
+    tuples, the plain-row form scoring accepts, read through the covering index without ORM
+    objects. The gives are all in the GiveRecords and the asks in the AskRecords (a touchpoint's
+    `give` and `ask` are left empty, so nothing counts twice).
     """
-    from netkeep.scoring import AskRecord
+    from netkeep.scoring import AskRecord, GiveRecord
 
-    params: tuple[int, ...]
+    params: dict[str, Any] = _as_of_params(as_of)
     if contact_id is not None:
-        where, params = "c.id = ?", (contact_id,)
+        where = "c.id = :cid"
+        params["cid"] = contact_id
     else:
         low, high = id_range or (0, 2**63 - 1)
-        where, params = "NOT c.archived AND c.id BETWEEN ? AND ?", (low, high)
+        where = "NOT c.archived AND c.id BETWEEN :low AND :high"
+        params.update(low=low, high=high)
+    if as_of is not None:
+        where += f" AND {EXISTED_SQL}"
     contacts = raw.execute(
         f"SELECT c.id, c.name FROM contact c WHERE {where} ORDER BY c.id", params
-    )
-    contacts = contacts.fetchall()
+    ).fetchall()
     asks: dict[int, list[Any]] = {}
+    status, resolved = _ask_status_sql(as_of)
     ask_sql = (
-        "SELECT a.contact_id, a.id, a.asked_by, a.what, a.status, a.opened_at, a.resolved_at, "
-        f"a.touchpoint_id FROM ask a JOIN contact c ON c.id = a.contact_id WHERE {where} "
-        "ORDER BY a.opened_at, a.id"
+        f"SELECT a.contact_id, a.id, a.asked_by, a.what, {status}, a.opened_at, {resolved}, "
+        f"a.touchpoint_id FROM ask a JOIN contact c ON c.id = a.contact_id WHERE {where}"
+        f"{_until('a.opened_at', as_of)} ORDER BY a.opened_at, a.id"
     )
-    for cid, ask_id, by, what, status, opened_at, resolved_at, tp_id in raw.execute(
+    for cid, ask_id, by, what, ask_status, opened_at, resolved_at, tp_id in raw.execute(
         ask_sql, params
     ):
         asks.setdefault(cid, []).append(
-            AskRecord(ask_id, by, what, status, from_db(opened_at), from_db(resolved_at), tp_id)
+            AskRecord(ask_id, by, what, ask_status, from_db(opened_at), from_db(resolved_at), tp_id)
+        )
+    gives: dict[int, list[Any]] = {}
+    give_sql = (
+        "SELECT g.contact_id, g.id, g.given_by, g.what, g.given_at, g.touchpoint_id, g.fulfils "
+        f"FROM give g JOIN contact c ON c.id = g.contact_id WHERE {where}"
+        f"{_until('g.given_at', as_of)} ORDER BY g.given_at, g.id"
+    )
+    for cid, give_id, by, what, given_at, tp_id, fulfils in raw.execute(give_sql, params):
+        gives.setdefault(cid, []).append(
+            GiveRecord(give_id, by, what, from_db(given_at), tp_id, fulfils)
         )
     cursor = raw.execute(
-        f"SELECT t.contact_id, t.id, {EPOCH_SQL}, t.direction, t.two_way, t.channel, t.give "
-        f"FROM touchpoint t JOIN contact c ON c.id = t.contact_id WHERE {where} "
-        "ORDER BY t.contact_id, t.occurred_at",
+        f"SELECT t.contact_id, t.id, {EPOCH_SQL}, t.direction, t.two_way, t.channel, NULL, NULL, "
+        f"t.no_reply FROM touchpoint t JOIN contact c ON c.id = t.contact_id WHERE {where}"
+        f"{_until('t.occurred_at', as_of)} ORDER BY t.contact_id, t.occurred_at",
         params,
     )
     rows = itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(10_000), []))
@@ -618,17 +925,19 @@ def histories(
     group = next(groups, None)
     # Both streams are in contact id order: walk them together, one contact in memory at a time.
     for cid, name in contacts:
-        touchpoints: list[tuple[Any, ...]] = []
+        touchpoints: list[Any] = []
         if group is not None and group[0] == cid:
             touchpoints = [row[1:] for row in group[1]]
             group = next(groups, None)
-        yield cid, name, touchpoints, asks.get(cid, [])
+        yield cid, name, touchpoints, asks.get(cid, []), gives.get(cid, [])
 
 
-def active_histories(session: Session) -> Iterable[tuple[int, list[tuple[Any, ...]]]]:
+def active_histories(
+    session: Session, *, as_of: datetime | None = None
+) -> Iterable[tuple[int, list[tuple[Any, ...]]]]:
     """(contact id, touchpoint tuples) for every active contact, as ``histories`` reads them."""
-    raw = session.connection().connection.dbapi_connection
-    for cid, _name, touchpoints, _asks in histories(raw):
+    raw = _dbapi(session)
+    for cid, _name, touchpoints, _asks, _gives in histories(raw, as_of=as_of):
         yield cid, touchpoints
 
 
@@ -638,20 +947,27 @@ def ask_rows(
     contact_id: int | None = None,
     include_resolved: bool = False,
     by: str | None = None,
+    as_of: datetime | None = None,
 ) -> list[dict[str, Any]]:
     clauses: list[str] = []
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = _as_of_params(as_of)
     if contact_id is not None:
         clauses.append("a.contact_id = :cid")
         params["cid"] = contact_id
     else:
         clauses.append("NOT c.archived")
+    if as_of is not None:
+        clauses.append(f"a.opened_at <= :as_of AND {EXISTED_SQL}")
     if not include_resolved:
-        clauses.append("a.status = 'open'")
+        clauses.append(
+            "a.status = 'open'"
+            if as_of is None
+            else "(a.status = 'open' OR a.resolved_at > :as_of)"
+        )
     if by:
         clauses.append("a.asked_by = :by")
         params["by"] = by
-    sql = f"{ASK_SQL} WHERE {' AND '.join(clauses)} ORDER BY a.opened_at, a.id"
+    sql = f"{_ask_sql(as_of)} WHERE {' AND '.join(clauses)} ORDER BY a.opened_at, a.id"
     return [_ask_dict(row) for row in _sql(session, text(sql).bindparams(**params))]
 
 
@@ -659,36 +975,60 @@ def get_ask(session: Session, ask_id: int) -> Ask | None:
     return session.get(Ask, ask_id)
 
 
-def owe_rows(session: Session) -> list[dict[str, Any]]:
+def owe_rows(
+    session: Session, *, window: Any, as_of: datetime | None = None
+) -> list[dict[str, Any]]:
     """Their one-way outreach not yet followed by anything of yours (or a live exchange), and their
-    open asks, oldest first. Archived contacts are left out."""
+    open asks, oldest first. Archived contacts are left out.
+
+    A message of theirs that closes a thread is not owed: one marked as needing no reply, and a
+    reply to your outreach (the touchpoint just before it is yours, at most the response `window`
+    earlier) that carries no ask of theirs."""
     # Per contact, the latest touchpoint of yours or live exchange (one backward index seek);
     # their one-way messages at or after it are waiting on you.
-    sql = """
+    status, _resolved = _ask_status_sql(as_of)
+    params = {"window_days": window.total_seconds() / 86400, **_as_of_params(as_of)}
+    sql = f"""
         WITH settled AS (
             SELECT c.id AS contact_id, c.name,
                    COALESCE((SELECT m.occurred_at FROM touchpoint m WHERE m.contact_id = c.id
-                             AND (m.direction = 'out' OR m.two_way)
+                             AND (m.direction = 'out' OR m.two_way){_until("m.occurred_at", as_of)}
                              ORDER BY m.occurred_at DESC LIMIT 1), '') AS until
-            FROM contact c WHERE NOT c.archived
+            FROM contact c WHERE NOT c.archived{"" if as_of is None else " AND " + EXISTED_SQL}
+        ),
+        open_ask AS (
+            SELECT a.* FROM ask a
+            WHERE a.asked_by = 'them' AND {status} = 'open'{_until("a.opened_at", as_of)}
         )
         SELECT t.contact_id, s.name, t.id AS touchpoint_id, t.occurred_at, t.channel,
-               (SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id AND a.asked_by = 'them'
-                AND a.status = 'open' ORDER BY a.id LIMIT 1) AS ask
+               (SELECT a.what FROM open_ask a WHERE a.touchpoint_id = t.id
+                ORDER BY a.id LIMIT 1) AS ask
         FROM settled s JOIN touchpoint t
              ON t.contact_id = s.contact_id AND t.occurred_at >= s.until
-        WHERE t.direction = 'in' AND NOT t.two_way
+        WHERE t.direction = 'in' AND NOT t.two_way AND NOT t.no_reply
+          {_until("t.occurred_at", as_of)}
+          AND NOT (
+            NOT EXISTS (SELECT 1 FROM ask x WHERE x.touchpoint_id = t.id AND x.asked_by = 'them')
+            AND EXISTS (
+                SELECT 1 FROM touchpoint p WHERE p.id = (
+                    SELECT q.id FROM touchpoint q WHERE q.contact_id = t.contact_id
+                    AND (q.occurred_at < t.occurred_at
+                         OR (q.occurred_at = t.occurred_at AND q.id < t.id))
+                    ORDER BY q.occurred_at DESC, q.id DESC LIMIT 1)
+                AND p.direction = 'out'
+                AND julianday(t.occurred_at) - julianday(p.occurred_at) <= :window_days)
+          )
         UNION ALL
         SELECT a.contact_id, s.name, a.touchpoint_id, COALESCE(t.occurred_at, a.opened_at),
                t.channel, a.what
-        FROM ask a JOIN settled s ON s.contact_id = a.contact_id
+        FROM open_ask a JOIN settled s ON s.contact_id = a.contact_id
         LEFT JOIN touchpoint t ON t.id = a.touchpoint_id
-        WHERE a.asked_by = 'them' AND a.status = 'open'
-          AND (t.id IS NULL OR t.two_way OR t.direction = 'out' OR t.occurred_at < s.until)
+        WHERE t.id IS NULL OR t.two_way OR t.direction = 'out' OR t.occurred_at < s.until
+           OR t.no_reply
         ORDER BY 4, 3
     """
     rows = []
-    for row in _sql(session, text(sql)):
+    for row in _sql(session, text(sql).bindparams(**params)):
         data = dict(row._mapping)
         data["occurred_at"] = from_db(data["occurred_at"])
         rows.append(data)
@@ -700,19 +1040,23 @@ PARALLEL_MIN_TOUCHPOINTS = 200_000
 PARALLEL_CORES: int | None = None  # None: the machine's cores, at most 8
 
 
-def _scored(raw: Any, now: datetime, scoring: Any, **which: Any) -> list[dict[str, Any]]:
+def _scored(
+    raw: Any, now: datetime, scoring: Any, as_of: datetime | None = None, **which: Any
+) -> list[dict[str, Any]]:
     from netkeep.scoring import score_contact
 
     rows = []
     which = {key: value for key, value in which.items() if value is not None}
-    for cid, name, touchpoints, asks in histories(raw, **which):
+    for cid, name, touchpoints, asks, gives in histories(raw, as_of=as_of, **which):
         row = {"id": cid, "name": name}
-        row.update(score_contact(touchpoints, asks, now=now, settings=scoring))
+        row.update(score_contact(touchpoints, asks, now=now, settings=scoring, gives=gives))
         rows.append(row)
     return rows
 
 
-def _scored_range(path: str, now: datetime, scoring: Any, id_range: tuple[int, int]) -> list[Any]:
+def _scored_range(
+    path: str, now: datetime, scoring: Any, as_of: datetime | None, id_range: tuple[int, int]
+) -> list[Any]:
     """One share of `score` in a forked helper process, on its own read-only connection."""
     import sqlite3
 
@@ -720,32 +1064,47 @@ def _scored_range(path: str, now: datetime, scoring: Any, id_range: tuple[int, i
 
     raw = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
     try:
-        return _scored(raw, now, scoring, id_range=id_range)
+        return _scored(raw, now, scoring, as_of, id_range=id_range)
     finally:
         raw.close()
 
 
 def score_rows(
-    session: Session, *, now: datetime, settings: Any, contact_id: int | None = None
+    session: Session,
+    *,
+    now: datetime,
+    settings: Any,
+    contact_id: int | None = None,
+    as_of: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Score rows (keys as in docs/reference.md) for every active contact, or for one contact (archived or not)."""
-    return start_score_rows(session, now=now, settings=settings, contact_id=contact_id)()
+    return start_score_rows(
+        session, now=now, settings=settings, contact_id=contact_id, as_of=as_of
+    )()
 
 
 def start_score_rows(
-    session: Session, *, now: datetime, settings: Any, contact_id: int | None = None
+    session: Session,
+    *,
+    now: datetime,
+    settings: Any,
+    contact_id: int | None = None,
+    as_of: datetime | None = None,
 ) -> Callable[[], list[dict[str, Any]]]:
     """Start scoring; the returned function waits for the rows.
 
+    With `as_of`, the history as it stood then is scored at that moment (`now` is then `as_of`).
     Scoring is CPU-bound Python over every touchpoint, so a large network is split by contact id
     over the machine's cores, each share read on its own connection in a forked process; the
     caller can run its other queries meanwhile (`digest` does).
     """
     scoring = settings.scoring
+    if as_of is not None:
+        now = as_of
     raw = _dbapi(session)
     shares = [] if contact_id is not None else _shares(raw)
     if len(shares) < 2:
-        rows = _scored(raw, now, scoring, contact_id=contact_id)
+        rows = _scored(raw, now, scoring, as_of, contact_id=contact_id)
         return lambda: rows
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -753,7 +1112,7 @@ def start_score_rows(
     path = raw.execute("PRAGMA database_list").fetchone()[2]
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=len(shares), mp_context=context)
-    futures = [pool.submit(_scored_range, path, now, scoring, share) for share in shares]
+    futures = [pool.submit(_scored_range, path, now, scoring, as_of, share) for share in shares]
 
     def wait() -> list[dict[str, Any]]:
         try:
@@ -823,8 +1182,12 @@ def _contact_values(row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 _INSERT_TOUCHPOINT = (
-    "INSERT INTO touchpoint (id, contact_id, occurred_at, channel, direction, two_way, note, give, "
-    "source, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO touchpoint (id, contact_id, occurred_at, channel, direction, two_way, note, "
+    "no_reply, source, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_GIVE = (
+    "INSERT INTO give (id, contact_id, touchpoint_id, given_by, what, given_at, fulfils) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_ASK = (
     "INSERT INTO ask (id, contact_id, touchpoint_id, asked_by, what, status, opened_at, "
@@ -847,6 +1210,8 @@ class ImportCounts:
     touchpoints_present: int = 0
     asks_added: int = 0
     asks_present: int = 0
+    gives_added: int = 0
+    gives_present: int = 0
     kept_ids: bool = False
     # Contacts created that may be people already in the database: (record, their id and name).
     likely_duplicates: list[tuple[str, str, int, str]] = dataclasses.field(default_factory=list)
@@ -886,8 +1251,10 @@ def import_records(
             importer.contact(record)
         elif kind == "touchpoint":
             importer.touchpoint(record)
-        else:
+        elif kind == "ask":
             importer.ask(record)
+        else:
+            importer.give(record)
         done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress(done)
@@ -914,6 +1281,9 @@ class _Importer:
         self.by_name: dict[str, int] = {}
         self.id_map: dict[int, int] = {}  # contact id in the file -> id in the database
         self.touchpoint_map: dict[int, int] = {}
+        self.ask_map: dict[int, int] = {}
+        # Gives carried on version 1 and 2 touchpoints (the initiator's), written once the ids are known.
+        self.legacy_gives: list[tuple[int, int, str, str, str]] = []
         self.contacts_written = False
         self.pending: list[tuple[Any, ...]] = []
         self.pending_sql = ""
@@ -934,6 +1304,7 @@ class _Importer:
         )
         self.next_touchpoint = 0
         self.next_ask = 0
+        self.next_give = 0
 
     # contacts
 
@@ -1056,6 +1427,7 @@ class _Importer:
         if not self.keep_ids:
             self.next_touchpoint = self._next_id("touchpoint")
             self.next_ask = self._next_id("ask")
+        self.next_give = self._next_id("give")
 
     def _next_id(self, table: str) -> int:
         """Above every id the table holds or ever gave (its AUTOINCREMENT counter)."""
@@ -1101,11 +1473,12 @@ class _Importer:
                     record["direction"],
                     int(record["two_way"]),
                     record["note"],
-                    record["give"],
+                    int(record.get("no_reply", False)),
                     record.get("source"),
                     record.get("source_key"),
                 ),
             )
+            self._legacy_give(record, record["id"], record["contact_id"], occurred_at)
             self.counts.touchpoints_added += 1
             return
         contact_id = self.id_map[record["contact_id"]]
@@ -1137,11 +1510,12 @@ class _Importer:
                 record["direction"],
                 int(record["two_way"]),
                 record["note"],
-                record["give"],
+                int(record.get("no_reply", False)),
                 record.get("source"),
                 record.get("source_key"),
             ),
         )
+        self._legacy_give(record, touchpoint_id, contact_id, occurred_at)
         self.touchpoint_map[record["id"]] = touchpoint_id
         self.counts.touchpoints_added += 1
 
@@ -1178,8 +1552,10 @@ class _Importer:
             (contact_id, record["by"], record["what"], opened_at),
         ).fetchone()
         if present is not None:
+            self.ask_map[record["id"]] = present[0]
             self.counts.asks_present += 1
             return
+        self.ask_map[record["id"]] = self.next_ask
         self.raw.execute(
             _INSERT_ASK,
             (
@@ -1196,16 +1572,110 @@ class _Importer:
         self.next_ask += 1
         self.counts.asks_added += 1
 
+    def _legacy_give(
+        self, record: dict[str, Any], touchpoint_id: int, contact_id: int, occurred_at: str
+    ) -> None:
+        """A version 1 or 2 touchpoint's `give` (its initiator's) becomes a give of the ledger."""
+        if record.get("legacy_give"):
+            by = "me" if record["direction"] == "out" else "them"
+            self.legacy_gives.append(
+                (contact_id, touchpoint_id, by, record["legacy_give"], occurred_at)
+            )
+
+    def give(self, record: dict[str, Any]) -> None:
+        self._write_contacts()
+        given_at = to_db(record["given_at"])
+        if self.keep_ids:
+            self._buffer(
+                _INSERT_GIVE,
+                (
+                    record["id"],
+                    record["contact_id"],
+                    record["touchpoint_id"],
+                    record["by"],
+                    record["what"],
+                    given_at,
+                    record["fulfils"],
+                ),
+            )
+            self.counts.gives_added += 1
+            return
+        self._flush()
+        contact_id = self.id_map[record["contact_id"]]
+        touchpoint_id = (
+            None
+            if record["touchpoint_id"] is None
+            else self.touchpoint_map[record["touchpoint_id"]]
+        )
+        fulfils = None if record["fulfils"] is None else self.ask_map.get(record["fulfils"])
+        present = self.raw.execute(
+            "SELECT id FROM give WHERE contact_id = ? AND given_by = ? AND what = ? "
+            "AND given_at = ? LIMIT 1",
+            (contact_id, record["by"], record["what"], given_at),
+        ).fetchone()
+        if present is not None:
+            self.counts.gives_present += 1
+            return
+        self.raw.execute(
+            _INSERT_GIVE,
+            (
+                self.next_give,
+                contact_id,
+                touchpoint_id,
+                record["by"],
+                record["what"],
+                given_at,
+                fulfils,
+            ),
+        )
+        self.next_give += 1
+        self.counts.gives_added += 1
+
     def finish(self) -> None:
         self._write_contacts()
         self._flush()
+        self._write_legacy_gives()
+
+    def _write_legacy_gives(self) -> None:
+        """Version 1 gives, in touchpoint order, linked like the schema upgrade links them: to the
+        done ask of the other side resolved at the moment of the give."""
+        if not self.legacy_gives:
+            return
+        for contact_id, touchpoint_id, by, what, given_at in self.legacy_gives:
+            present = self.raw.execute(
+                "SELECT id FROM give WHERE contact_id = ? AND given_by = ? AND what = ? "
+                "AND given_at = ? LIMIT 1",
+                (contact_id, by, what, given_at),
+            ).fetchone()
+            if present is not None:
+                self.counts.gives_present += 1
+                continue
+            fulfils = self.raw.execute(
+                "SELECT id FROM ask WHERE contact_id = ? AND status = 'done' AND asked_by <> ? "
+                "AND resolved_at = ? ORDER BY id LIMIT 1",
+                (contact_id, by, given_at),
+            ).fetchone()
+            self.raw.execute(
+                _INSERT_GIVE,
+                (
+                    self.next_give,
+                    contact_id,
+                    touchpoint_id,
+                    by,
+                    what,
+                    given_at,
+                    fulfils[0] if fulfils else None,
+                ),
+            )
+            self.next_give += 1
+            self.counts.gives_added += 1
 
 
 def export_counts(session: Session) -> dict[str, int]:
     raw = _dbapi(session)
     return {
         table + "s": raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        for table in ("contact", "touchpoint", "ask")
+        for table in ("contact", "touchpoint", "ask", "give")
     }
 
 
@@ -1223,15 +1693,36 @@ def export_contacts(session: Session) -> Iterator[dict[str, Any]]:
         yield row
 
 
+# The initiator's side of a touchpoint `t`, in SQL.
+_INITIATOR_SQL = "CASE t.direction WHEN 'out' THEN 'me' ELSE 'them' END"
+
+
 def export_touchpoints(session: Session) -> Iterator[dict[str, Any]]:
-    """Every touchpoint by id: touchpoint dicts (docs/reference.md) without `answered`."""
+    """Every touchpoint by id: touchpoint dicts (docs/reference.md) without `answered`; `ask` and `give` are the
+    initiator's (the asks and gives lists hold everyone's)."""
     sql = (
         "SELECT t.id, t.contact_id, t.occurred_at, t.channel, t.direction, t.two_way, t.note, "
-        "(SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id ORDER BY a.id LIMIT 1), t.give, "
+        "(SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id "
+        f"AND a.asked_by = {_INITIATOR_SQL} ORDER BY a.id LIMIT 1), "
+        "(SELECT g.what FROM give g WHERE g.touchpoint_id = t.id "
+        f"AND g.given_by = {_INITIATOR_SQL} ORDER BY g.id LIMIT 1), t.no_reply, "
         "t.source, t.source_key FROM touchpoint t ORDER BY t.id"
     )
     for row in _streamed(session, sql):
-        tid, cid, occurred_at, channel, direction, two_way, note, ask, give, source, key = row
+        (
+            tid,
+            cid,
+            occurred_at,
+            channel,
+            direction,
+            two_way,
+            note,
+            ask,
+            give,
+            no_reply,
+            source,
+            key,
+        ) = row
         yield {
             "id": tid,
             "contact_id": cid,
@@ -1244,6 +1735,7 @@ def export_touchpoints(session: Session) -> Iterator[dict[str, Any]]:
             "give": give,
             "source": source,
             "source_key": key,
+            "no_reply": bool(no_reply),
         }
 
 
@@ -1267,13 +1759,31 @@ def export_asks(session: Session) -> Iterator[dict[str, Any]]:
         }
 
 
+def export_gives(session: Session) -> Iterator[dict[str, Any]]:
+    """Every give by id (GIVE_KEYS)."""
+    sql = (
+        "SELECT g.id, g.contact_id, g.touchpoint_id, g.given_by, g.what, g.given_at, g.fulfils "
+        "FROM give g ORDER BY g.id"
+    )
+    for gid, cid, tid, by, what, given_at, fulfils in _streamed(session, sql):
+        yield {
+            "id": gid,
+            "contact_id": cid,
+            "touchpoint_id": tid,
+            "by": by,
+            "what": what,
+            "given_at": from_db(given_at),
+            "fulfils": fulfils,
+        }
+
+
 # --- captured history -----------------------------------------------------------------------
 # Touchpoints read from exported mail, chats, calls and calendars (see netkeep.io.capture). Each
 # carries its source and a stable key; the unique index on the pair makes a re-import add nothing.
 
 _INSERT_CAPTURED = (
     "INSERT OR IGNORE INTO touchpoint (contact_id, occurred_at, channel, direction, two_way, "
-    "note, give, source, source_key) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)"
+    "note, source, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _PROFILE_RE = re.compile(r"https?://(?:[a-z]+\.)?linkedin\.com/in/[^\s,;)\"']+", re.IGNORECASE)
 _OTHER_PHONES_RE = re.compile(r"^Other phones: (.*)$", re.MULTILINE)
@@ -1547,7 +2057,7 @@ def _bands_at(
     tallies: list[dict[str, int]] = [{} for _ in moments]
     stamps = [moment.timestamp() for moment in moments]
     which = {key: value for key, value in which.items() if value is not None}
-    for _cid, _name, touchpoints, asks in histories(raw, **which):
+    for _cid, _name, touchpoints, asks, gives in histories(raw, **which):
         times = [row[1] for row in touchpoints]
         for index, moment in enumerate(moments):
             known = bisect.bisect_right(times, stamps[index])
@@ -1560,7 +2070,10 @@ def _bands_at(
                 for ask in asks
                 if ask.opened_at <= moment
             ]
-            band = score_contact(touchpoints[:known], then_asks, now=moment, settings=scoring)
+            then_gives = [give for give in gives if give.given_at <= moment]
+            band = score_contact(
+                touchpoints[:known], then_asks, now=moment, settings=scoring, gives=then_gives
+            )
             tallies[index][band["band"]] = tallies[index].get(band["band"], 0) + 1
     return tallies
 

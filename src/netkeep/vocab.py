@@ -64,6 +64,7 @@ class AskStatus(StrEnum):
     open = "open"
     done = "done"
     declined = "declined"
+    withdrawn = "withdrawn"  # moot: the need went away, nobody owes anything
 
 
 class Band(StrEnum):
@@ -123,6 +124,9 @@ TOUCHPOINT_KEYS = [
     "give",
     "source",
     "source_key",
+    "no_reply",
+    "asks",
+    "gives",
 ]
 STALE_KEYS = [
     "id",
@@ -166,6 +170,7 @@ ASK_KEYS = [
     "resolved_at",
     "days_open",
 ]
+GIVE_KEYS = ["id", "contact_id", "touchpoint_id", "by", "what", "given_at", "fulfils"]
 OWE_KEYS = ["contact_id", "name", "touchpoint_id", "occurred_at", "channel", "days_waiting", "ask"]
 # A contact as stored and exported: the contact keys less the derived `last_touch`.
 CONTACT_FIELDS = tuple(key for key in CONTACT_KEYS if key != "last_touch")

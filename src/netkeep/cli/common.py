@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from netkeep import __version__
-from netkeep.errors import Declined, ExitStatus, NetkeepError
+from netkeep.errors import BadInput, Declined, ExitStatus, NetkeepError
 from netkeep.vocab import Channel, OutputFormat, SingleFormat
 
 if TYPE_CHECKING:
@@ -391,3 +391,32 @@ def nothing_matches(
     if tag and tier and not store.count_contacts(db, tag=tag, tier=tier, include_archived=scope):
         return f"No contacts tagged {tag!r} in tier {tier!r}."
     return None
+
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="WHEN",
+        help="See the network as it stood then: 'yesterday', '2026-03-31' (WHEN as for --when).",
+        show_default=False,
+    ),
+]
+
+
+def as_of_moment(when: str | None, moment: datetime) -> tuple[datetime | None, datetime]:
+    """(`--as-of` as a time or None, the moment to compute at: that time, else now)."""
+    if when is None:
+        return None, moment
+    from netkeep.dates import parse_past
+
+    then = parse_past(when, now=moment, date_order=date_order)
+    return then, then
+
+
+def ask_number(value: str) -> int:
+    """An ask id as typed (3 or #3)."""
+    number = value.strip().lstrip("#")
+    if not number.isdigit() or len(number) > 18:
+        raise BadInput(f"invalid ask id {value!r} (see 'netkeep asks')")
+    return int(number)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -10,12 +11,14 @@ from netkeep.cli.common import (
     DATA,
     LOOK,
     RECORD,
+    AsOfOpt,
     ContactArg,
     FormatOpt,
     SingleFormatOpt,
     TagFilterOpt,
     TierFilterOpt,
     app,
+    as_of_moment,
     complete_contact,
     complete_tier,
     did,
@@ -28,7 +31,14 @@ from netkeep.cli.common import (
 )
 from netkeep.errors import BadInput, Declined
 from netkeep.fields import clean_emails, clean_list, clean_name
-from netkeep.vocab import ASK_KEYS, CONTACT_KEYS, TOUCHPOINT_KEYS, OutputFormat, SingleFormat
+from netkeep.vocab import (
+    ASK_KEYS,
+    CONTACT_KEYS,
+    GIVE_KEYS,
+    TOUCHPOINT_KEYS,
+    OutputFormat,
+    SingleFormat,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -260,17 +270,46 @@ def list_(
     emit_rows(rows, fmt=fmt, keys=CONTACT_KEYS, columns=columns, empty=empty or "No contacts yet.")
 
 
-def profile(db: Session, found: Contact, config: Settings, moment: datetime) -> dict[str, Any]:
-    """The `show` object: the contact, its touchpoints (newest first), asks and score row, all
-    from one read of the contact's history."""
-    from netkeep import store
+def profile(
+    db: Session,
+    found: Contact,
+    config: Settings,
+    moment: datetime,
+    *,
+    as_of: datetime | None = None,
+    history: bool = False,
+) -> dict[str, Any]:
+    """The `show` object: the contact, its touchpoints (newest first), asks, gives, score row and
+    rhythm, all from one read of the contact's history (as it stood at `as_of`, when given)."""
+    from netkeep import store, timeline
     from netkeep.cli.reciprocity import with_days_open
     from netkeep.models import saved_id
-    from netkeep.scoring import AskRecord, TouchpointRecord, answered_flags, score_contact
+    from netkeep.scoring import (
+        AskRecord,
+        GiveRecord,
+        TouchpointRecord,
+        answered_flags,
+        rhythm,
+        score_contact,
+    )
 
-    touchpoints = store.touchpoints_of(db, saved_id(found))
-    asks = with_days_open(store.ask_rows(db, contact_id=found.id, include_resolved=True), moment)
-    records = [TouchpointRecord.of(t) for t in touchpoints]
+    asks = with_days_open(
+        store.ask_rows(db, contact_id=found.id, include_resolved=True, as_of=as_of), moment
+    )
+    gives = store.give_rows(db, contact_id=saved_id(found), as_of=as_of)
+    touchpoints = store.touchpoints_of(db, saved_id(found), asks=asks, gives=gives, as_of=as_of)
+    # The same records `score` builds from its bulk read: gives only as GiveRecords.
+    records = [
+        TouchpointRecord(
+            id=t["id"],
+            occurred_at=t["occurred_at"],
+            direction=t["direction"],
+            two_way=t["two_way"],
+            channel=t["channel"],
+            no_reply=t["no_reply"],
+        )
+        for t in touchpoints
+    ]
     ask_records = [
         AskRecord(
             id=a["id"],
@@ -283,6 +322,17 @@ def profile(db: Session, found: Contact, config: Settings, moment: datetime) -> 
         )
         for a in asks
     ]
+    give_records = [
+        GiveRecord(
+            id=g["id"],
+            by=g["by"],
+            what=g["what"],
+            given_at=g["given_at"],
+            touchpoint_id=g["touchpoint_id"],
+            fulfils=g["fulfils"],
+        )
+        for g in gives
+    ]
     flags = answered_flags(records, now=moment, window=config.response_window.timedelta)
     for touchpoint, answered in zip(touchpoints, flags, strict=True):
         touchpoint["answered"] = answered
@@ -293,39 +343,68 @@ def profile(db: Session, found: Contact, config: Settings, moment: datetime) -> 
         {key: t.get(key) for key in TOUCHPOINT_KEYS} for t in reversed(touchpoints)
     ]
     data["asks"] = [{key: a.get(key) for key in ASK_KEYS} for a in asks]
+    data["gives"] = [{key: g.get(key) for key in GIVE_KEYS} for g in gives]
     data["score"] = {
         "id": found.id,
         "name": found.name,
-        **score_contact(records, ask_records, now=moment, settings=config.scoring),
+        **score_contact(
+            records, ask_records, now=moment, settings=config.scoring, gives=give_records
+        ),
     }
+    pace = rhythm(records, now=moment, settings=config.scoring)
+    data["rhythm"] = {**timeline.rhythm_dict(pace), "text": timeline.rhythm_text(pace)}
+    if history:
+        data["history"] = timeline.score_path(
+            records, ask_records, give_records, now=moment, settings=config.scoring
+        )
     return data
+
+
+RECENT_TOUCHPOINTS = 10  # what `show` lists without --all
 
 
 @app.command(
     rich_help_panel=LOOK,
-    epilog="Examples:\n  netkeep show sam\n  netkeep show '#12' --format json | jq .touchpoints",
+    epilog="Examples:\n  netkeep show sam\n  netkeep show sam --all --history\n"
+    "  netkeep show sam --as-of 2026-03-31\n"
+    "  netkeep show '#12' --format json | jq .touchpoints",
 )
-def show(contact: ContactArg, fmt: SingleFormatOpt = SingleFormat.table) -> None:
-    """Show a contact: profile, recent touchpoints, asks and score."""
+def show(
+    contact: ContactArg,
+    all_: Annotated[bool, typer.Option("--all", help="Every touchpoint, not only recent ones.")] = (
+        False
+    ),
+    history: Annotated[
+        bool,
+        typer.Option("--history", help="The score and band at each month end over the last year."),
+    ] = False,
+    as_of: AsOfOpt = None,
+    fmt: SingleFormatOpt = SingleFormat.table,
+) -> None:
+    """Show a contact: profile, score and rhythm, recent touchpoints, asks and gives."""
     from netkeep import store
     from netkeep.render import Column, note, pairs, print_table, write_json
 
     config = settings()
-    moment = now()
+    then, moment = as_of_moment(as_of, now())
     with session(write=False) as db:
         found = store.find_contact(db, contact)
-        data = profile(db, found, config, moment)
+        data = profile(db, found, config, moment, as_of=then, history=history)
     if fmt == SingleFormat.json:
         write_json(data)
         return
     from netkeep.dates import local_text
     from netkeep.staleness import cadence_of
 
+    score = data["score"]
+    figure = "no score yet" if score["score"] is None else str(score["score"])
     fields = [
         ("Name", f"{data['name']} (#{data['id']})" + ("  [archived]" if data["archived"] else "")),
+        ("As of", local_text(then) if then is not None else ""),
         ("Emails", ", ".join(data["emails"])),
         ("Phone", data["phone"] or ""),
-        ("Company", " · ".join(x for x in (data["title"], data["company"]) if x)),
+        ("Company", data["company"] or ""),
+        ("Title", data["title"] or ""),
         ("Tags", ", ".join(data["tags"])),
         (
             "Tier",
@@ -333,6 +412,9 @@ def show(contact: ContactArg, fmt: SingleFormatOpt = SingleFormat.table) -> None
             + (" (own cadence)" if data["cadence"] else ""),
         ),
         ("Last touch", local_text(data["last_touch"])),
+        ("Score", f"{figure}, {score['band']}"),
+        ("Why", score["explanation"] or ""),
+        ("Rhythm", data["rhythm"]["text"]),
         ("Note", data["note"] or ""),
     ]
     pairs([(label, value) for label, value in fields if value])
@@ -341,7 +423,7 @@ def show(contact: ContactArg, fmt: SingleFormatOpt = SingleFormat.table) -> None
     if pictures.wanted(fmt):
         pictures.draw_show(data, now=moment)
     if data["touchpoints"]:
-        shown = data["touchpoints"][:10]
+        shown = data["touchpoints"] if all_ else data["touchpoints"][:RECENT_TOUCHPOINTS]
         print_table(
             shown,
             [
@@ -351,8 +433,8 @@ def show(contact: ContactArg, fmt: SingleFormatOpt = SingleFormat.table) -> None
                 Column("channel", "Via"),
                 Column("answered", "Answered", cell=_answered_cell),
                 Column("note", "Note"),
-                Column("ask", "Ask"),
-                Column("give", "Give"),
+                Column("asks", "Asks", cell=_ledger_cell),
+                Column("gives", "Gives", cell=_ledger_cell),
             ],
             title=f"Touchpoints ({len(shown)} of {len(data['touchpoints'])}, newest first)",
         )
@@ -370,6 +452,31 @@ def show(contact: ContactArg, fmt: SingleFormatOpt = SingleFormat.table) -> None
             ],
             title="Asks",
         )
+    if history:
+        print_table(
+            data["history"],
+            [
+                Column("as_of", "As of", cell=lambda v: local_text(v, with_time=False)),
+                Column(
+                    "score", "Score", justify="right", cell=lambda v: "" if v is None else str(v)
+                ),
+                Column("band", "Band"),
+            ],
+            title="Score over the last year",
+        )
+
+
+def _ledger_cell(entries: Iterable[dict[str, Any]] | None) -> str:
+    """`you: intro to Bo (fulfils #3)`, one per ask or give, `; `-separated."""
+    parts = []
+    for entry in entries or ():
+        text = f"{'you' if entry['by'] == 'me' else 'them'}: {entry['what']}"
+        if entry.get("fulfils"):
+            text += f" (fulfils #{entry['fulfils']})"
+        if entry.get("status") and entry["status"] != "open":
+            text += f" ({entry['status']})"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 def _answered_cell(value: bool | None) -> str:

@@ -10,9 +10,11 @@ from netkeep.cli.common import (
     LOOK,
     RECORD,
     WHEN_HELP,
+    AsOfOpt,
     FormatOpt,
     SingleFormatOpt,
     app,
+    as_of_moment,
     complete_contact,
     date_order,
     did,
@@ -51,7 +53,8 @@ def score_order(row: dict[str, Any]) -> tuple[Any, ...]:
     epilog="Examples:\n"
     "  netkeep score\n"
     "  netkeep score sam --explain\n"
-    "  netkeep score --band fair-weather --format json",
+    "  netkeep score --band fair-weather --format json\n"
+    "  netkeep score --as-of 2026-03-31",
 )
 def score(
     contact: Annotated[
@@ -71,17 +74,18 @@ def score(
             "--band", case_sensitive=False, help="Only contacts in this band.", show_default=False
         ),
     ] = None,
+    as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """How reciprocal each relationship is: a 0-100 score and a band."""
     from netkeep import store
-    from netkeep.render import Column, emit_rows
+    from netkeep.render import Column, emit_rows, print_explanations, stdout_isatty
 
     config = settings()
-    moment = now()
+    then, moment = as_of_moment(as_of, now())
     with session(write=False) as db:
         contact_id = store.find_contact(db, contact).id if contact else None
-        rows = store.score_rows(db, now=moment, settings=config, contact_id=contact_id)
+        rows = store.score_rows(db, now=moment, settings=config, contact_id=contact_id, as_of=then)
     empty = "No contacts to score."
     if band is not None:
         bands: dict[str, int] = {}
@@ -103,9 +107,20 @@ def score(
         Column("my_response_rate", "You answer", justify="right", cell=_rate),
         Column("unanswered_streak", "Unanswered", justify="right", cell=lambda v: str(v or "")),
     ]
-    if explain and fmt == OutputFormat.table:
+    readable = explain and fmt == OutputFormat.table and stdout_isatty()
+    if explain and fmt == OutputFormat.table and not readable:
         columns.append(Column("explanation", "Why"))
     emit_rows(rows, fmt=fmt, keys=SCORE_KEYS, columns=columns, empty=empty)
+    if readable and rows:
+        # A paragraph per contact under the table: a table cell would crush it to a sliver.
+        print_explanations(
+            [(f"#{row['id']} {row['name']}", _headline(row), row["explanation"]) for row in rows]
+        )
+
+
+def _headline(row: dict[str, Any]) -> str:
+    figure = "no score yet" if row["score"] is None else f"score {row['score']}"
+    return f"{row['band']}, {figure}"
 
 
 @app.command(
@@ -113,14 +128,19 @@ def score(
     epilog="Examples:\n  netkeep owe\n  netkeep owe --format json | jq -r '.[].name'",
 )
 def owe(fmt: FormatOpt = OutputFormat.table) -> None:
-    """Whom you owe a reply: their unanswered outreach and open asks."""
+    """Whom you owe a reply: their unanswered outreach and open asks.
+
+    A message of theirs that closes a thread is not listed: one logged --no-reply-needed, and a
+    reply to your outreach within the response window that carries no ask.
+    """
     from netkeep import store
     from netkeep.dates import days_between
     from netkeep.render import Column, emit_rows
 
     moment = now()
+    config = settings()
     with session(write=False) as db:
-        rows = store.owe_rows(db)
+        rows = store.owe_rows(db, window=config.scoring.response_window)
     for row in rows:
         row["days_waiting"] = max(0, days_between(row["occurred_at"], moment))
     emit_rows(
@@ -194,21 +214,29 @@ def asks(
 
 @app.command(
     rich_help_panel=RECORD,
-    epilog="Examples:\n  netkeep resolve 3\n  netkeep resolve 7 --declined --when yesterday",
+    epilog="Examples:\n  netkeep resolve 3\n  netkeep resolve 7 --declined --when yesterday\n"
+    "  netkeep resolve 9 --withdrawn\n  netkeep resolve 9 --reopen",
 )
 def resolve(
     ask_id: Annotated[str, typer.Argument(metavar="ASK_ID", help="The ask's id (3 or #3).")],
     declined: Annotated[
         bool, typer.Option("--declined", help="Answered without the favour being done.")
     ] = False,
+    withdrawn: Annotated[
+        bool,
+        typer.Option(
+            "--withdrawn", help="Moot: the need went away (they found a job); nobody owes anything."
+        ),
+    ] = False,
+    reopen: Annotated[bool, typer.Option("--reopen", help="Open a resolved ask again.")] = False,
     when: Annotated[
         str, typer.Option("--when", metavar="WHEN", help=f"When it was resolved. {WHEN_HELP}")
     ] = "now",
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
-    """Close an ask as done (the favour was done) or declined."""
+    """Close an ask as done (the favour was done), declined or withdrawn; or reopen it."""
     from netkeep import store
-    from netkeep.dates import local_text, parse_past
+    from netkeep.dates import parse_past
     from netkeep.render import note, write_json
 
     moment = now()
@@ -218,20 +246,22 @@ def resolve(
         raise BadInput(
             f"invalid ask id {ask_id!r}: give a number like 3 or #3 (see 'netkeep asks')"
         )
-    status = "declined" if declined else "done"
+    chosen = [
+        flag
+        for flag, on in (("--declined", declined), ("--withdrawn", withdrawn), ("--reopen", reopen))
+        if on
+    ]
+    if len(chosen) > 1:
+        raise BadInput(f"{' and '.join(chosen)} cannot be used together")
+    status = "declined" if declined else "withdrawn" if withdrawn else "open" if reopen else "done"
     with session(write=True) as db:
-        ask = store.get_ask(db, number)
-        if ask is None:
-            raise BadInput(f"no ask with id #{number} (see 'netkeep asks')")
-        if ask.status != "open":
-            raise BadInput(f"ask #{ask.id} is already {ask.status}")
-        if resolved_at < ask.opened_at:
-            raise BadInput(f"ask #{ask.id} was opened later, on {local_text(ask.opened_at)}")
-        ask.status = status
-        ask.resolved_at = resolved_at
-        db.add(ask)
-        db.flush()
-        did(db, f"resolve ask #{ask.id} {ask.what!r} as {status}")
+        ask = store.resolve_ask(db, ask_id=number, status=status, when=resolved_at)
+        did(
+            db,
+            f"reopen ask #{ask.id} {ask.what!r}"
+            if status == "open"
+            else f"resolve ask #{ask.id} {ask.what!r} as {status}",
+        )
         row = next(
             r
             for r in store.ask_rows(db, contact_id=ask.contact_id, include_resolved=True)
@@ -242,5 +272,10 @@ def resolve(
         write_json({key: row.get(key) for key in ASK_KEYS})
         return
     doer = "you" if row["by"] == "them" else row["name"]
-    outcome = f"done by {doer}" if status == "done" else "declined"
-    note(f"Ask #{row['id']} ({row['what']!r}, {row['name']}) marked {outcome}.")
+    outcome = {
+        "done": f"marked done by {doer}",
+        "declined": "marked declined",
+        "withdrawn": "withdrawn (moot: nobody owes anything)",
+        "open": "open again",
+    }[status]
+    note(f"Ask #{row['id']} ({row['what']!r}, {row['name']}) {outcome}.")

@@ -152,8 +152,26 @@ def _busiest(
 
     result = []
     for contact_id, name, _count in store.busiest_contacts(db, since=since, limit=report.BUSIEST):
-        touches = [t for t in store.touchpoints_of(db, contact_id) if t["occurred_at"] < until]
-        records = [TouchpointRecord.of(t) for t in touches]
+        asks = store.ask_rows(db, contact_id=contact_id, include_resolved=True)
+        gives = store.give_rows(db, contact_id=contact_id)
+        touches = [
+            t
+            for t in store.touchpoints_of(db, contact_id, asks=asks, gives=gives)
+            if t["occurred_at"] < until
+        ]
+        records = [
+            TouchpointRecord(
+                id=t["id"],
+                occurred_at=t["occurred_at"],
+                direction=t["direction"],
+                two_way=t["two_way"],
+                channel=t["channel"],
+                give=t["give"],
+                ask=t["ask"],
+                no_reply=t["no_reply"],
+            )
+            for t in touches
+        ]
         flags = answered_flags(records, now=until, window=config.response_window.timedelta)
         result.append(report.small_multiple(contact_id, name, touches, flags, until=until))
     return result

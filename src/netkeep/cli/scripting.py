@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from netkeep.cli.common import SCRIPTS, app, database_path, now, session, settings
+from netkeep.cli.common import (
+    SCRIPTS,
+    AsOfOpt,
+    app,
+    as_of_moment,
+    database_path,
+    now,
+    session,
+    settings,
+)
 from netkeep.errors import BadInput
 
 if TYPE_CHECKING:
@@ -49,6 +58,7 @@ def digest(
             help="text, markdown (both silent when all is quiet) or json.",
         ),
     ] = DigestFormat.text,
+    as_of: AsOfOpt = None,
 ) -> None:
     """What needs attention: reach out, you owe, waiting on, watch. Silent when all is quiet."""
     from netkeep import store
@@ -57,7 +67,7 @@ def digest(
     from netkeep.vocab import ASK_KEYS, OWE_KEYS, SCORE_KEYS, STALE_KEYS
 
     config = settings()
-    moment = now()
+    then, moment = as_of_moment(as_of, now())
     path = database_path()
     if fmt != DigestFormat.json and not path.exists():
         # Silence would look like "all is quiet": a crontab missing NETKEEP_DB gets told once a run.
@@ -66,10 +76,10 @@ def digest(
         sys.stderr.write(f"netkeep digest: no database at {path}; nothing to report\n")
         return
     with session(write=False) as db:
-        scoring = store.start_score_rows(db, now=moment, settings=config)
-        candidates = store.staleness_rows(db)
-        owe = store.owe_rows(db)
-        my_open_asks = store.ask_rows(db, by="me")
+        scoring = store.start_score_rows(db, now=moment, settings=config, as_of=then)
+        candidates = store.staleness_rows(db, as_of=then)
+        owe = store.owe_rows(db, window=config.scoring.response_window, as_of=then)
+        my_open_asks = store.ask_rows(db, by="me", as_of=then)
         scores = scoring()
     result = build_digest(
         stale=stale_rows(candidates, now=moment, settings=config),

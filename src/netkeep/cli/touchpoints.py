@@ -11,6 +11,7 @@ from netkeep.cli.common import (
     LOOK,
     RECORD,
     WHEN_HELP,
+    AsOfOpt,
     ContactsArg,
     FormatOpt,
     SingleFormatOpt,
@@ -18,6 +19,8 @@ from netkeep.cli.common import (
     TierFilterOpt,
     ViaOpt,
     app,
+    as_of_moment,
+    ask_number,
     complete_contact,
     date_order,
     did,
@@ -45,7 +48,7 @@ if TYPE_CHECKING:
 
     from sqlmodel import Session
 
-    from netkeep.models import Ask, Contact
+    from netkeep.models import Ask, Contact, Give
 
 
 @app.command(
@@ -54,7 +57,10 @@ if TYPE_CHECKING:
     "  netkeep log sam --no-answer\n"
     "  netkeep log ana --via email --in --ask 'intro to Acme' --when yesterday\n"
     "  netkeep log 'New Person' --create --via meeting --give 'referral to Bo'\n"
-    "  netkeep log ana bo kim --via email --give 'the Acme role'",
+    "  netkeep log ana bo kim --via email --give 'the Acme role'\n"
+    "  netkeep log dana --their-give 'a new req'\n"
+    "  netkeep log sam --via email --give 'the recommendation' --fulfils 4\n"
+    "  netkeep log ana --in --via email --no-reply-needed",
 )
 def log(
     contacts: ContactsArg,
@@ -78,6 +84,44 @@ def log(
     give: Annotated[
         str | None, typer.Option("--give", help="Something the initiator gave.", show_default=False)
     ] = None,
+    my_ask: Annotated[
+        str | None,
+        typer.Option("--my-ask", help="A request you made, whoever initiated.", show_default=False),
+    ] = None,
+    my_give: Annotated[
+        str | None,
+        typer.Option(
+            "--my-give", help="Something you gave, whoever initiated.", show_default=False
+        ),
+    ] = None,
+    their_ask: Annotated[
+        str | None,
+        typer.Option(
+            "--their-ask", help="A request they made, whoever initiated.", show_default=False
+        ),
+    ] = None,
+    their_give: Annotated[
+        str | None,
+        typer.Option(
+            "--their-give", help="Something they gave, whoever initiated.", show_default=False
+        ),
+    ] = None,
+    fulfils: Annotated[
+        str | None,
+        typer.Option(
+            "--fulfils",
+            metavar="ASK",
+            help="The open ask a give in this touchpoint fulfils: resolves it done, one favour.",
+            show_default=False,
+        ),
+    ] = None,
+    no_reply: Annotated[
+        bool,
+        typer.Option(
+            "--no-reply-needed",
+            help="Their message needs no reply (an answer, a thank-you): not listed by owe.",
+        ),
+    ] = False,
     when: Annotated[
         str, typer.Option("--when", metavar="WHEN", help=f"When it happened. {WHEN_HELP}")
     ] = "now",
@@ -102,16 +146,29 @@ def log(
 
     moment = now()
     occurred_at = parse_past(when, now=moment, date_order=date_order)
-    ask_text = _text(ask, "--ask")
-    give_text = _text(give, "--give")
     is_two_way = two_way if two_way is not None else via in LIVE_CHANNELS
     direction = "in" if incoming else "out"
+    side = "me" if direction == "out" else "them"
+    asks = _ledger(side, initiator=ask, my=my_ask, their=their_ask, kind="ask")
+    gives = _ledger(side, initiator=give, my=my_give, their=their_give, kind="give")
+    fulfils_id = ask_number(fulfils) if fulfils is not None else None
+    if fulfils_id is not None and len(contacts) > 1:
+        raise BadInput("--fulfils names one person's ask: log one contact with it")
+    offer = fulfils_id is None and bool(gives)
+    if offer and len(contacts) == 1 and common.interactive():
+        fulfils_id = _offer_link(contacts[0], gives)
+        offer = False  # asked already: no hint as well
+    hints: list[str] = []
     with session(write=True) as db:
         people = _resolve_all(db, contacts, moment, create=create, force=force)
         logged = []
         parts: list[str] = []
         for found, created in people:
-            touchpoint, made = store.log_touchpoint(
+            if offer and not created:
+                hint = _link_hint(db, found, gives)
+                if hint is not None:
+                    hints.append(hint)
+            touchpoint, made, given = store.log_touchpoint(
                 db,
                 contact=found,
                 occurred_at=occurred_at,
@@ -119,26 +176,37 @@ def log(
                 direction=direction,
                 two_way=is_two_way,
                 note=note,
-                ask=ask_text,
-                give=give_text,
+                asks=asks,
+                gives=gives,
+                fulfils=fulfils_id,
+                no_reply=no_reply,
             )
-            data = store.touchpoint_dict(touchpoint, ask=ask_text)
+            data = store.touchpoint_dict(touchpoint, asks=made, gives=given)
             data["answered"] = True if is_two_way else None
             streak = store.unanswered_streak(db, found.id) if direction == "out" else 0
             label = f"#{found.id} {found.name}"
-            logged.append((data, label, created, made, streak))
+            logged.append((data, label, created, made, given, streak))
             added = "new contact " if created else ""
-            with_ask = f", ask #{made.id} {made.what!r}" if made is not None else ""
-            parts.append(f"{added}{label} (touchpoint #{touchpoint.id}{with_ask})")
+            with_asks = "".join(f", ask #{a.id} {a.what!r}" for a in made)
+            with_asks += "".join(
+                f", give {g.what!r}" + (f" fulfilling ask #{g.fulfils}" if g.fulfils else "")
+                for g in given
+            )
+            parts.append(f"{added}{label} (touchpoint #{touchpoint.id}{with_asks})")
         did(db, f"log {via.value} with {', '.join(parts)}")
+    if hints:
+        from netkeep.render import note as say
+
+        for hint in hints:
+            say(hint)
     if fmt == SingleFormat.json:
         from netkeep.render import write_json
 
         objects = [{key: data.get(key) for key in TOUCHPOINT_KEYS} for data, *_ in logged]
         write_json(objects[0] if len(objects) == 1 else objects)
         return
-    for data, label, created, made, streak in logged:
-        _confirm_logged(data, label, created=created, made=made, streak=streak)
+    for data, label, created, made, given, streak in logged:
+        _confirm_logged(data, label, created=created, made=made, given=given, streak=streak)
 
 
 def _resolve_all(
@@ -182,6 +250,59 @@ def _check_not_close(name: str, close: list[Any], *, force: bool) -> None:
         raise Declined(f"Nothing logged (to log with {listed}, use the id).")
 
 
+def _ledger(
+    side: str, *, initiator: str | None, my: str | None, their: str | None, kind: str
+) -> list[tuple[str, str]]:
+    """(by, what) pairs from `--ask`/`--give` (the initiator's) and `--my-…`/`--their-…`."""
+    flags = (
+        (side, initiator, f"--{kind}"),
+        ("me", my, f"--my-{kind}"),
+        ("them", their, f"--their-{kind}"),
+    )
+    return [(by, cleaned) for by, value, flag in flags if (cleaned := _text(value, flag))]
+
+
+def _offer_link(contact: str, gives: list[tuple[str, str]]) -> int | None:
+    """On a terminal: when a give comes from the side that was asked and the asker has exactly
+    one open ask, ask whether the give fulfils it."""
+    from netkeep import store
+    from netkeep.models import saved_id
+
+    with session(write=False) as db:
+        try:
+            found = store.find_contact(db, contact)
+        except ContactNotFound:
+            return None
+        candidate = _candidate(db, saved_id(found), gives)
+    if candidate is None:
+        return None
+    question = f"Does this fulfil ask #{candidate['id']} {candidate['what']!r}?"
+    return candidate["id"] if typer.confirm(question, default=False, err=True) else None
+
+
+def _candidate(db: Session, contact_id: int, gives: list[tuple[str, str]]) -> dict[str, Any] | None:
+    from netkeep import store
+
+    for by in dict.fromkeys(by for by, _ in gives):
+        found = store.link_candidate(db, contact_id=contact_id, giver=by)
+        if found is not None:
+            return found
+    return None
+
+
+def _link_hint(db: Session, contact: Contact, gives: list[tuple[str, str]]) -> str | None:
+    from netkeep.models import saved_id
+
+    candidate = _candidate(db, saved_id(contact), gives)
+    if candidate is None:
+        return None
+    return (
+        f"Hint ({contact.name}): if this give is the favour ask #{candidate['id']} "
+        f"{candidate['what']!r} asked for, 'netkeep undo' and log it again with "
+        f"--fulfils {candidate['id']}: one favour, and the ask done."
+    )
+
+
 def _text(value: str | None, flag: str) -> str | None:
     if value is None:
         return None
@@ -205,7 +326,13 @@ def _create_contact(db: Session, name: str, moment: datetime) -> Contact:
 
 
 def _confirm_logged(
-    data: dict[str, Any], label: str, *, created: bool, made: Ask | None, streak: int
+    data: dict[str, Any],
+    label: str,
+    *,
+    created: bool,
+    made: list[Ask],
+    given: list[Give],
+    streak: int,
 ) -> None:
     from netkeep.dates import local_text
     from netkeep.render import note
@@ -217,8 +344,12 @@ def _confirm_logged(
     message = " ".join(parts) + "."
     if created:
         message = f"Added {label}. " + message
-    if made is not None:
-        message += f" Ask #{made.id} is open."
+    for ask in made:
+        whose = "Your" if ask.asked_by == "me" else "Their"
+        message += f" {whose} ask #{ask.id} is open."
+    for give in given:
+        if give.fulfils is not None:
+            message += f" Ask #{give.fulfils} is done."
     if streak >= 2:
         message += f" That is {streak} unanswered in a row."
     note(message)
@@ -318,8 +449,11 @@ def touchpoint_edit(
         if not changed:
             raise BadInput("nothing to change (give at least one option with a new value)")
         owner = store.contact_by_id(db, touchpoint.contact_id)
-        asks = store.asks_of_touchpoint(db, saved_id(touchpoint))
-        data = store.touchpoint_dict(touchpoint, ask=asks[0].what if asks else None)
+        data = store.touchpoint_dict(
+            touchpoint,
+            asks=store.asks_of_touchpoint(db, saved_id(touchpoint)),
+            gives=store.gives_of_touchpoint(db, saved_id(touchpoint)),
+        )
         data["answered"] = True if touchpoint.two_way else None
         label = f"touchpoint #{touchpoint.id} with #{owner.id} {owner.name}"
         did(db, f"touchpoint edit {label} ({', '.join(changed)})")
@@ -342,7 +476,7 @@ def touchpoint_rm(
         bool, typer.Option("--yes", "-y", help="Do not ask (needed off a terminal).")
     ] = False,
 ) -> None:
-    """Delete a touchpoint and the asks it carried."""
+    """Delete a touchpoint and the asks and gives it carried."""
     from netkeep import store
     from netkeep.dates import from_db, local_text
     from netkeep.models import saved_id
@@ -352,6 +486,7 @@ def touchpoint_rm(
         touchpoint = store.get_touchpoint(db, touchpoint_id)
         owner = store.contact_by_id(db, touchpoint.contact_id)
         asks = store.asks_of_touchpoint(db, saved_id(touchpoint))
+        gives = store.gives_of_touchpoint(db, saved_id(touchpoint))
         who = "you" if touchpoint.direction == "out" else "they"
         label = (
             f"touchpoint #{touchpoint.id}: {touchpoint.channel} ({who} initiated) with "
@@ -359,6 +494,8 @@ def touchpoint_rm(
         )
         if asks:
             label += " and its ask " + ", ".join(f"#{a.id} {a.what!r}" for a in asks)
+        if gives:
+            label += " and its give " + ", ".join(repr(g.what) for g in gives)
         if not yes:
             if not interactive():
                 raise BadInput("touchpoint rm needs --yes when stdin is not a terminal")
@@ -421,6 +558,7 @@ def stale(
             "interval) before their cadence is due.",
         ),
     ] = False,
+    as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Contacts gone quiet past their cadence, most overdue first."""
@@ -435,11 +573,11 @@ def stale(
             else f"--days must be at most {MAX_DAYS}"
         )
     config = settings()
-    moment = now()
+    then, moment = as_of_moment(as_of, now())
     usual: dict[int, timedelta | None] = {}
     with session(write=False) as db:
         tier_name = filter_tier(db, config, tier)
-        candidates = store.staleness_rows(db, tag=tag, tier=tier_name)
+        candidates = store.staleness_rows(db, tag=tag, tier=tier_name, as_of=then)
         empty = None if candidates else nothing_matches(db, tag=tag, tier=tier_name)
         if rhythm:
             from netkeep.scoring import rhythm as learn_rhythm
@@ -447,7 +585,7 @@ def stale(
             wanted = {contact["id"] for contact in candidates}
             usual = {
                 cid: learn_rhythm(tps, now=moment, settings=config.scoring).usual_interval
-                for cid, tps in store.active_histories(db)
+                for cid, tps in store.active_histories(db, as_of=then)
                 if cid in wanted
             }
     rows = stale_rows(candidates, now=moment, settings=config, days=days)

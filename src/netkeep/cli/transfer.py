@@ -441,6 +441,9 @@ def _summary(file: Path, counts: Any, *, dry_run: bool) -> str:
             f"{counts.touchpoints_present:,} already there"
             f"; asks: {counts.asks_added:,} {added}, {counts.asks_present:,} already there"
         )
+    if counts.gives_added or counts.gives_present:
+        added = "would be added" if dry_run else "added"
+        line += f"; gives: {counts.gives_added:,} {added}, {counts.gives_present:,} already there"
     if counts.kept_ids:
         line += "; ids kept"
     return line + (" (dry run: nothing written)." if dry_run else ".")
@@ -485,7 +488,7 @@ def export(
         totals = store.export_counts(db)
         total = totals["contacts"]
         if fmt == ExportFormat.json:
-            total += totals["touchpoints"] + totals["asks"]
+            total += totals["touchpoints"] + totals["asks"] + totals["gives"]
         bar = _Progress(
             "Exporting",
             total=total,
@@ -513,6 +516,7 @@ def export(
                             "contacts": counted(store.export_contacts(db)),
                             "touchpoints": counted(store.export_touchpoints(db)),
                             "asks": counted(store.export_asks(db)),
+                            "gives": counted(store.export_gives(db)),
                         },
                         fh,
                     )

@@ -1,7 +1,10 @@
 """netkeep's own JSON export: written losslessly, read back strictly.
 
-Shape (docs/import-export.md): `{"format": "netkeep", "version": 1, "contacts": [...], "touchpoints": [...],
-"asks": [...]}`. Every stored key must be present (null when empty) with the right type; unknown keys
+Shape: `{"format": "netkeep", "version": 3, "contacts": [...], "touchpoints": [...],
+"asks": [...], "gives": [...]}` (docs/import-export.md). Versions 1 and 2 (no `gives`, no
+`no_reply`, and each touchpoint's `give` its initiator's favour; version 1 also without a
+touchpoint's `source` and `source_key`) still import. Every stored key must be present (null when
+empty; a touchpoint's `source` and `source_key` may be left out) with the right type; unknown keys
 are refused, the derived keys (`last_touch`, `answered`, `days_open`) and an ask's `name` are accepted
 and ignored. Ids must be unique and every reference must point into the same file.
 """
@@ -20,21 +23,40 @@ from typing import IO, Any
 
 from netkeep.errors import BadInput
 from netkeep.io.records import DERIVED_KEYS, ContactIn, ImportBatch, fail
-from netkeep.vocab import CONTACT_FIELDS, TOUCHPOINT_KEYS, AskStatus, Channel, Direction, Side
+from netkeep.vocab import CONTACT_FIELDS, AskStatus, Channel, Direction, Side
 
 FORMAT_NAME = "netkeep"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # Version 1 files (before captured history) are read as they are: their touchpoints are typed ones.
-READABLE_VERSIONS = (1, 2)
+# Version 2 files (before the favour ledger) have no `gives` list and no `no_reply`, and each
+# touchpoint's `give` is its initiator's favour itself.
+READABLE_VERSIONS = (1, 2, 3)
 
 _CONTACT_KEYS = CONTACT_FIELDS
-# A file's touchpoints are the CLI's touchpoint objects less what is derived from the history.
-_TOUCHPOINT_KEYS = tuple(key for key in TOUCHPOINT_KEYS if key not in DERIVED_KEYS)
-# Keys a record may leave out (null then): those added after version 1.
+_TOUCHPOINT_KEYS = (
+    "id",
+    "contact_id",
+    "occurred_at",
+    "channel",
+    "direction",
+    "two_way",
+    "note",
+    "ask",
+    "give",
+    "source",
+    "source_key",
+    "no_reply",
+)
+# Versions 1 and 2: no `no_reply`, and `give` is the favour itself rather than a view of the gives
+# list (version 1 has no `source` and `source_key` either: see _OPTIONAL).
+_TOUCHPOINT_KEYS_BEFORE_LEDGER = _TOUCHPOINT_KEYS[:-1]
+_LEDGER_VERSION = 3  # the first version with the gives list
+# Keys a record may leave out (null then): those added in version 2.
 _OPTIONAL = {
     "contacts": frozenset(),
     "touchpoints": frozenset({"source", "source_key"}),
     "asks": frozenset(),
+    "gives": frozenset(),
 }
 _ASK_KEYS = (
     "id",
@@ -46,8 +68,14 @@ _ASK_KEYS = (
     "opened_at",
     "resolved_at",
 )
-LIST_KEYS = ("contacts", "touchpoints", "asks")
-_IGNORED = {"contacts": DERIVED_KEYS, "touchpoints": DERIVED_KEYS, "asks": DERIVED_KEYS | {"name"}}
+_GIVE_KEYS = ("id", "contact_id", "touchpoint_id", "by", "what", "given_at", "fulfils")
+LIST_KEYS = ("contacts", "touchpoints", "asks", "gives")
+_IGNORED = {
+    "contacts": DERIVED_KEYS,
+    "touchpoints": DERIVED_KEYS | {"asks", "gives"},
+    "asks": DERIVED_KEYS | {"name"},
+    "gives": DERIVED_KEYS,
+}
 
 
 class _Invalid(Exception):
@@ -251,7 +279,8 @@ def _not_an_export(label: str) -> BadInput:
 class JsonImport:
     """A netkeep export read as a stream and checked record by record.
 
-    `records()` yields ("contact", ContactIn), then ("touchpoint", dict), then ("ask", dict), in
+    `records()` yields ("contact", ContactIn), then ("touchpoint", dict), ("ask", dict) and
+    ("give", dict), in
     that order whatever the order of the keys in the file; every reference is checked before the
     record that holds it is yielded. Only the ids are remembered, so a million touchpoints pass
     through in constant memory when the file lists contacts, touchpoints and asks in that order (as
@@ -268,6 +297,7 @@ class JsonImport:
 
     def records(self) -> Iterator[tuple[str, Any]]:
         label = self.label
+        version = FORMAT_VERSION  # until the file says otherwise (export writes it first)
         seen: set[str] = set()
         ids: dict[str, set[int]] = {key: set() for key in LIST_KEYS}
         counts = dict.fromkeys(LIST_KEYS, 0)
@@ -296,7 +326,7 @@ class JsonImport:
                     continue  # refused at its end (an unknown key)
                 counts[key] += 1
                 index = counts[key]
-                record = _validated_item(value, key, index, label)
+                record = _validated_item(value, key, index, label, version)
                 if record["id"] in ids[key]:
                     raise fail(label, _where(key[:-1], index, record), "duplicate id")
                 ids[key].add(record["id"])
@@ -325,6 +355,7 @@ class JsonImport:
                     raise _not_an_export(label)
             elif key == "version":
                 _check_version(value, label)
+                version = value
             elif key in LIST_KEYS:
                 raise BadInput(f"{label}: {key!r} must be a list")
             else:
@@ -335,7 +366,7 @@ class JsonImport:
         if "version" not in seen:
             raise BadInput(f'{label}: "version" must be an integer')
         for key in LIST_KEYS:
-            if key not in seen:
+            if key not in seen and not (key == "gives" and version < _LEDGER_VERSION):
                 raise BadInput(f"{label}: {key!r} must be a list")
 
     def _unknown(self, key: str, seen: set[str]) -> BadInput:
@@ -364,10 +395,26 @@ class JsonImport:
                 raise fail(label, where, "touchpoint_id refers to no touchpoint in the file")
             if (record["status"] == AskStatus.open) != (record["resolved_at"] is None):
                 raise fail(label, where, "resolved_at must be null exactly when status is open")
+        if key == "gives":
+            where = _where("give", index, record)
+            if record["contact_id"] not in ids["contacts"]:
+                raise fail(label, where, "contact_id refers to no contact in the file")
+            if (
+                record["touchpoint_id"] is not None
+                and record["touchpoint_id"] not in ids["touchpoints"]
+            ):
+                raise fail(label, where, "touchpoint_id refers to no touchpoint in the file")
+            if record["fulfils"] is not None and record["fulfils"] not in ids["asks"]:
+                raise fail(label, where, "fulfils refers to no ask in the file")
 
 
 # What must be read whole before a record can be checked: the lists its references point into.
-_NEEDS = {"contacts": (), "touchpoints": ("contacts",), "asks": ("contacts", "touchpoints")}
+_NEEDS = {
+    "contacts": (),
+    "touchpoints": ("contacts",),
+    "asks": ("contacts", "touchpoints"),
+    "gives": ("contacts", "touchpoints", "asks"),
+}
 
 
 def _check_version(version: Any, label: str) -> None:
@@ -408,8 +455,10 @@ def parse_json(text: str, label: str, path: Path) -> ImportBatch:
             batch.contacts.append(record)
         elif kind == "touchpoint":
             batch.touchpoints.append(record)
-        else:
+        elif kind == "ask":
             batch.asks.append(record)
+        else:
+            batch.gives.append(record)
     return batch
 
 
@@ -419,12 +468,16 @@ def _where(kind: str, index: int, record: dict[str, Any]) -> str:
     return f"{kind} {index} (id {record_id})" if type(record_id) is int else f"{kind} {index}"
 
 
-def _validated_item(item: Any, key: str, index: int, label: str) -> dict[str, Any]:
+def _validated_item(item: Any, key: str, index: int, label: str, version: int) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise fail(label, _where(key[:-1], index, item), "must be an object")
-    keys = _KEYS[key]
+    if version < _LEDGER_VERSION and key == "gives":
+        raise fail(label, _where("give", index, item), "gives need format version 3")
+    old_touchpoint = version < _LEDGER_VERSION and key == "touchpoints"
+    keys = _TOUCHPOINT_KEYS_BEFORE_LEDGER if old_touchpoint else _KEYS[key]
+    key_set = _KEY_SET_BEFORE_LEDGER if old_touchpoint else _KEY_SETS[key]
     optional = _OPTIONAL[key]
-    if len(item) != len(keys) or not _KEY_SETS[key] <= item.keys():
+    if len(item) != len(keys) or not key_set <= item.keys():
         missing = [k for k in keys if k not in item and k not in optional]
         if missing:
             raise fail(label, _where(key[:-1], index, item), f"missing key {missing[0]!r}")
@@ -438,6 +491,9 @@ def _validated_item(item: Any, key: str, index: int, label: str) -> dict[str, An
             record[name] = checks[name](item.get(name))
         except _Invalid as exc:
             raise fail(label, _where(key[:-1], index, item), f"{name!r} {exc}") from None
+    if old_touchpoint:
+        # The favour itself in versions 1 and 2; a view of the gives list since.
+        record["legacy_give"], record["no_reply"] = record["give"], False
     return record
 
 
@@ -538,6 +594,7 @@ def _touchpoint_checks() -> dict[str, Callable[[Any], Any]]:
         "give": _optional(_text),
         "source": _optional(_required_text),
         "source_key": _optional(_required_text),
+        "no_reply": _flag,
     }
 
 
@@ -554,10 +611,29 @@ def _ask_checks() -> dict[str, Callable[[Any], Any]]:
     }
 
 
-_KEYS = {"contacts": _CONTACT_KEYS, "touchpoints": _TOUCHPOINT_KEYS, "asks": _ASK_KEYS}
+def _give_checks() -> dict[str, Callable[[Any], Any]]:
+    return {
+        "id": _id,
+        "contact_id": _id,
+        "touchpoint_id": _optional(_id),
+        "by": _choice(Side),
+        "what": _required_text,
+        "given_at": _time,
+        "fulfils": _optional(_id),
+    }
+
+
+_KEYS = {
+    "contacts": _CONTACT_KEYS,
+    "touchpoints": _TOUCHPOINT_KEYS,
+    "asks": _ASK_KEYS,
+    "gives": _GIVE_KEYS,
+}
 _KEY_SETS = {key: frozenset(names) for key, names in _KEYS.items()}
+_KEY_SET_BEFORE_LEDGER = frozenset(_TOUCHPOINT_KEYS_BEFORE_LEDGER)
 _CHECKS = {
     "contacts": _contact_checks(),
     "touchpoints": _touchpoint_checks(),
     "asks": _ask_checks(),
+    "gives": _give_checks(),
 }

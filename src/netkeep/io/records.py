@@ -60,6 +60,7 @@ class ImportBatch:
     contacts: list[ContactIn]
     touchpoints: list[dict[str, Any]] = field(default_factory=list)
     asks: list[dict[str, Any]] = field(default_factory=list)
+    gives: list[dict[str, Any]] = field(default_factory=list)
 
 
 def fail(label: str, source: str, message: str) -> BadInput:
