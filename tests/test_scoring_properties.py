@@ -149,7 +149,9 @@ def test_mirroring_keeps_the_score_and_mirrors_the_band(data):
 @given(st.sampled_from([30, 90, 180, 365]), st.data())
 def test_old_evidence_fades_relative_to_newer_evidence(half_life_days, data):
     # Events with enough newer touchpoints after them (and old enough) weigh nothing: prepending
-    # them to a history barely moves its score.
+    # them to a history barely moves its score. They end more than the longest answer window
+    # before the history starts, so that no event of the history becomes a reply to them (a reply
+    # changes what the newer event means, rightly).
     half_life = timedelta(days=half_life_days)
     config = ScoringSettings(half_life=half_life)
     enough = HORIZON_HALF_LIVES * EVENTS_PER_HALF_LIFE + 1
@@ -159,7 +161,8 @@ def test_old_evidence_fades_relative_to_newer_evidence(half_life_days, data):
     )
     ancient = data.draw(histories(min_size=1, max_size=4, max_minutes_ago=span, first_id=1000))
     oldest = min([tp.occurred_at for tp in touchpoints] + [a.opened_at for a in asks] + [NOW])
-    cutoff = min(oldest, NOW - 10 * half_life) - timedelta(minutes=1)
+    longest_window = WINDOW_MAX_FACTOR * config.response_window
+    cutoff = min(oldest - longest_window, NOW - 10 * half_life) - timedelta(minutes=1)
     shift = NOW - cutoff
     old_tps = [replace(tp, occurred_at=tp.occurred_at - shift) for tp in ancient[0]]
     old_asks = [
