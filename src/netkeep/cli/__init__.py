@@ -60,6 +60,27 @@ def _register(modules: Iterable[str]) -> None:
             info.epilog = "\b\n" + info.epilog
 
 
+def _keep_only(name: str) -> None:
+    """Drop the other commands its module registered: Typer builds every registered one, and
+    building the few that share `log`'s module costs it a tenth of its own start-up."""
+    from netkeep.cli.common import app
+
+    def get_command_name(function_name: str) -> str:
+        # How Typer names a command after its function when no name is given.
+        return function_name.lower().replace("_", "-")
+
+    app.registered_commands = [
+        info
+        for info in app.registered_commands
+        if (info.name or get_command_name(info.callback.__name__ if info.callback else "")) == name
+    ]
+    app.registered_groups = [
+        group
+        for group in app.registered_groups
+        if name in (group.name, group.typer_instance and group.typer_instance.info.name)
+    ]
+
+
 def load_all() -> typer.Typer:
     """Register every command; returns the Typer app."""
     from netkeep.cli.common import app
@@ -88,6 +109,7 @@ def main() -> None:
     completing = any(key.startswith("_NETKEEP_COMPLETE") for key in os.environ)
     if name in COMMAND_MODULES and not completing:
         _register([COMMAND_MODULES[name]])
+        _keep_only(name)
     else:
         load_all()
     app()
