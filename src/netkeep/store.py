@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Result
@@ -29,6 +29,9 @@ from netkeep.models import Ask, Contact, Give, Touchpoint, saved_id
 from netkeep.names import words
 from netkeep.text import unique
 from netkeep.vocab import CONTACT_FIELDS
+
+if TYPE_CHECKING:
+    from netkeep.scoring import TouchpointRecord
 
 # What a tier may be called (as in the config's [cadence] keys).
 TIER_NAME = re.compile(r"[\w-]+")
@@ -716,6 +719,24 @@ def merge_contacts(session: Session, *, into: Contact, other: Contact) -> dict[s
         "asks": moved.get("ask", 0),
         "filled": filled,
     }
+
+
+def touchpoint_records(touchpoints: Iterable[dict[str, Any]]) -> list[TouchpointRecord]:
+    """Scoring's records of `touchpoints_of` rows. The ledger's asks and gives go to scoring as
+    records of their own, never on the touchpoint, so that nothing counts twice."""
+    from netkeep.scoring import TouchpointRecord
+
+    return [
+        TouchpointRecord(
+            id=t["id"],
+            occurred_at=t["occurred_at"],
+            direction=t["direction"],
+            two_way=t["two_way"],
+            channel=t["channel"],
+            no_reply=t["no_reply"],
+        )
+        for t in touchpoints
+    ]
 
 
 def touchpoints_of(

@@ -287,7 +287,6 @@ def profile(
     from netkeep.scoring import (
         AskRecord,
         GiveRecord,
-        TouchpointRecord,
         answered_flags,
         rhythm,
         score_contact,
@@ -299,17 +298,7 @@ def profile(
     gives = store.give_rows(db, contact_id=saved_id(found), as_of=as_of)
     touchpoints = store.touchpoints_of(db, saved_id(found), asks=asks, gives=gives, as_of=as_of)
     # The same records `score` builds from its bulk read: gives only as GiveRecords.
-    records = [
-        TouchpointRecord(
-            id=t["id"],
-            occurred_at=t["occurred_at"],
-            direction=t["direction"],
-            two_way=t["two_way"],
-            channel=t["channel"],
-            no_reply=t["no_reply"],
-        )
-        for t in touchpoints
-    ]
+    records = store.touchpoint_records(touchpoints)
     ask_records = [
         AskRecord(
             id=a["id"],

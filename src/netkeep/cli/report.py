@@ -148,7 +148,7 @@ def _busiest(
     """The busiest relationships of the period, each with its touches marked answered or not by
     the function `show` uses."""
     from netkeep import report, store
-    from netkeep.scoring import TouchpointRecord, answered_flags
+    from netkeep.scoring import answered_flags
 
     result = []
     for contact_id, name, _count in store.busiest_contacts(db, since=since, limit=report.BUSIEST):
@@ -159,19 +159,7 @@ def _busiest(
             for t in store.touchpoints_of(db, contact_id, asks=asks, gives=gives)
             if t["occurred_at"] < until
         ]
-        records = [
-            TouchpointRecord(
-                id=t["id"],
-                occurred_at=t["occurred_at"],
-                direction=t["direction"],
-                two_way=t["two_way"],
-                channel=t["channel"],
-                give=t["give"],
-                ask=t["ask"],
-                no_reply=t["no_reply"],
-            )
-            for t in touches
-        ]
+        records = store.touchpoint_records(touches)
         flags = answered_flags(records, now=until, window=config.response_window.timedelta)
         result.append(report.small_multiple(contact_id, name, touches, flags, until=until))
     return result
