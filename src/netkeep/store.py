@@ -1285,6 +1285,24 @@ def import_records(
     return importer.counts
 
 
+def _touchpoint_values(
+    record: dict[str, Any], touchpoint_id: int, contact_id: int, occurred_at: str
+) -> tuple[Any, ...]:
+    """The row `_INSERT_TOUCHPOINT` writes for an imported touchpoint, under the ids it gets here."""
+    return (
+        touchpoint_id,
+        contact_id,
+        occurred_at,
+        record["channel"],
+        record["direction"],
+        int(record["two_way"]),
+        record["note"],
+        int(record.get("no_reply", False)),
+        record.get("source"),
+        record.get("source_key"),
+    )
+
+
 class _Importer:
     def __init__(self, raw: Any, *, label: str, settings: Any, now: datetime) -> None:
         self.raw = raw
@@ -1486,18 +1504,7 @@ class _Importer:
         if self.keep_ids:
             self._buffer(
                 _INSERT_TOUCHPOINT,
-                (
-                    record["id"],
-                    record["contact_id"],
-                    occurred_at,
-                    record["channel"],
-                    record["direction"],
-                    int(record["two_way"]),
-                    record["note"],
-                    int(record.get("no_reply", False)),
-                    record.get("source"),
-                    record.get("source_key"),
-                ),
+                _touchpoint_values(record, record["id"], record["contact_id"], occurred_at),
             )
             self._legacy_give(record, record["id"], record["contact_id"], occurred_at)
             self.counts.touchpoints_added += 1
@@ -1523,18 +1530,7 @@ class _Importer:
         self.next_touchpoint += 1
         self.raw.execute(
             _INSERT_TOUCHPOINT,
-            (
-                touchpoint_id,
-                contact_id,
-                occurred_at,
-                record["channel"],
-                record["direction"],
-                int(record["two_way"]),
-                record["note"],
-                int(record.get("no_reply", False)),
-                record.get("source"),
-                record.get("source_key"),
-            ),
+            _touchpoint_values(record, touchpoint_id, contact_id, occurred_at),
         )
         self._legacy_give(record, touchpoint_id, contact_id, occurred_at)
         self.touchpoint_map[record["id"]] = touchpoint_id
