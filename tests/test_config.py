@@ -48,6 +48,7 @@ def test_config_command_json(run, config_file, db_path):
     data = json.loads(result.stdout)
     assert list(data) == [
         "version",
+        "store",
         "database",
         "database_exists",
         "config",
@@ -58,6 +59,7 @@ def test_config_command_json(run, config_file, db_path):
         "half_life",
         "response_window",
     ]
+    assert data["store"] == "sqlite"
     assert data["database"] == str(db_path) and data["database_exists"] is False
     assert data["config"] == str(config_file) and data["config_exists"] is True
     assert data["cadence"] == {"inner": "2w", "close": "1m", "network": "2m", "acquaintance": "6m"}

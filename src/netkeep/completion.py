@@ -4,6 +4,10 @@ Completion runs on every Tab press, so this reads SQLite directly (read-only) in
 SQLModel, and never creates or migrates anything. Failures complete nothing rather than print an
 error into the user's command line.
 
+It never opens a network connection: on a PostgreSQL server, names come from a private local cache
+(a 0600 file in the user cache dir, one per server database, keyed without the password) that
+every command which opens that database rewrites. No cache yet: nothing is offered.
+
 Typer keeps only the candidates that start with the typed text, exactly. Names match in any case and
 without accents (`sa` finds `Sam Lee`, `jo` finds `José Álvarez`), so a candidate keeps the prefix as
 typed (`sam Lee`, `jose Álvarez`): CONTACT arguments match the same way, so the completed word still
@@ -12,7 +16,11 @@ finds the contact.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
+import json
+import os
 import re
 import sqlite3
 import sys
@@ -24,23 +32,68 @@ from pathlib import Path
 _BASH_SPECIAL = re.compile(r"([^\w@%+=:,./-])")
 
 
-def contact_names(db_option: str | Path | None, incomplete: str) -> list[str]:
-    """Active contacts' names that `incomplete` finds as a CONTACT reference (netkeep.names: word
-    prefixes, any case, no accents), those it starts first."""
-    from netkeep.db_path import database_path, sqlite_uri
-    from netkeep.names import fold, name_matches
+def names_cache(identity: str) -> Path:
+    """The cache file of one server database's contact names (`identity`: db_path.server_identity)."""
+    from platformdirs import user_cache_dir
 
-    path = database_path(db_option)
+    digest = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
+    return Path(user_cache_dir("netkeep", appauthor=False)) / "names" / f"{digest}.json"
+
+
+def remember_names(url_text: str, names: list[str]) -> None:
+    """Keep the active contacts' names of a server database for completion (best effort: a cache
+    that cannot be written only means nothing is offered)."""
+    from netkeep.db_path import server_identity
+
+    path = names_cache(server_identity(url_text))
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):
+        for folder in reversed([path.parent, *path.parent.parents]):
+            if not folder.exists():
+                folder.mkdir(mode=0o700)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(sorted(set(names)), out, ensure_ascii=False)
+        os.replace(temporary, path)
+    with contextlib.suppress(OSError):
+        temporary.unlink()
+
+
+def _cached_names(url_text: str) -> list[str]:
+    from netkeep.db_path import server_identity
+
+    try:
+        names = json.loads(names_cache(server_identity(url_text)).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
+
+
+def _file_names(path: Path) -> list[str]:
+    from netkeep.db_path import sqlite_uri
+
     if not path.is_file():
         return []
     try:
         conn = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True, timeout=1)
         try:
-            names = [row[0] for row in conn.execute("SELECT name FROM contact WHERE NOT archived")]
+            return [row[0] for row in conn.execute("SELECT name FROM contact WHERE NOT archived")]
         finally:
             conn.close()
     except sqlite3.Error:
         return []
+
+
+def contact_names(
+    db_option: str | Path | None, incomplete: str, url_option: str | None = None
+) -> list[str]:
+    """Active contacts' names that `incomplete` finds as a CONTACT reference (netkeep.names: word
+    prefixes, any case, no accents), those it starts first."""
+    from netkeep.db_path import database_path, selected_url_text
+    from netkeep.names import fold, name_matches
+
+    server = None if db_option else selected_url_text(url_option)
+    names = _cached_names(server[0]) if server else _file_names(database_path(db_option))
     folded = fold(incomplete or "")
     starts = sorted({n for n in names if fold(n).startswith(folded)}, key=fold)
     inside = sorted({n for n in names if name_matches(incomplete, n)} - set(starts), key=fold)
@@ -64,8 +117,10 @@ def keep_typed_prefix(candidates: list[str], incomplete: str) -> list[str]:
     return out
 
 
-def contact_completions(db_option: str | Path | None, incomplete: str) -> list[str]:
-    return keep_typed_prefix(contact_names(db_option, incomplete), incomplete)
+def contact_completions(
+    db_option: str | Path | None, incomplete: str, url_option: str | None = None
+) -> list[str]:
+    return keep_typed_prefix(contact_names(db_option, incomplete, url_option), incomplete)
 
 
 def tier_completions(incomplete: str) -> list[str]:

@@ -1,8 +1,10 @@
-"""Where the database lives, how it is opened (WAL, busy timeout, foreign keys) and migrated.
+"""How the store is opened (a SQLite file: WAL, busy timeout, foreign keys; or a PostgreSQL
+server) and migrated.
 
 Every command runs in one transaction: `open_session` commits when the command's body returns and
-rolls back otherwise. Writers take the write lock up front (BEGIN IMMEDIATE), so two processes never
-deadlock upgrading a read lock; they wait up to the busy timeout instead.
+rolls back otherwise. Writers take the write lock up front (BEGIN IMMEDIATE on SQLite, an advisory
+lock on the server), so two processes never deadlock upgrading a read lock; they wait up to the
+busy timeout instead. What differs between the engines is chosen in netkeep.dialect.
 """
 
 from __future__ import annotations
@@ -13,17 +15,30 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool, StaticPool
 from sqlmodel import Session, create_engine
 
-from netkeep.db_path import DB_ENV, database_path, engine_url, sqlite_uri  # noqa: F401
+from netkeep import dialect
+from netkeep.db_path import (  # noqa: F401
+    DB_ENV,
+    database_path,
+    describe_target,
+    engine_url,
+    shown_url,
+    sqlite_uri,
+)
 from netkeep.errors import RuntimeFailure
-from netkeep.migrations import MIGRATIONS
+from netkeep.migrations import MIGRATIONS, body
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from netkeep.db_path import Target
 
 BUSY_ENV = "NETKEEP_BUSY_TIMEOUT"  # seconds; the default suits a person and cron writing at once
 DEFAULT_BUSY_SECONDS = 10.0
@@ -62,7 +77,7 @@ def _engine(url: Any, *, write: bool, memory: bool = False) -> Engine:
         connect_args={"timeout": busy_seconds(), "check_same_thread": False},
         poolclass=StaticPool if memory else NullPool,
     )
-    begin = "BEGIN IMMEDIATE" if write else "BEGIN"
+    begin = dialect.sqlite_begin(write=write)
 
     # SQLAlchemy's documented recipe for real SQLite transactions (schema changes included):
     # take over from pysqlite's implicit BEGIN and emit our own.
@@ -124,13 +139,7 @@ def migrate(engine: Engine, path: Path | None = None) -> list[str]:
     A database that already holds data is copied beside itself before the first step runs.
     """
     applied = _applied_migrations(engine, path or Path(":memory:")) or []
-    known = [name for name, _ in MIGRATIONS]
-    unknown = [name for name in applied if name not in known]
-    if unknown:
-        raise RuntimeFailure(
-            f"{path} was written by a newer netkeep (schema step {unknown[-1]}); upgrade netkeep"
-        )
-    pending = [(name, sql) for name, sql in MIGRATIONS if name not in applied]
+    pending = _pending(applied, str(path))
     if not pending:
         return []
     if applied and path is not None:
@@ -154,7 +163,7 @@ def _apply(conn: Any, name: str, sql: str) -> None:
         f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} "
         "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
-    for statement in _statements(sql):
+    for statement in _statements(body(name, sql, dialect.SQLITE)):
         conn.exec_driver_sql(statement)
     broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
     if broken:
@@ -192,77 +201,184 @@ def copy_database(source: Path, dest: Path) -> None:
         src.close()
 
 
-def _dbapi(session: Session) -> Any:
-    return session.connection().connection.dbapi_connection
-
-
 def _start_journal(session: Session, summary: str) -> Any:
     """Open the command's undo journal entry, where `netkeep.journal.describe` finds it."""
-    from netkeep.dates import now, to_db
+    from netkeep.dates import now
     from netkeep.journal import SUMMARY_KEY, start
 
-    entry = start(_dbapi(session), summary=summary, recorded_at=to_db(now()))
+    entry = start(session.connection(), summary=summary, recorded_at=now())
     session.info[SUMMARY_KEY] = entry
     return entry
 
 
-def describe_failure(exc: BaseException, path: Path) -> RuntimeFailure:
-    """Turn a SQLite error into a one-line message."""
-    text = str(getattr(exc, "orig", None) or exc)
-    if "locked" in text or "busy" in text:
-        return RuntimeFailure(
-            f"database {path} is locked by another process (waited {busy_seconds():g} s)"
+# --- the server ----------------------------------------------------------------------------------
+
+
+def _server_engine(url: URL) -> Engine:
+    """A PostgreSQL engine; psycopg is imported here, on first use of a server URL only. Its pool
+    lets the schema check's connection serve the command too; it is disposed with the command."""
+    return create_engine(
+        url,
+        connect_args=dialect.server_connect_args(dict(url.query), busy_seconds=busy_seconds()),
+        pool_size=1,
+    )
+
+
+_FOREIGN_SQL = " UNION ALL ".join(
+    f"SELECT '{name}' WHERE to_regclass('{name}') IS NOT NULL" for name in dialect.NETKEEP_TABLES
+)
+
+
+def _server_applied(conn: Connection, url: URL) -> list[str] | None:
+    """Names of the applied migrations; None when netkeep's tables do not exist yet. A database
+    with tables of netkeep's names but no record of netkeep's steps is refused."""
+    present = conn.exec_driver_sql(f"SELECT to_regclass('{MIGRATIONS_TABLE}') IS NOT NULL").scalar()
+    if present:
+        return [row[0] for row in conn.exec_driver_sql(f"SELECT name FROM {MIGRATIONS_TABLE}")]
+    foreign = [row[0] for row in conn.exec_driver_sql(_FOREIGN_SQL)]
+    if foreign:
+        raise RuntimeFailure(
+            f"{shown_url(url)} has tables named like netkeep's ({', '.join(foreign)}) but no "
+            "netkeep schema; use a database of its own"
         )
-    if "not a database" in text:
-        return RuntimeFailure(f"{path} is not a netkeep database (not a SQLite file)")
-    if "readonly" in text or "read-only" in text:
-        return RuntimeFailure(
-            f"database {path} is read-only (netkeep needs write access to it and its folder)"
+    return None
+
+
+def migrate_server(engine: Engine, url: URL, *, create: bool) -> list[str] | None:
+    """Bring a server database to the current schema; the applied steps' names, or None for a
+    database without netkeep's tables when `create` is false (nothing is created then).
+
+    Pending steps run under the migration lock (a session advisory lock): a second member who
+    opens the database meanwhile waits for the first to finish, then finds nothing pending. Each
+    step commits with its record. (The operator's backup of a server is pg_dump's job.)
+    """
+    with engine.connect() as conn:
+        applied = _server_applied(conn, url)
+        conn.rollback()
+        if applied is None and not create:
+            return None
+        if not _pending(applied or [], shown_url(url)):
+            return applied
+        conn.exec_driver_sql(dialect.MIGRATION_LOCK_SQL)
+        conn.commit()
+        try:
+            applied = _server_applied(conn, url) or []
+            conn.rollback()
+            for name, sql in _pending(applied, shown_url(url)):
+                with conn.begin():
+                    _apply_server(conn, name, sql)
+                applied.append(name)
+        finally:
+            with contextlib.suppress(DBAPIError):  # closing the connection releases it too
+                conn.exec_driver_sql(dialect.MIGRATION_UNLOCK_SQL)
+                conn.commit()
+    return applied
+
+
+def _pending(applied: list[str], where: str) -> list[tuple[str, str]]:
+    known = [name for name, _ in MIGRATIONS]
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise RuntimeFailure(
+            f"{where} was written by a newer netkeep (schema step {unknown[-1]}); upgrade netkeep"
         )
-    if "unable to open" in text:
-        return RuntimeFailure(f"cannot open database {path}")
-    return RuntimeFailure(f"database {path}: {text}")
+    return [(name, sql) for name, sql in MIGRATIONS if name not in applied]
+
+
+def _apply_server(conn: Connection, name: str, sql: str) -> None:
+    conn.exec_driver_sql(
+        f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} "
+        "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    # Sent whole, without parameters: a function body holds semicolons and format()'s % codes.
+    conn.connection.driver_connection.execute(body(name, sql, dialect.POSTGRESQL))  # type: ignore[union-attr]
+    conn.execute(
+        text(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (:name, :applied_at)"),
+        {"name": name, "applied_at": datetime.now(UTC).isoformat(timespec="seconds")},
+    )
+
+
+def describe_failure(exc: BaseException, target: Target) -> RuntimeFailure:
+    """A database error as one line naming the store; a server URL's password is never shown."""
+    failure = dialect.failure(exc, describe_target(target), busy_seconds=busy_seconds())
+    password = None if isinstance(target, Path) else target.password
+    if password and str(password) in str(failure):
+        failure = RuntimeFailure(str(failure).replace(str(password), "***"))
+    return failure
 
 
 @contextlib.contextmanager
-def open_session(path: Path, *, write: bool, journal: str | None = None) -> Iterator[Session]:
-    """One command, one transaction.
+def open_session(target: Target, *, write: bool, journal: str | None = None) -> Iterator[Session]:
+    """One command, one transaction, on the selected store (a SQLite file or a server URL).
 
     A read on a missing database sees an empty, in-memory network and creates nothing. A write
-    creates the database (0600, folders 0700); if the command then fails, the new file is removed.
-    A write with a `journal` summary is recorded for `undo` (netkeep.journal); the command may
-    refine the summary with `netkeep.journal.describe(session.info, …)`.
+    creates the database (a file 0600 in folders 0700; netkeep's tables on a server); if the
+    command then fails, a new file is removed. A write with a `journal` summary is recorded for
+    `undo` (netkeep.journal); the command may refine the summary with
+    `netkeep.journal.describe(session.info, …)`.
     """
+    opened = (
+        _sqlite_session(target, write=write, journal=journal)
+        if isinstance(target, Path)
+        else _server_session(target, write=write, journal=journal)
+    )
+    with opened as session:
+        yield session
+
+
+@contextlib.contextmanager
+def _command(
+    bind: Any, *, write: bool, journal: str | None, first: str | None = None
+) -> Iterator[Session]:
+    """The command's session: `first` runs before anything else (the server's write lock)."""
+    with Session(bind, expire_on_commit=False) as session:
+        if first is not None:
+            session.execute(text(first))
+        entry = _start_journal(session, journal) if write and journal else None
+        yield session
+        if entry is not None:
+            from netkeep.journal import finish
+
+            session.flush()  # the ORM's pending writes pass the journal's triggers
+            finish(session.connection(), entry)
+        if write:
+            session.commit()
+
+
+@contextlib.contextmanager
+def _empty_network() -> Iterator[Session]:
+    """A read of a store that does not exist yet: an empty network in memory, nothing created."""
+    engine = _engine("sqlite://", write=False, memory=True)
+    try:
+        migrate(engine)
+        with _command(engine, write=False, journal=None) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def _sqlite_session(path: Path, *, write: bool, journal: str | None) -> Iterator[Session]:
     created = False
     if path.is_dir():
         raise RuntimeFailure(f"database path {path} is a directory")
-    in_memory = not path.exists() and not write
-    if in_memory:
-        engine = _engine("sqlite://", write=False, memory=True)
-        migrate(engine)
-    else:
-        if not path.exists():
-            try:
-                _create_private(path)
-            except OSError as exc:
-                raise RuntimeFailure(f"cannot create database {path}: {exc.strerror}") from exc
-            created = True
-        # Written and read only where it already exists: SQLite must never create the file itself.
-        engine = _engine(engine_url(path, mode="rw"), write=write)
+    if not path.exists() and not write:
+        with _empty_network() as session:
+            yield session
+        return
+    if not path.exists():
+        try:
+            _create_private(path)
+        except OSError as exc:
+            raise RuntimeFailure(f"cannot create database {path}: {exc.strerror}") from exc
+        created = True
+    # Written and read only where it already exists: SQLite must never create the file itself.
+    engine = _engine(engine_url(path, mode="rw"), write=write)
     try:
         try:
-            if not in_memory:
-                migrate(engine, path)
-            with Session(engine, expire_on_commit=False) as session:
-                entry = _start_journal(session, journal) if write and journal else None
+            migrate(engine, path)
+            with _command(engine, write=write, journal=journal) as session:
                 yield session
-                if entry is not None:
-                    from netkeep.journal import finish
-
-                    session.flush()  # the ORM's pending writes pass the journal's triggers
-                    finish(_dbapi(session), entry)
-                if write:
-                    session.commit()
         except (DBAPIError, sqlite3.Error) as exc:
             raise describe_failure(exc, path) from exc
     except BaseException:
@@ -271,3 +387,54 @@ def open_session(path: Path, *, write: bool, journal: str | None = None) -> Iter
             _remove_created(path)
         raise
     engine.dispose()
+
+
+@contextlib.contextmanager
+def _server_session(url: URL, *, write: bool, journal: str | None) -> Iterator[Session]:
+    """A command on a PostgreSQL server. Writes take the write lock (an advisory lock held to the
+    end of the transaction, as SQLite's BEGIN IMMEDIATE); reads see one snapshot, read-only. A
+    read of a database without netkeep's tables sees an empty network in memory."""
+    engine = _server_engine(url)
+    try:
+        try:
+            if migrate_server(engine, url, create=write) is None:
+                with _empty_network() as session:
+                    yield session
+                return
+            if write:
+                opened = _command(engine, write=True, journal=journal, first=dialect.WRITE_LOCK_SQL)
+            else:
+                reader = engine.execution_options(**dialect.read_options())
+                opened = _command(reader, write=False, journal=None)
+            with opened as session:
+                yield session
+                names = _active_names(session)
+        except DBAPIError as exc:
+            raise describe_failure(exc, url) from exc
+    finally:
+        engine.dispose()
+    from netkeep.completion import remember_names
+
+    remember_names(shown_url(url), names)
+
+
+def _active_names(session: Session) -> list[str]:
+    """Active contacts' names, for shell completion (which never connects to the server)."""
+    return [str(name) for name in session.execute(text(ACTIVE_NAMES_SQL)).scalars()]
+
+
+ACTIVE_NAMES_SQL = "SELECT name FROM contact WHERE NOT archived"
+
+
+def has_store(target: Target) -> bool:
+    """Whether the store holds netkeep's data already (a read would not see an empty network)."""
+    if isinstance(target, Path):
+        return target.exists()
+    engine = _server_engine(target)
+    try:
+        with engine.connect() as conn:
+            return _server_applied(conn, target) is not None
+    except DBAPIError as exc:
+        raise describe_failure(exc, target) from exc
+    finally:
+        engine.dispose()

@@ -1,16 +1,31 @@
-"""Where the database lives (cheap to import: used by shell completion)."""
+"""Where the data lives: a SQLite file or a PostgreSQL server (cheap to import: shell completion
+uses it, and SQLAlchemy is imported only when a server URL is in use).
+
+Precedence: `--db-url` > `--db` > NETKEEP_DATABASE_URL > NETKEEP_DB > the user data dir's file.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
+
+from netkeep.errors import BadInput
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from sqlalchemy.engine import URL
 
+    # What a command works on: a SQLite file, or a server database.
+    Target: TypeAlias = Path | URL
+
 DB_ENV = "NETKEEP_DB"
+URL_ENV = "NETKEEP_DATABASE_URL"
+SERVER_DRIVER = "postgresql+psycopg"
+# The schemes a server URL may be written with; all mean SERVER_DRIVER.
+SERVER_SCHEMES = (SERVER_DRIVER, "postgresql", "postgres")
 
 
 def database_path(option: str | Path | None = None) -> Path:
@@ -23,6 +38,75 @@ def database_path(option: str | Path | None = None) -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("netkeep", appauthor=False)) / "netkeep.db"
+
+
+def selected_url_text(url_option: str | None = None) -> tuple[str, str] | None:
+    """(the server URL as given, where it came from) when a server is selected, without parsing
+    it; None for a SQLite file. Ignores `--db`: the caller checks it first."""
+    if url_option:
+        return url_option, "--db-url"
+    explicit = os.environ.get(URL_ENV)
+    if explicit:
+        return explicit, URL_ENV
+    return None
+
+
+def database_target(db_option: str | Path | None = None, url_option: str | None = None) -> Target:
+    """The store a command works on, by the precedence above. `--db` and `--db-url` together are
+    refused: neither can quietly win."""
+    if db_option and url_option:
+        raise BadInput("--db and --db-url select different stores; give one of them")
+    if db_option:
+        return database_path(db_option)
+    given = selected_url_text(url_option)
+    if given is None:
+        return database_path()
+    return server_url(*given)
+
+
+def server_url(text: str, source: str) -> URL:
+    """A PostgreSQL URL (postgresql+psycopg://, postgresql:// or postgres://) as SQLAlchemy's URL;
+    anything else is refused, naming where it came from (and never showing its password)."""
+    scheme = text.split("://", 1)[0].strip().lower() if "://" in text else ""
+    if scheme not in SERVER_SCHEMES:
+        shown = f"{scheme}://" if scheme else "no scheme"
+        raise BadInput(
+            f"{source}: unsupported database URL ({shown}); use postgresql://user@host/database"
+        )
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(text.strip())
+    except ArgumentError:
+        raise BadInput(f"{source}: malformed database URL") from None
+    if not url.database:
+        raise BadInput(f"{source}: the URL names no database ({shown_url(url)})")
+    return url.set(drivername=SERVER_DRIVER)
+
+
+def is_server(target: Target) -> bool:
+    return not isinstance(target, Path)
+
+
+def shown_url(url: URL) -> str:
+    """The URL as it may be printed: its password masked."""
+    return url.render_as_string(hide_password=True)
+
+
+def describe_target(target: Target) -> str:
+    """The store for messages: the file's path, or the server URL without its password."""
+    return str(target) if isinstance(target, Path) else shown_url(target)
+
+
+def server_identity(text: str) -> str:
+    """Who, where and which database a server URL names, without its scheme or password: the key
+    of what netkeep keeps locally about that database (completion's names)."""
+    parts = urlsplit(text.strip())
+    user = unquote(parts.username or "")
+    host = (parts.hostname or "").lower()
+    port = parts.port or ""
+    return f"{user}@{host}:{port}{unquote(parts.path)}?{parts.query}"
 
 
 def sqlite_uri(path: str | Path, *, mode: str) -> str:

@@ -17,13 +17,25 @@ command, or vanish with it when it fails: a failed command leaves nothing to und
 changed nothing leaves no entry. `undo` replays the latest entry's statements newest first, deletes
 the rows above its marks, and drops the entry, so the next `undo` goes one command further back.
 The last HISTORY_DEPTH commands are kept. See docs/reliability.md.
+
+On a PostgreSQL server the same journal is kept by permanent triggers that the schema creates
+(migration m004, and the step that adds a table): they record the statement that puts an updated
+or deleted row back, but only while the transaction's setting `netkeep.journal` holds the running
+command's entry id, which `start` sets. Marks there are each table's highest id as the command
+began: the command holds the write lock, so every row above it is the command's own.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.engine import Connection
+
+from netkeep.dialect import JOURNAL_SETTING, POSTGRESQL, JsonList, UtcDateTime
 
 HISTORY_DEPTH = 100
 COMMANDS_TABLE = "undo_command"
@@ -32,6 +44,8 @@ STEPS_TABLE = "undo_step"
 _NOT_JOURNALED = {COMMANDS_TABLE, STEPS_TABLE, "netkeep_migrations", "sqlite_sequence"}
 _TRIGGER_PREFIX = "netkeep_journal_"
 SUMMARY_KEY = "netkeep_journal"
+# Statements sent as written: no parameters, so `%` and `:` in recorded values mean nothing.
+_VERBATIM = {"no_parameters": True}
 
 
 @dataclass
@@ -51,9 +65,13 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _tables(raw: Any) -> list[tuple[str, bool]]:
+def _server(conn: Connection) -> bool:
+    return conn.dialect.name == POSTGRESQL
+
+
+def _tables(conn: Connection) -> list[tuple[str, bool]]:
     """(name, has an AUTOINCREMENT counter) for every table a command may change."""
-    rows = raw.execute(
+    rows = conn.exec_driver_sql(
         "SELECT name, sql FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
     ).fetchall()
     return [
@@ -63,27 +81,69 @@ def _tables(raw: Any) -> list[tuple[str, bool]]:
     ]
 
 
-def _counters(raw: Any) -> dict[str, int]:
-    return dict(raw.execute("SELECT name, seq FROM main.sqlite_sequence").fetchall())
+def _counters(conn: Connection) -> dict[str, int]:
+    return {
+        name: seq
+        for name, seq in conn.exec_driver_sql("SELECT name, seq FROM main.sqlite_sequence")
+    }
 
 
-def start(raw: Any, *, summary: str, recorded_at: str) -> Entry:
-    """Open the journal entry of the command about to run on `raw` (inside its transaction)."""
-    tables = _tables(raw)
-    counters = _counters(raw)
-    marks = {name: counters.get(name, 0) for name, counted in tables if counted}
-    entry_id = raw.execute(
-        f"INSERT INTO {COMMANDS_TABLE} (summary, recorded_at, marks) VALUES (?, ?, ?)",
-        (summary, recorded_at, json.dumps(marks)),
-    ).lastrowid
+def _server_tables(conn: Connection) -> list[str]:
+    """The tables whose rows the server's journal triggers record."""
+    rows = conn.exec_driver_sql(
+        "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        f"WHERE t.tgname = '{_TRIGGER_PREFIX}delete' AND pg_table_is_visible(c.oid) "
+        "ORDER BY c.relname"
+    )
+    return [str(row[0]) for row in rows]
+
+
+def _highest_ids(conn: Connection, tables: list[str]) -> dict[str, int]:
+    if not tables:
+        return {}
+    sql = " UNION ALL ".join(
+        f"SELECT {_literal(name)}, coalesce(max(id), 0) FROM {_ident(name)}" for name in tables
+    )
+    return {str(name): int(top) for name, top in conn.exec_driver_sql(sql)}
+
+
+def start(conn: Connection, *, summary: str, recorded_at: datetime) -> Entry:
+    """Open the journal entry of the command about to run on `conn` (inside its transaction)."""
+    if _server(conn):
+        marks = _highest_ids(conn, _server_tables(conn))
+        tables: list[tuple[str, bool]] = []
+    else:
+        tables = _tables(conn)
+        counters = _counters(conn)
+        marks = {name: counters.get(name, 0) for name, counted in tables if counted}
+    entry_id = int(
+        conn.execute(
+            text(
+                f"INSERT INTO {COMMANDS_TABLE} (summary, recorded_at, marks) "
+                "VALUES (:summary, :recorded_at, :marks) RETURNING id"
+            ).bindparams(
+                bindparam("recorded_at", type_=UtcDateTime), bindparam("marks", type_=JsonList)
+            ),
+            {
+                "summary": summary,
+                "recorded_at": recorded_at.astimezone(UTC).replace(tzinfo=None),
+                "marks": marks,
+            },
+        ).scalar_one()
+    )
+    if _server(conn):
+        conn.execute(
+            text("SELECT set_config(:setting, :entry, true)"),
+            {"setting": JOURNAL_SETTING, "entry": str(entry_id)},
+        )
     for name, counted in tables:
-        for trigger in _triggers(raw, name, entry_id, counted=counted):
-            raw.execute(trigger)
+        for trigger in _triggers(conn, name, entry_id, counted=counted):
+            conn.exec_driver_sql(trigger, execution_options=_VERBATIM)
     return Entry(entry_id, summary, marks)
 
 
-def _triggers(raw: Any, table: str, entry_id: int, *, counted: bool) -> list[str]:
-    info = raw.execute(f"PRAGMA main.table_info({_ident(table)})").fetchall()
+def _triggers(conn: Connection, table: str, entry_id: int, *, counted: bool) -> list[str]:
+    info = conn.exec_driver_sql(f"PRAGMA main.table_info({_ident(table)})").fetchall()
     columns = [row[1] for row in info]
     keys = [row for row in info if row[5]]
     # An INTEGER PRIMARY KEY is the rowid itself; other tables carry their rowid explicitly.
@@ -126,57 +186,86 @@ def describe(info: dict[str, Any], summary: str) -> None:
         entry.summary = summary
 
 
-def finish(raw: Any, entry: Entry) -> None:
+def finish(conn: Connection, entry: Entry) -> None:
     """Close the entry before the command commits: drop it when nothing changed, keep the last
     HISTORY_DEPTH entries."""
-    for name in {row[0] for row in raw.execute("SELECT name FROM temp.sqlite_master")}:
-        if name.startswith(_TRIGGER_PREFIX):
-            raw.execute(f"DROP TRIGGER temp.{_ident(name)}")
-    counters = _counters(raw)
-    inserted = any(counters.get(name, 0) > mark for name, mark in entry.marks.items())
-    changed = raw.execute(
-        f"SELECT 1 FROM {STEPS_TABLE} WHERE command_id = ? LIMIT 1", (entry.id,)
-    ).fetchone()
+    if _server(conn):
+        conn.execute(text("SELECT set_config(:setting, '', true)"), {"setting": JOURNAL_SETTING})
+        inserted = _inserted_above(conn, entry.marks)
+    else:
+        temporary = conn.exec_driver_sql("SELECT name FROM temp.sqlite_master")
+        for name in {row[0] for row in temporary}:
+            if name.startswith(_TRIGGER_PREFIX):
+                conn.exec_driver_sql(f"DROP TRIGGER temp.{_ident(name)}")
+        counters = _counters(conn)
+        inserted = any(counters.get(name, 0) > mark for name, mark in entry.marks.items())
+    changed = conn.execute(
+        text(f"SELECT 1 FROM {STEPS_TABLE} WHERE command_id = :entry LIMIT 1"),
+        {"entry": entry.id},
+    ).first()
     if not inserted and changed is None:
-        raw.execute(f"DELETE FROM {COMMANDS_TABLE} WHERE id = ?", (entry.id,))
+        conn.execute(text(f"DELETE FROM {COMMANDS_TABLE} WHERE id = :entry"), {"entry": entry.id})
         return
-    raw.execute(f"UPDATE {COMMANDS_TABLE} SET summary = ? WHERE id = ?", (entry.summary, entry.id))
-    oldest_kept = raw.execute(
-        f"SELECT id FROM {COMMANDS_TABLE} ORDER BY id DESC LIMIT 1 OFFSET ?",
-        (HISTORY_DEPTH - 1,),
-    ).fetchone()
+    conn.execute(
+        text(f"UPDATE {COMMANDS_TABLE} SET summary = :summary WHERE id = :entry"),
+        {"summary": entry.summary, "entry": entry.id},
+    )
+    oldest_kept = conn.execute(
+        text(f"SELECT id FROM {COMMANDS_TABLE} ORDER BY id DESC LIMIT 1 OFFSET :keep"),
+        {"keep": HISTORY_DEPTH - 1},
+    ).scalar()
     if oldest_kept is not None:
-        raw.execute(f"DELETE FROM {STEPS_TABLE} WHERE command_id < ?", oldest_kept)
-        raw.execute(f"DELETE FROM {COMMANDS_TABLE} WHERE id < ?", oldest_kept)
+        for table, column in ((STEPS_TABLE, "command_id"), (COMMANDS_TABLE, "id")):
+            conn.execute(
+                text(f"DELETE FROM {table} WHERE {column} < :oldest"), {"oldest": oldest_kept}
+            )
 
 
-def undo_last(raw: Any) -> str | None:
+def _inserted_above(conn: Connection, marks: dict[str, int]) -> bool:
+    """Whether any table has a row above its mark: rows this command inserted."""
+    if not marks:
+        return False
+    checks = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {_ident(name)} WHERE id > {int(mark)})"
+        for name, mark in marks.items()
+    )
+    return bool(conn.exec_driver_sql(f"SELECT {checks}").scalar())
+
+
+def undo_last(conn: Connection) -> str | None:
     """Reverse the latest journaled command (inside the caller's transaction); its summary, or
     None when there is nothing to undo."""
-    latest = raw.execute(
-        f"SELECT id, summary, marks FROM {COMMANDS_TABLE} ORDER BY id DESC LIMIT 1"
-    ).fetchone()
+    latest = conn.execute(
+        text(f"SELECT id, summary, marks FROM {COMMANDS_TABLE} ORDER BY id DESC LIMIT 1").columns(
+            marks=JsonList
+        )
+    ).first()
     if latest is None:
         return None
     entry_id, summary, marks = latest
-    summary = str(summary)
+    server = _server(conn)
     # Rows come back in the reverse order they went: a child may return before its parent.
-    raw.execute("PRAGMA defer_foreign_keys = ON")
-    steps = raw.execute(
-        f"SELECT statement FROM {STEPS_TABLE} WHERE command_id = ? ORDER BY id DESC", (entry_id,)
-    ).fetchall()
-    for (statement,) in steps:
-        raw.execute(statement)
-    for table, mark in json.loads(marks).items():
-        raw.execute(f"DELETE FROM main.{_ident(table)} WHERE rowid > ?", (mark,))
-    raw.execute(f"DELETE FROM {STEPS_TABLE} WHERE command_id = ?", (entry_id,))
-    raw.execute(f"DELETE FROM {COMMANDS_TABLE} WHERE id = ?", (entry_id,))
-    return summary
+    if server:
+        conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
+    else:
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    steps = conn.execute(
+        text(f"SELECT statement FROM {STEPS_TABLE} WHERE command_id = :entry ORDER BY id DESC"),
+        {"entry": entry_id},
+    ).scalars()
+    for statement in list(steps):
+        conn.exec_driver_sql(statement, execution_options=_VERBATIM)
+    key = "id" if server else "rowid"
+    for table, mark in (json.loads(marks) if isinstance(marks, str) else marks).items():
+        conn.execute(text(f"DELETE FROM {_ident(table)} WHERE {key} > :mark"), {"mark": mark})
+    conn.execute(text(f"DELETE FROM {STEPS_TABLE} WHERE command_id = :entry"), {"entry": entry_id})
+    conn.execute(text(f"DELETE FROM {COMMANDS_TABLE} WHERE id = :entry"), {"entry": entry_id})
+    return str(summary)
 
 
-def history(raw: Any) -> list[tuple[int, str, str]]:
+def history(conn: Connection) -> list[tuple[int, str, Any]]:
     """(id, summary, recorded_at) of the commands undo can reverse, newest first."""
-    rows: list[tuple[int, str, str]] = raw.execute(
-        f"SELECT id, summary, recorded_at FROM {COMMANDS_TABLE} ORDER BY id DESC"
-    ).fetchall()
-    return rows
+    rows = conn.execute(
+        text(f"SELECT id, summary, recorded_at FROM {COMMANDS_TABLE} ORDER BY id DESC")
+    )
+    return [(int(row[0]), str(row[1]), row[2]) for row in rows]

@@ -1,11 +1,17 @@
-"""SQLModel tables. They mirror the schema that migrations.py builds; no I/O here."""
+"""SQLModel tables. They mirror the schema that migrations.py builds; no I/O here.
+
+Times and lists go through netkeep.dialect's types: the same Python values on SQLite and
+PostgreSQL (naive UTC datetimes as SQLite gives them, lists of strings).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
+
+from netkeep.dialect import JsonList, UtcDateTime
 
 
 class Contact(SQLModel, table=True):
@@ -13,15 +19,15 @@ class Contact(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
-    emails: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    emails: list[str] = Field(default_factory=list, sa_column=Column(JsonList, nullable=False))
     phone: str | None = None
     company: str | None = None
     title: str | None = None
-    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JsonList, nullable=False))
     tier: str
     cadence: str | None = None  # the contact's own cadence (DUR text); None means its tier's
     note: str | None = None
-    created_at: datetime  # aware UTC (stored as naive UTC text)
+    created_at: datetime = Field(sa_type=UtcDateTime)  # aware UTC (stored as naive UTC text)
     archived: bool = False
 
 
@@ -30,7 +36,7 @@ class Touchpoint(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id")
-    occurred_at: datetime  # aware UTC (stored as naive UTC text)
+    occurred_at: datetime = Field(sa_type=UtcDateTime)  # aware UTC (stored as naive UTC text)
     channel: str
     direction: str  # "out": you initiated; "in": they did
     two_way: bool
@@ -49,8 +55,8 @@ class Ask(SQLModel, table=True):
     asked_by: str  # "me" or "them" (the key `by` in JSON)
     what: str
     status: str = "open"
-    opened_at: datetime  # aware UTC (stored as naive UTC text)
-    resolved_at: datetime | None = None
+    opened_at: datetime = Field(sa_type=UtcDateTime)  # aware UTC (stored as naive UTC text)
+    resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class Give(SQLModel, table=True):
@@ -61,7 +67,7 @@ class Give(SQLModel, table=True):
     touchpoint_id: int | None = Field(default=None, foreign_key="touchpoint.id")
     given_by: str  # "me" or "them" (the key `by` in JSON)
     what: str
-    given_at: datetime  # aware UTC (stored as naive UTC text)
+    given_at: datetime = Field(sa_type=UtcDateTime)  # aware UTC (stored as naive UTC text)
     fulfils: int | None = Field(default=None, foreign_key="ask.id")  # the ask this give did
 
 

@@ -853,7 +853,7 @@ def undo_last(session: Session) -> str | None:
     from netkeep.journal import undo_last as reverse
 
     session.flush()
-    summary = reverse(_dbapi(session))
+    summary = reverse(session.connection())
     session.expire_all()
     return summary
 

@@ -42,7 +42,7 @@ COMMAND_MODULES = {
     "backup": "transfer",
     "report": "report",
 }
-_GLOBAL_OPTIONS_WITH_VALUE = ("--db",)
+_GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--db-url")
 
 
 def _register(modules: Iterable[str]) -> None:
@@ -90,7 +90,7 @@ def load_all() -> typer.Typer:
 
 
 def command_name(argv: list[str]) -> str | None:
-    """The command word in argv, skipping global options (`--db PATH`, `--db=PATH`)."""
+    """The command word in argv, skipping global options (`--db PATH`, `--db=PATH`, `--db-url URL`)."""
     skip = False
     for arg in argv:
         if skip:

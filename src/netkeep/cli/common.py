@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from netkeep.config import Settings
+    from netkeep.db_path import Target
 
 DEBUG_ENV = "NETKEEP_DEBUG"
 COMPLETE_ENV = "_NETKEEP_COMPLETE"  # set by the shell's completion script on every Tab
@@ -164,6 +165,7 @@ app = typer.Typer(
 @dataclass
 class State:
     db_option: Path | None = None
+    db_url_option: str | None = None
     argv: list[str] = field(default_factory=list)
 
 
@@ -186,6 +188,16 @@ def _global_options(
             show_default=False,
         ),
     ] = None,
+    db_url: Annotated[
+        str | None,
+        typer.Option(
+            "--db-url",
+            metavar="URL",
+            help="A PostgreSQL database shared by a team: postgresql://user@host/db "
+            "(default: $NETKEEP_DATABASE_URL). Not with --db.",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -194,6 +206,7 @@ def _global_options(
     ] = False,
 ) -> None:
     state.db_option = db
+    state.db_url_option = db_url
 
 
 # --- what commands share ----------------------------------------------------------------------
@@ -206,10 +219,12 @@ FormatOpt = Annotated[
 ]
 
 
-def database_path() -> Path:
-    from netkeep.db_path import database_path as resolve
+def database_target() -> Target:
+    """The store this command works on: a SQLite file's path, or a server's URL (netkeep.db_path
+    has the precedence of --db-url, --db and the environment)."""
+    from netkeep.db_path import database_target as resolve
 
-    return resolve(state.db_option)
+    return resolve(state.db_option, state.db_url_option)
 
 
 @contextmanager
@@ -219,7 +234,7 @@ def session(*, write: bool, journal: bool = True) -> Iterator[Session]:
     from netkeep.db import open_session
 
     summary = command_line() if write and journal else None
-    with open_session(database_path(), write=write, journal=summary) as db_session:
+    with open_session(database_target(), write=write, journal=summary) as db_session:
         yield db_session
 
 
@@ -237,7 +252,7 @@ def command_line() -> str:
     words = list(state.argv)
     while words and words[0].startswith("-"):
         option = words.pop(0)
-        if option in ("--db",) and words:
+        if option in ("--db", "--db-url") and words:
             words.pop(0)
     return shlex.join(words) or "netkeep"
 
@@ -272,14 +287,15 @@ def interactive() -> bool:
 
 
 def complete_contact(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Contact names for shell completion, straight from SQLite (no SQLModel on every Tab)."""
+    """Contact names for shell completion, straight from SQLite or the server's local name cache
+    (no SQLModel, no network on every Tab)."""
     from netkeep.completion import contact_completions
 
-    db = None
+    db = db_url = None
     root = ctx.find_root() if ctx is not None else None
     if root is not None:
-        db = root.params.get("db")
-    return contact_completions(db, incomplete)
+        db, db_url = root.params.get("db"), root.params.get("db_url")
+    return contact_completions(db, incomplete, db_url)
 
 
 def complete_tier(incomplete: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -12,7 +13,7 @@ from netkeep.cli.common import (
     AsOfOpt,
     app,
     as_of_moment,
-    database_path,
+    database_target,
     now,
     session,
     settings,
@@ -68,8 +69,8 @@ def digest(
 
     config = settings()
     then, moment = as_of_moment(as_of, now())
-    path = database_path()
-    if fmt != DigestFormat.json and not path.exists():
+    path = database_target()
+    if fmt != DigestFormat.json and isinstance(path, Path) and not path.exists():
         # Silence would look like "all is quiet": a crontab missing NETKEEP_DB gets told once a run.
         import sys
 
@@ -136,6 +137,7 @@ def _print_digest(result: Digest, *, markdown: bool, moment: datetime) -> None:
 
 CONFIG_KEYS = [
     "version",
+    "store",
     "database",
     "database_exists",
     "config",
@@ -179,15 +181,19 @@ def config_command(
     Also checks the config file: an invalid value fails (exit 2), naming the key.
     """
     from netkeep.config import config_path
+    from netkeep.db_path import describe_target
     from netkeep.render import write_json
 
     config = settings()
     path = config_path()
-    database = database_path()
+    database = database_target()
+    on_file = isinstance(database, Path)
     data: dict[str, Any] = {
         "version": _version(),
-        "database": str(database),
-        "database_exists": database.is_file(),
+        "store": "sqlite" if on_file else "postgresql",
+        "database": describe_target(database),
+        # A server is not contacted just to say where it is: unknown there.
+        "database_exists": database.is_file() if isinstance(database, Path) else None,
         "config": str(path),
         "config_exists": path.is_file(),
         "cadence": {tier: str(duration) for tier, duration in config.cadence.items()},
@@ -211,10 +217,13 @@ def config_command(
         return
     from netkeep.render import pairs
 
-    stored = "" if data["database_exists"] else "  (not created yet)"
+    stored = {True: "", False: "  (not created yet)", None: "  (PostgreSQL server)"}[
+        data["database_exists"]
+    ]
     read = "" if data["config_exists"] else "  (no file: defaults)"
     pairs(
         [
+            ("store", data["store"]),
             ("database", data["database"] + stored),
             ("config", data["config"] + read),
             ("cadence", ", ".join(f"{t} {d}" for t, d in data["cadence"].items())),

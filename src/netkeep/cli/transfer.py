@@ -7,14 +7,14 @@ import dataclasses
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from netkeep.cli.common import DATA, app, database_path, did, now, session, settings
+from netkeep.cli.common import DATA, app, database_target, did, now, session, settings
 from netkeep.errors import BadInput, RuntimeFailure
 
 if TYPE_CHECKING:
@@ -225,7 +225,7 @@ def import_(
 
     me = Identity.of(config, meeting_cap=max_people)
     # A dry run on a missing database works on an empty one in memory and creates nothing.
-    write = not dry_run or database_path().exists()
+    write = not dry_run or _has_store()
     lines: list[str] = []
     done: list[str] = []  # what each file added, in the words `undo` repeats
     try:
@@ -247,6 +247,12 @@ def import_(
     except _DryRun:
         pass
     sys.stderr.write("\n".join(lines) + "\n")
+
+
+def _has_store() -> bool:
+    from netkeep.db import has_store
+
+    return has_store(database_target())
 
 
 def _capture_kind(file: Path, fmt: str) -> str | None:
@@ -511,21 +517,32 @@ def export(
         try:
             with _destination(output) as fh:
                 if fmt == ExportFormat.json:
-                    io.write_json(
-                        {
-                            "contacts": counted(store.export_contacts(db)),
-                            "touchpoints": counted(store.export_touchpoints(db)),
-                            "asks": counted(store.export_asks(db)),
-                            "gives": counted(store.export_gives(db)),
-                        },
-                        fh,
-                    )
+                    write_export(db, fh, counted)
                 elif fmt == ExportFormat.csv:
                     io.write_csv(counted(store.export_contacts(db)), fh)
                 else:
                     io.write_vcf(counted(store.export_contacts(db)), fh)
         finally:
             bar.close()
+
+
+def write_export(
+    db: Session,
+    fh: IO[str],
+    counted: Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]] = lambda rows: rows,
+) -> None:
+    """The lossless JSON export of everything `db` sees (one transaction: one snapshot)."""
+    from netkeep import io, store
+
+    io.write_json(
+        {
+            "contacts": counted(store.export_contacts(db)),
+            "touchpoints": counted(store.export_touchpoints(db)),
+            "asks": counted(store.export_asks(db)),
+            "gives": counted(store.export_gives(db)),
+        },
+        fh,
+    )
 
 
 @contextlib.contextmanager
@@ -573,12 +590,19 @@ def backup(
     ],
     force: Annotated[bool, typer.Option("--force", help="Replace DEST if it exists.")] = False,
 ) -> None:
-    """Copy the database consistently, even while it is in use (SQLite's online backup)."""
+    """Copy the database consistently, even while it is in use (SQLite's online backup).
+
+    On a PostgreSQL server DEST gets the lossless JSON export of one snapshot (restore it with
+    `netkeep import`); backing up the server itself is pg_dump's job.
+    """
     import sqlite3
 
     from netkeep.db import copy_database, describe_failure
 
-    source = database_path()
+    source = database_target()
+    if not isinstance(source, Path):
+        _export_server(dest, force=force)
+        return
     if not source.is_file():
         raise RuntimeFailure(f"no database at {source}: nothing to back up")
     _writable_folder(dest)
@@ -604,6 +628,24 @@ def backup(
             temporary.unlink()
     if sys.stderr.isatty():  # silent in cron: mail only when something failed
         sys.stderr.write(f"Backed up {source} to {dest}.\n")
+
+
+def _export_server(dest: Path, *, force: bool) -> None:
+    from netkeep.db import has_store
+    from netkeep.db_path import describe_target
+
+    source = database_target()
+    if not has_store(source):
+        raise RuntimeFailure(f"no netkeep data at {describe_target(source)}: nothing to back up")
+    _writable_folder(dest)
+    if (dest.exists() or dest.is_symlink()) and not force:
+        raise BadInput(f"{dest} exists; use --force to replace it")
+    with session(write=False) as db, _destination(dest) as fh:
+        write_export(db, fh)
+    sys.stderr.write(
+        f"Wrote a JSON export of {describe_target(source)} to {dest} (restore it with "
+        "'netkeep import'); the server itself is backed up with pg_dump.\n"
+    )
 
 
 def _check_copy(path: Path) -> None:
