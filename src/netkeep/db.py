@@ -395,6 +395,8 @@ def _server_session(url: URL, *, write: bool, journal: str | None) -> Iterator[S
     end of the transaction, as SQLite's BEGIN IMMEDIATE); reads see one snapshot, read-only. A
     read of a database without netkeep's tables sees an empty network in memory."""
     engine = _server_engine(url)
+    import psycopg  # loaded with the engine's dialect; its own errors escape SQLAlchemy's wrapper
+
     try:
         try:
             if migrate_server(engine, url, create=write) is None:
@@ -409,7 +411,7 @@ def _server_session(url: URL, *, write: bool, journal: str | None) -> Iterator[S
             with opened as session:
                 yield session
                 names = _active_names(session)
-        except DBAPIError as exc:
+        except (DBAPIError, psycopg.Error) as exc:
             raise describe_failure(exc, url) from exc
     finally:
         engine.dispose()
