@@ -88,12 +88,21 @@ def _environment() -> list[tuple[str, str]]:
     from netkeep.config import CONFIG_ENV
     from netkeep.dates import NOW_ENV
     from netkeep.db import BUSY_ENV
-    from netkeep.db_path import DB_ENV
+    from netkeep.db_path import DB_ENV, URL_ENV
 
     return [
-        (DB_ENV, "The database file, unless `--db` is given."),
+        (DB_ENV, "The database file, unless `--db` or a server URL is given."),
+        (
+            URL_ENV,
+            "A PostgreSQL database shared by a team (`postgresql://user@host/db`); `--db-url` "
+            "overrides it, and so does `--db`. See docs/postgresql.md.",
+        ),
         (CONFIG_ENV, "The config file (TOML)."),
-        (BUSY_ENV, "Seconds to wait for another writer's lock before giving up (exit 1)."),
+        (
+            BUSY_ENV,
+            "Seconds to wait for another writer's lock before giving up (exit 1); on a server, "
+            "the `lock_timeout`.",
+        ),
         (DEBUG_ENV, "`1` shows the full traceback instead of the one-line `Error:` message."),
         (NOW_ENV, 'A fixed "now" (ISO 8601 with offset), for tests and reproducible output.'),
         ("NO_COLOR", "Any value turns colour off, on a terminal too."),
