@@ -17,7 +17,8 @@ def _floors() -> dict[str, str]:
     requirements = [*project["dependencies"], *project["optional-dependencies"]["test"]]
     floors = {}
     for requirement in requirements:
-        match = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9][^,;\s]*)", requirement)
+        # An extra (psycopg[binary]) installs more of the same distribution: its floor is the name's.
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[[\w,-]+\])?>=([0-9][^,;\s]*)", requirement)
         assert match, f"{requirement!r}: give every dependency a floor (NAME>=VERSION) and no cap"
         floors[match[1].lower()] = match[2]
     return floors

@@ -291,7 +291,9 @@ def _apply_server(conn: Connection, name: str, sql: str) -> None:
         "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
     # Sent whole, without parameters: a function body holds semicolons and format()'s % codes.
-    conn.connection.driver_connection.execute(body(name, sql, dialect.POSTGRESQL))  # type: ignore[union-attr]
+    conn.exec_driver_sql(
+        body(name, sql, dialect.POSTGRESQL), execution_options={"no_parameters": True}
+    )
     conn.execute(
         text(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (:name, :applied_at)"),
         {"name": name, "applied_at": datetime.now(UTC).isoformat(timespec="seconds")},
