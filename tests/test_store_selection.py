@@ -11,6 +11,13 @@ import sys
 import pytest
 
 URL = "postgresql://team:s3cret@db.example:5432/crm"
+
+
+@pytest.fixture(autouse=True)
+def no_server_in_the_environment(monkeypatch):
+    monkeypatch.delenv("NETKEEP_DATABASE_URL", raising=False)
+
+
 SHOWN = "postgresql+psycopg://team:***@db.example:5432/crm"
 
 

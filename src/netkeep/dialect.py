@@ -97,6 +97,7 @@ class JsonList(TypeDecorator[Any]):
 
     impl = JSON
     cache_ok = True
+    hashable = False  # as JSON: lists cannot be hashed when the ORM uniques rows
 
     def load_dialect_impl(self, dialect: Any) -> Any:
         if dialect.name == POSTGRESQL:
