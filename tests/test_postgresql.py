@@ -464,3 +464,32 @@ def test_completion_reads_a_private_cache_and_never_connects(cli, pg, tmp_path):
     env["NETKEEP_DATABASE_URL"] = pg.text.rsplit("/", 1)[0] + "/another_database"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.stdout.strip() == "[]"  # another database: no cache, nothing offered
+
+
+def test_the_ledger_step_moves_gives_on_the_server_too(pg, monkeypatch):
+    """A server database at m005 with gives on touchpoints upgrades like a file (m006's body)."""
+    import netkeep.db
+
+    monkeypatch.setattr(netkeep.db, "MIGRATIONS", netkeep.migrations.MIGRATIONS[:5])
+    with write(None):
+        pass
+    pg.run(
+        "INSERT INTO contact (name, tier, created_at) VALUES ('Ana', 'close', '2025-02-01 17:30Z');"
+        "INSERT INTO touchpoint (contact_id, occurred_at, channel, direction, two_way, give) "
+        "VALUES (1, '2025-02-01 17:30Z', 'email', 'in', false, NULL),"
+        " (1, '2025-02-03 09:00Z', 'email', 'out', false, 'intro to Acme');"
+        "INSERT INTO ask (contact_id, touchpoint_id, asked_by, what, status, opened_at, resolved_at)"
+        " VALUES (1, 1, 'them', 'an intro', 'done', '2025-02-01 17:30Z', '2025-02-03 09:00Z');"
+    )
+    monkeypatch.setattr(netkeep.db, "MIGRATIONS", netkeep.migrations.MIGRATIONS)
+    with write(None):
+        pass
+    assert pg.rows("SELECT contact_id, touchpoint_id, given_by, what, fulfils FROM give") == [
+        (1, 2, "me", "intro to Acme", 1)
+    ]
+    columns = [row[0] for row in pg.rows(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'touchpoint'"
+    )]  # fmt: skip
+    assert "give" not in columns and "no_reply" in columns
+    pg.run("UPDATE ask SET status = 'withdrawn'")  # the widened check
+    assert len(pg.rows("SELECT name FROM netkeep_migrations")) == len(STEPS)
