@@ -348,7 +348,7 @@ def test_cli_times_match_sqlite_in_another_zone(cli, pg, monkeypatch, db_path):
     commands = [
         ["add", "Sam Lee", "--email", "sam@example.com"],
         ["log", "sam", "--when", "2026-03-08 01:30", "--ask", "an intro"],
-        ["log", "sam", "--in", "--via", "email", "--when", "2026-11-01 01:30"],
+        ["log", "sam", "--in", "--via", "email", "--when", "2025-11-02 01:30"],
     ]
     try:
         outputs = []
