@@ -138,6 +138,15 @@ def test_the_first_write_applies_every_step_once(cli, pg):
     assert pg.rows("SELECT name, applied_at FROM netkeep_migrations ORDER BY name") == applied
 
 
+def test_a_failed_first_write_creates_nothing(cli, pg):
+    """The first write creates the tables in its own transaction: a failure leaves none."""
+    with pytest.raises(RuntimeError), write("doomed"):
+        raise RuntimeError("the command failed")
+    assert pg.tables() == []
+    assert cli("undo").exit_code == 1  # a write command that fails: nothing to undo
+    assert pg.tables() == []
+
+
 def test_the_server_schema_uses_identity_timestamptz_jsonb_and_lower_indexes(pg):
     with write(None):
         pass
@@ -205,8 +214,30 @@ def test_the_migration_lock_makes_a_second_upgrade_wait(cli, pg, monkeypatch):
     assert result.stderr.startswith("Error: database postgresql+psycopg://")
     assert "is locked by another netkeep (waited 0.3 s)" in result.stderr
     assert pg.tables() == []  # nothing half-upgraded
-    assert cli("undo").stderr.startswith("Error: nothing to undo")  # the lock gone, it upgrades
+    with write(None):  # the lock gone, a write creates the tables
+        pass
     assert len(pg.rows("SELECT name FROM netkeep_migrations")) == len(STEPS)
+
+
+def test_an_upgrade_waits_for_the_migration_lock_then_applies_once(cli, pg, monkeypatch):
+    from sqlalchemy import text
+
+    import netkeep.db
+
+    with write(None):
+        pass
+    steps = [*netkeep.migrations.MIGRATIONS, ("m900_test", "CREATE INDEX ix_test ON ask (what);")]
+    monkeypatch.setattr(netkeep.db, "MIGRATIONS", steps)
+    monkeypatch.setenv("NETKEEP_BUSY_TIMEOUT", "0.3")
+    with pg.engine.connect() as holder:
+        holder.execute(text(f"SELECT pg_advisory_lock({dialect.MIGRATION_LOCK_KEY})"))
+        result = cli("undo")
+        holder.execute(text(f"SELECT pg_advisory_unlock({dialect.MIGRATION_LOCK_KEY})"))
+    assert result.exit_code == 1 and "is locked by another netkeep" in result.stderr
+    assert pg.rows("SELECT count(*) FROM netkeep_migrations WHERE name = 'm900_test'") == [(0,)]
+    assert cli("undo").stderr.startswith("Error: nothing to undo")  # upgraded, then nothing to do
+    assert pg.rows("SELECT count(*) FROM netkeep_migrations WHERE name = 'm900_test'") == [(1,)]
+    assert pg.rows("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_test'") == [(1,)]
 
 
 def test_a_held_write_lock_times_out_as_locked(cli, pg, monkeypatch):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -244,9 +244,9 @@ def _server_applied(conn: Connection, url: URL) -> list[str] | None:
     return None
 
 
-def migrate_server(engine: Engine, url: URL, *, create: bool) -> list[str] | None:
+def migrate_server(engine: Engine, url: URL) -> list[str] | None:
     """Bring a server database to the current schema; the applied steps' names, or None for a
-    database without netkeep's tables when `create` is false (nothing is created then).
+    database without netkeep's tables (nothing is created here: see `_create_schema`).
 
     Pending steps run under the migration lock (a session advisory lock): a second member who
     opens the database meanwhile waits for the first to finish, then finds nothing pending. Each
@@ -255,9 +255,7 @@ def migrate_server(engine: Engine, url: URL, *, create: bool) -> list[str] | Non
     with engine.connect() as conn:
         applied = _server_applied(conn, url)
         conn.rollback()
-        if applied is None and not create:
-            return None
-        if not _pending(applied or [], shown_url(url)):
+        if applied is None or not _pending(applied, shown_url(url)):
             return applied
         conn.exec_driver_sql(dialect.MIGRATION_LOCK_SQL)
         conn.commit()
@@ -273,6 +271,18 @@ def migrate_server(engine: Engine, url: URL, *, create: bool) -> list[str] | Non
                 conn.exec_driver_sql(dialect.MIGRATION_UNLOCK_SQL)
                 conn.commit()
     return applied
+
+
+def _create_schema(session: Session, url: URL) -> None:
+    """Create netkeep's tables inside the first write command's own transaction, so that a
+    command which fails leaves the database as it found it (as a failed first write removes a new
+    file). Holds the migration lock to the end of the transaction: a member creating them at the
+    same moment waits, then finds them there."""
+    conn = session.connection()
+    conn.exec_driver_sql(dialect.MIGRATION_XACT_LOCK_SQL)
+    applied = _server_applied(conn, url) or []
+    for name, sql in _pending(applied, shown_url(url)):
+        _apply_server(conn, name, sql)
 
 
 def _pending(applied: list[str], where: str) -> list[tuple[str, str]]:
@@ -330,12 +340,20 @@ def open_session(target: Target, *, write: bool, journal: str | None = None) -> 
 
 @contextlib.contextmanager
 def _command(
-    bind: Any, *, write: bool, journal: str | None, first: str | None = None
+    bind: Any,
+    *,
+    write: bool,
+    journal: str | None,
+    first: str | None = None,
+    prepare: Callable[[Session], None] | None = None,
 ) -> Iterator[Session]:
-    """The command's session: `first` runs before anything else (the server's write lock)."""
+    """The command's session: `first` runs before anything else (the server's write lock), then
+    `prepare` (creating the server's tables), then the journal starts."""
     with Session(bind, expire_on_commit=False) as session:
         if first is not None:
             session.execute(text(first))
+        if prepare is not None:
+            prepare(session)
         entry = _start_journal(session, journal) if write and journal else None
         yield session
         if entry is not None:
@@ -395,18 +413,26 @@ def _sqlite_session(path: Path, *, write: bool, journal: str | None) -> Iterator
 def _server_session(url: URL, *, write: bool, journal: str | None) -> Iterator[Session]:
     """A command on a PostgreSQL server. Writes take the write lock (an advisory lock held to the
     end of the transaction, as SQLite's BEGIN IMMEDIATE); reads see one snapshot, read-only. A
-    read of a database without netkeep's tables sees an empty network in memory."""
+    read of a database without netkeep's tables sees an empty network in memory; the first write
+    creates them in its own transaction."""
     engine = _server_engine(url)
     import psycopg  # loaded with the engine's dialect; its own errors escape SQLAlchemy's wrapper
 
     try:
         try:
-            if migrate_server(engine, url, create=write) is None:
+            applied = migrate_server(engine, url)
+            if applied is None and not write:
                 with _empty_network() as session:
                     yield session
                 return
             if write:
-                opened = _command(engine, write=True, journal=journal, first=dialect.WRITE_LOCK_SQL)
+                opened = _command(
+                    engine,
+                    write=True,
+                    journal=journal,
+                    first=dialect.WRITE_LOCK_SQL,
+                    prepare=None if applied is not None else lambda db: _create_schema(db, url),
+                )
             else:
                 reader = engine.execution_options(**dialect.read_options())
                 opened = _command(reader, write=False, journal=None)

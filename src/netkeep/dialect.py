@@ -29,6 +29,8 @@ MIGRATION_LOCK_KEY = WRITE_LOCK_KEY + 1
 WRITE_LOCK_SQL = f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"
 MIGRATION_LOCK_SQL = f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"
 MIGRATION_UNLOCK_SQL = f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"
+# The first write creates the tables in its own transaction, holding the lock to its end.
+MIGRATION_XACT_LOCK_SQL = f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
 
 # The session setting that switches the journal's triggers on (see netkeep.journal): the running
 # command's journal entry id, local to its transaction.
