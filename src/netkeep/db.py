@@ -450,10 +450,8 @@ def _server_session(url: URL, *, write: bool, journal: str | None) -> Iterator[S
 
 def _active_names(session: Session) -> list[str]:
     """Active contacts' names, for shell completion (which never connects to the server)."""
-    return [str(name) for name in session.execute(text(ACTIVE_NAMES_SQL)).scalars()]
-
-
-ACTIVE_NAMES_SQL = "SELECT name FROM contact WHERE NOT archived"
+    rows = session.execute(text("SELECT name FROM contact WHERE NOT archived"))
+    return [str(name) for name in rows.scalars()]
 
 
 def has_store(target: Target) -> bool:
