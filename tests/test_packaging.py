@@ -10,6 +10,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_TESTED_ON_FLOORS = {"ruff", "mypy", "types-python-dateutil", "types-vobject"}
+# An extra that brings in a distribution released in lockstep with its parent: the floors run pins
+# that distribution at the parent's floor too (psycopg[binary] is psycopg plus psycopg-binary).
+LOCKSTEP_EXTRAS = {("psycopg", "binary"): "psycopg-binary"}
 
 
 def _floors() -> dict[str, str]:
@@ -17,9 +20,16 @@ def _floors() -> dict[str, str]:
     requirements = [*project["dependencies"], *project["optional-dependencies"]["test"]]
     floors = {}
     for requirement in requirements:
-        match = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9][^,;\s]*)", requirement)
+        match = re.fullmatch(
+            r"([A-Za-z0-9_.-]+)(?:\[([A-Za-z0-9_.,-]+)\])?>=([0-9][^,;\s]*)", requirement
+        )
         assert match, f"{requirement!r}: give every dependency a floor (NAME>=VERSION) and no cap"
-        floors[match[1].lower()] = match[2]
+        name, extras, floor = match[1].lower(), match[2], match[3]
+        floors[name] = floor
+        for extra in extras.split(",") if extras else []:
+            lockstep = LOCKSTEP_EXTRAS.get((name, extra.strip()))
+            assert lockstep, f"{requirement!r}: say which distribution [{extra}] brings and pin it"
+            floors[lockstep] = floor
     return floors
 
 
