@@ -131,7 +131,9 @@ class PostgresServer:
         name = next(self.names)
         with self.admin.connect() as connection:
             # An empty database from template0, copied file by file: about 12 ms with fsync off.
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY FILE_COPY')
+            connection.exec_driver_sql(
+                f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY FILE_COPY'
+            )
         return self.url.set(database=name)
 
     def drop(self, url: sqlalchemy.URL) -> None:
@@ -211,9 +213,8 @@ class Database:
         self.engine_name = engine
         self.path = path
         self.url = url if url is not None else sqlalchemy.URL.create("sqlite", database=str(path))
-
-    def _connect(self) -> sqlalchemy.Engine:
-        return sqlalchemy.create_engine(self.url, poolclass=NullPool)
+        # No pool: between two calls no connection stays open to hold a lock or a file.
+        self.engine = sqlalchemy.create_engine(self.url, poolclass=NullPool)
 
     def exists(self) -> bool:
         """netkeep has created its database: the SQLite file, or tables on PostgreSQL."""
@@ -223,46 +224,57 @@ class Database:
 
     def tables(self) -> list[str]:
         if self.engine_name == "sqlite" and not self.path.exists():
-            return []
-        engine = self._connect()
-        try:
-            return sorted(sqlalchemy.inspect(engine).get_table_names())
-        finally:
-            engine.dispose()
+            return []  # looking must not create the file
+        return sorted(sqlalchemy.inspect(self.engine).get_table_names())
 
     def execute(self, sql: str, **params: Any) -> list[sqlalchemy.Row]:
         """Runs one statement with named `:binds` in its own transaction; returns its rows."""
-        engine = self._connect()
-        try:
-            with engine.begin() as connection:
-                result = connection.execute(sqlalchemy.text(sql), params)
-                return list(result.all()) if result.returns_rows else []
-        finally:
-            engine.dispose()
+        with self.engine.begin() as connection:
+            result = connection.execute(sqlalchemy.text(sql), params)
+            return list(result.all()) if result.returns_rows else []
 
     def rows(self, table: str) -> list[tuple]:
-        """Every row of a table as plain tuples, in the order of its first column."""
-        quoted = f'"{table}"'
-        return [tuple(row) for row in self.execute(f"SELECT * FROM {quoted} ORDER BY 1")]
+        """Every row of a table as plain tuples, in the order of its first column (the id)."""
+        return [tuple(row) for row in self.execute(f'SELECT * FROM "{table}" ORDER BY 1')]
 
     def count(self, table: str) -> int:
         return int(self.execute(f'SELECT count(*) FROM "{table}"')[0][0])
 
+    def dump(self) -> dict[str, list[tuple]]:
+        """Every table's columns and rows, on either engine ({} before netkeep created any)."""
+        tables = self.tables()
+        inspector = sqlalchemy.inspect(self.engine) if tables else None
+        dumped: dict[str, list[tuple]] = {}
+        for table in tables:
+            assert inspector is not None
+            columns = tuple(column["name"] for column in inspector.get_columns(table))
+            dumped[table] = [columns, *self.rows(table)]
+        return dumped
+
     def snapshot(self) -> object:
         """What "nothing changed" compares: the file's bytes on SQLite (None when there is no
-        file), every table's rows on PostgreSQL."""
+        file), every table's columns and rows on PostgreSQL."""
         if self.engine_name == "sqlite":
             return self.path.read_bytes() if self.path.exists() else None
-        return {table: self.rows(table) for table in self.tables()}
+        return self.dump()
 
-    def dump(self) -> dict[str, list[tuple]]:
-        """Every table's rows on either engine (for comparisons of data, not of bytes)."""
-        return {table: self.rows(table) for table in self.tables()}
+    def reset(self) -> None:
+        """Back to no database at all, as before netkeep's first write."""
+        if self.engine_name == "sqlite":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            for suffix in ("", "-wal", "-shm"):
+                self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+            return
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
 
 
 @pytest.fixture
-def database(engine, db_path, database_url) -> Database:
-    return Database(engine, db_path, database_url)
+def database(engine, db_path, database_url) -> Iterator[Database]:
+    database = Database(engine, db_path, database_url)
+    yield database
+    database.engine.dispose()
 
 
 class Cli:

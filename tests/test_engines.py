@@ -27,8 +27,11 @@ def test_each_test_starts_on_an_empty_database_of_its_own(engine, database, db_p
     assert database.exists() and database.tables() == ["probe"]
     assert database.rows("probe") == [(1, "Ann"), (2, "Sam")]
     assert database.count("probe") == 2
-    assert database.dump() == {"probe": [(1, "Ann"), (2, "Sam")]}
+    assert database.dump() == {"probe": [("id", "name"), (1, "Ann"), (2, "Sam")]}
     assert database.snapshot() != before
+
+    database.reset()
+    assert not database.exists() and database.dump() == {}
 
 
 def test_netkeep_writes_where_the_test_database_is(cli, database):
