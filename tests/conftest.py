@@ -96,9 +96,23 @@ def pytest_generate_tests(metafunc):
     """Every test runs once per engine under test, named `[sqlite]` / `[postgresql]`."""
     if len(ENGINES) == 1 or "engine" not in metafunc.fixturenames:
         return
-    sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
-    engines = ("sqlite",) if sqlite_only else ENGINES
+    engines = ("sqlite",) if _sqlite_only(metafunc) else ENGINES
     metafunc.parametrize("engine", engines, indirect=True, scope="function")
+
+
+def _sqlite_only(metafunc) -> bool:
+    """The test, its class or its module (`pytestmark`) is marked `sqlite_only`.
+
+    A module's `pytestmark` is not among its node's markers yet while tests are generated, so
+    this reads the attribute as pytest documents it: one mark or a list of marks."""
+    if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+        return True
+    for holder in (metafunc.cls, metafunc.module):
+        marks = getattr(holder, "pytestmark", [])
+        for mark in marks if isinstance(marks, list) else [marks]:
+            if getattr(mark, "name", None) == "sqlite_only":
+                return True
+    return False
 
 
 def pytest_terminal_summary(terminalreporter):
