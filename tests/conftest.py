@@ -31,6 +31,9 @@ FROZEN_NOW = "2026-06-15T12:00:00+00:00"
 POSTGRES_VARIABLE = "NETKEEP_TEST_POSTGRES_URL"
 POSTGRES_URL = os.environ.get(POSTGRES_VARIABLE, "")
 ENGINES = ("sqlite", "postgresql") if POSTGRES_URL else ("sqlite",)
+# Tests of PostgreSQL alone (the team set-up of docs/team.md): not even collected without a server,
+# so that a SQLite-only run prints the one line of pytest_terminal_summary and nothing else.
+collect_ignore = [] if POSTGRES_URL else ["test_team_docs.py"]
 
 
 @dataclass
@@ -90,27 +93,35 @@ def pytest_configure(config):
         "sqlite_only: about the SQLite file itself (modes, WAL, bytes, upgrades of old files, file "
         "backup, paths); not run on PostgreSQL",
     )
+    config.addinivalue_line(
+        "markers", "postgresql_only: about PostgreSQL alone; needs NETKEEP_TEST_POSTGRES_URL"
+    )
 
 
 def pytest_generate_tests(metafunc):
     """Every test runs once per engine under test, named `[sqlite]` / `[postgresql]`."""
     if len(ENGINES) == 1 or "engine" not in metafunc.fixturenames:
         return
-    engines = ("sqlite",) if _sqlite_only(metafunc) else ENGINES
+    if _marked(metafunc, "postgresql_only"):
+        engines: tuple[str, ...] = ("postgresql",)
+    elif _marked(metafunc, "sqlite_only"):
+        engines = ("sqlite",)
+    else:
+        engines = ENGINES
     metafunc.parametrize("engine", engines, indirect=True, scope="function")
 
 
-def _sqlite_only(metafunc) -> bool:
-    """The test, its class or its module (`pytestmark`) is marked `sqlite_only`.
+def _marked(metafunc, name: str) -> bool:
+    """The test, its class or its module (`pytestmark`) carries the marker.
 
     A module's `pytestmark` is not among its node's markers yet while tests are generated, so
     this reads the attribute as pytest documents it: one mark or a list of marks."""
-    if metafunc.definition.get_closest_marker("sqlite_only") is not None:
+    if metafunc.definition.get_closest_marker(name) is not None:
         return True
     for holder in (metafunc.cls, metafunc.module):
         marks = getattr(holder, "pytestmark", [])
         for mark in marks if isinstance(marks, list) else [marks]:
-            if getattr(mark, "name", None) == "sqlite_only":
+            if getattr(mark, "name", None) == name:
                 return True
     return False
 
