@@ -109,6 +109,8 @@ def main() -> None:
         loaded = imports_of(cases[name], env)
         bad = sorted(m for m in loaded if m.split(".")[0] in heavy)
         print(f"{name}: imports {'none of ' + ', '.join(heavy) if not bad else ', '.join(bad)}")
+    if on_postgres is not None:
+        postgres_database(python, args.url, "netkeep_startup_bench", "drop")
     loaded = imports_of(cases["netkeep log 'Person 3'"], env)
     drivers = sorted(m for m in loaded if m.split(".")[0] in ("psycopg", "psycopg_binary"))
     print(f"netkeep log on SQLite: imports {', '.join(drivers) if drivers else 'no psycopg'}")
