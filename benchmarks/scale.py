@@ -1,6 +1,7 @@
 """Time netkeep's commands on a large network, each beside the floor of the same work.
 
     python benchmarks/scale.py [--quick] [--bin .bench-venv/bin] [--runs 5]
+    python benchmarks/scale.py --engine postgresql --url ADMIN_URL [--quick] ...
 
 Full mode: 10,000 contacts and 1,000,000 touchpoints over 5 years (benchmarks/generate.py);
 --quick: 1,000 and 100,000 with 3 runs, to check the script itself. Every command runs as a fresh
@@ -13,6 +14,13 @@ Targets (see docs/reliability.md): stale <= 1.5x its floor; score and digest <= 
 `report` <= 1.5x `digest`, and its HTML page under 2 MB; no command above 500 MB peak; `log` on
 the big database within 10% of `log` on a tiny one. `--only digest report` times just the
 commands whose labels start with those words (and the floors).
+
+`--engine postgresql --url ADMIN_URL` (a superuser's URL, e.g. the one `.ci/postgres` prints) also
+loads the same network into the database `netkeep_bench_<contacts>_<touchpoints>` on that server
+(`netkeep export` of the SQLite file, then `netkeep import` into PostgreSQL, then VACUUM ANALYZE;
+kept for later runs, reloaded with --regenerate) and times `stale`, `score` and `digest` there,
+beside the same commands on the SQLite file in the same rounds. Target: each within 2x its SQLite
+time.
 
 Use a regular (non-editable) install for timing, and leave PYTHONDONTWRITEBYTECODE unset:
     python3 -m venv .bench-venv && .bench-venv/bin/pip install .
@@ -34,6 +42,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import NOW, busiest_contact, generate  # noqa: E402
+from harness import postgres_database, postgres_run  # noqa: E402
 
 STALE_FLOOR = (
     "import sys, sqlite3, sqlmodel\n"
@@ -71,6 +80,37 @@ def summarise(samples: list[tuple[float, float]]) -> dict:
     }
 
 
+def postgres_env(env: dict[str, str], url: str, big: Path) -> dict[str, str]:
+    """netkeep on the PostgreSQL database; NETKEEP_DB points at a file that must stay unused."""
+    unused = big.with_name("unused-by-postgresql.db")
+    return {**env, "NETKEEP_DATABASE_URL": url, "NETKEEP_DB": str(unused)}
+
+
+def load_postgres(
+    python: str, netkeep: str, admin_url: str, big: Path, name: str, fresh: bool, env: dict
+) -> str:
+    """The generated network in a PostgreSQL database of its own; returns that database's URL.
+
+    Loaded the way a team would move to PostgreSQL: `netkeep export` of the file, `netkeep import`
+    of the JSON (every id kept), then VACUUM ANALYZE so the planner knows the tables."""
+    url, created = postgres_database(python, admin_url, name, "fresh" if fresh else "keep")
+    if not created:
+        print(f"reusing PostgreSQL database {name} (--regenerate reloads it)")
+        return url
+    exported = big.with_suffix(".export.json")
+    for argv, target in (
+        ([netkeep, "--db", str(big), "export", "--format", "json", "--output", str(exported)], env),
+        ([netkeep, "import", str(exported)], postgres_env(env, url, big)),
+    ):
+        done = subprocess.run(argv, env=target, capture_output=True, text=True)
+        if done.returncode != 0:
+            postgres_database(python, admin_url, name, "drop")  # no half-loaded database kept
+            raise SystemExit(f"{' '.join(argv[1:3])} failed: {done.stderr[-400:]}")
+    postgres_run(python, url, "VACUUM ANALYZE")
+    print(json.dumps({"postgresql": name, "loaded_from": exported.name}))
+    return url
+
+
 def has_command(netkeep: str, name: str, env: dict[str, str]) -> bool:
     probe = [netkeep, name, "--help"]
     return subprocess.run(probe, env=env, capture_output=True).returncode == 0
@@ -88,7 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=HERE / "out")
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--only", nargs="*", default=None, help="labels starting with these")
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--url", help="with --engine postgresql: a superuser's URL of the server")
     args = parser.parse_args(argv)
+    if args.engine == "postgresql" and not args.url:
+        parser.error("--engine postgresql needs --url ADMIN_URL")
 
     contacts, touchpoints = (1_000, 100_000) if args.quick else (10_000, 1_000_000)
     runs = args.runs or (3 if args.quick else 5)
@@ -98,14 +142,16 @@ def main(argv: list[str] | None = None) -> int:
     big = work / f"network-{contacts}-{touchpoints}.db"
     small = work / "tiny.db"
 
-    if args.regenerate or not big.exists():
+    regenerated = args.regenerate or not big.exists()
+    if regenerated:
         print(
             json.dumps(generate(big, contacts=contacts, touchpoints=touchpoints, years=5, seed=6))
         )
     print(json.dumps(generate(small, contacts=10, touchpoints=50, years=1, seed=6)))
     heavy_id, heavy_count = busiest_contact(big)
 
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "NO_COLOR")}
+    unwanted = ("PYTHONDONTWRITEBYTECODE", "NO_COLOR", "NETKEEP_DB", "NETKEEP_DATABASE_URL")
+    env = {k: v for k, v in os.environ.items() if k not in unwanted}
     env.update(
         NETKEEP_NOW=NOW.isoformat(),
         NETKEEP_CONFIG=str(work / "no-config.toml"),
@@ -114,9 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     on_big = {**env, "NETKEEP_DB": str(big)}
     on_small = {**env, "NETKEEP_DB": str(small)}
+    on_postgres = None
+    if args.engine == "postgresql":
+        name = f"netkeep_bench_{contacts}_{touchpoints}"
+        url = load_postgres(python, netkeep, args.url, big, name, fresh=regenerated, env=env)
+        on_postgres = postgres_env(env, url, big)
 
     # Warm the page cache and the bytecode caches once, so every run sees the same conditions.
-    for target in (on_big, on_small):
+    for target in (on_big, on_small, *([on_postgres] if on_postgres else [])):
         subprocess.run([netkeep, "stale"], env=target, capture_output=True)
     subprocess.run([python, "-c", STALE_FLOOR, str(big)], env=env, capture_output=True)
 
@@ -164,6 +215,13 @@ def main(argv: list[str] | None = None) -> int:
             fresh_target,
         )
 
+    if on_postgres is not None:
+        # The same commands on the same network, SQLite beside PostgreSQL, in the same rounds.
+        engines = ("stale", "score", "digest")
+        plan = [step for step in plan if step[0].startswith("floor")]
+        for name in engines:
+            bench(f"{name} (sqlite)", [netkeep, name], on_big)
+            bench(f"{name} (postgresql)", [netkeep, name], on_postgres)
     if args.only:
         plan = [
             step
@@ -200,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     for label in ("score (all contacts)", "digest"):
         if label in results:
             checks[f"{label} <= 4x stale floor"] = results[label]["median_s"] / floor_stale
+    for name in ("stale", "score", "digest"):
+        if f"{name} (postgresql)" in results and f"{name} (sqlite)" in results:
+            checks[f"{name}: postgresql / sqlite (<= 2x)"] = (
+                results[f"{name} (postgresql)"]["median_s"]
+                / results[f"{name} (sqlite)"]["median_s"]
+            )
     if "report" in results and "digest" in results:
         for label in ("report", "report --html", "report --format json"):
             checks[f"{label} / digest (report <= 1.5x)"] = (
@@ -215,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'report --html page size':<40} {page.stat().st_size / 1e6:.2f} MB (< 2 MB)")
     summary = {
         "mode": "quick" if args.quick else "full",
+        "engine": args.engine,
         "contacts": contacts,
         "touchpoints": touchpoints,
         "busiest_contact": {"id": heavy_id, "touchpoints": heavy_count},
@@ -223,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         "ratios": {label: round(ratio, 2) for label, ratio in checks.items()},
         "report_html_bytes": page.stat().st_size if page.exists() else None,
     }
-    out = work / f"results-{summary['mode']}.json"
+    suffix = "" if args.engine == "sqlite" else f"-{args.engine}"
+    out = work / f"results-{summary['mode']}{suffix}.json"
     out.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nwritten to {out}")
     return 0

@@ -1,22 +1,39 @@
-"""Shared fixtures: every test gets its own database, config and a frozen clock."""
+"""Shared fixtures: every test gets its own database, config and a frozen clock.
+
+With NETKEEP_TEST_POSTGRES_URL set to a superuser URL of a throwaway PostgreSQL server
+(`.ci/postgres` starts one), every test runs twice, `[sqlite]` and `[postgresql]`: the second on a
+fresh database of that server, selected through NETKEEP_DATABASE_URL. Tests about the SQLite file
+itself carry `@pytest.mark.sqlite_only` and run once. Without it, only SQLite runs.
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy
 import typer.main
+from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
 from netkeep.cli import app
 
 FROZEN_NOW = "2026-06-15T12:00:00+00:00"
+POSTGRES_VARIABLE = "NETKEEP_TEST_POSTGRES_URL"
+POSTGRES_URL = os.environ.get(POSTGRES_VARIABLE, "")
+ENGINES = ("sqlite", "postgresql") if POSTGRES_URL else ("sqlite",)
+# Tests of PostgreSQL alone (the team set-up of docs/team.md): not even collected without a server,
+# so that a SQLite-only run prints the one line of pytest_terminal_summary and nothing else.
+collect_ignore = [] if POSTGRES_URL else ["test_team_docs.py"]
 
 
 @dataclass
@@ -70,10 +87,127 @@ def built_runner() -> BuiltRunner:
     return BuiltRunner()
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: about the SQLite file itself (modes, WAL, bytes, upgrades of old files, file "
+        "backup, paths); not run on PostgreSQL",
+    )
+    config.addinivalue_line(
+        "markers", "postgresql_only: about PostgreSQL alone; needs NETKEEP_TEST_POSTGRES_URL"
+    )
+
+
+def pytest_generate_tests(metafunc):
+    """Every test runs once per engine under test, named `[sqlite]` / `[postgresql]`."""
+    if len(ENGINES) == 1 or "engine" not in metafunc.fixturenames:
+        return
+    if _marked(metafunc, "postgresql_only"):
+        engines: tuple[str, ...] = ("postgresql",)
+    elif _marked(metafunc, "sqlite_only"):
+        engines = ("sqlite",)
+    else:
+        engines = ENGINES
+    metafunc.parametrize("engine", engines, indirect=True, scope="function")
+
+
+def _marked(metafunc, name: str) -> bool:
+    """The test, its class or its module (`pytestmark`) carries the marker.
+
+    A module's `pytestmark` is not among its node's markers yet while tests are generated, so
+    this reads the attribute as pytest documents it: one mark or a list of marks."""
+    if metafunc.definition.get_closest_marker(name) is not None:
+        return True
+    for holder in (metafunc.cls, metafunc.module):
+        marks = getattr(holder, "pytestmark", [])
+        for mark in marks if isinstance(marks, list) else [marks]:
+            if getattr(mark, "name", None) == name:
+                return True
+    return False
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not POSTGRES_URL:
+        terminalreporter.write_line(
+            f"PostgreSQL run skipped: set {POSTGRES_VARIABLE}=postgresql+psycopg://… "
+            "(.ci/postgres starts one)"
+        )
+
+
 @pytest.fixture(autouse=True)
-def netkeep_env(tmp_path, monkeypatch):
-    """Point netkeep at tmp_path, freeze "now", and make local time UTC for stable tables."""
+def engine(request) -> str:
+    """The engine this run of the test is on: "sqlite" or "postgresql"."""
+    return getattr(request, "param", "sqlite")
+
+
+class PostgresServer:
+    """The throwaway server: creates and drops one database per test, as its superuser."""
+
+    def __init__(self, url: str) -> None:
+        self.url = sqlalchemy.make_url(url)
+        if self.url.drivername in ("postgresql", "postgres"):
+            self.url = self.url.set(drivername="postgresql+psycopg")
+        self.admin = sqlalchemy.create_engine(
+            self.url, isolation_level="AUTOCOMMIT", poolclass=NullPool
+        )
+        self.names = (f"netkeep_test_{os.getpid()}_{n}" for n in itertools.count())
+
+    def create(self) -> sqlalchemy.URL:
+        name = next(self.names)
+        with self.admin.connect() as connection:
+            # An empty database from template0, copied file by file: about 12 ms with fsync off.
+            connection.exec_driver_sql(
+                f'CREATE DATABASE "{name}" TEMPLATE template0 STRATEGY FILE_COPY'
+            )
+        return self.url.set(database=name)
+
+    def drop(self, url: sqlalchemy.URL) -> None:
+        with self.admin.connect() as connection:
+            # FORCE ends sessions a test left open (a killed child process, a held lock).
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    if not POSTGRES_URL:
+        pytest.fail(f"{POSTGRES_VARIABLE} is not set", pytrace=False)
+    server = PostgresServer(POSTGRES_URL)
+    try:
+        with server.admin.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except sqlalchemy.exc.OperationalError as exc:
+        pytest.exit(f"{POSTGRES_VARIABLE}: cannot connect to the server: {exc}", returncode=1)
+    yield server
+    server.admin.dispose()
+
+
+@pytest.fixture
+def database_url(engine, request) -> Iterator[sqlalchemy.URL | None]:
+    """A fresh PostgreSQL database for a `[postgresql]` test (None on SQLite)."""
+    if engine != "postgresql":
+        yield None
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create()
+    try:
+        yield url
+    finally:
+        server.drop(url)
+
+
+@pytest.fixture(autouse=True)
+def netkeep_env(tmp_path, monkeypatch, database_url):
+    """Point netkeep at tmp_path, freeze "now", and make local time UTC for stable tables.
+
+    On PostgreSQL, NETKEEP_DATABASE_URL selects the test's own database; NETKEEP_DB still points
+    into tmp_path (unused) so nothing can reach a real file."""
     monkeypatch.setenv("NETKEEP_DB", str(tmp_path / "data" / "netkeep.db"))
+    if database_url is None:
+        monkeypatch.delenv("NETKEEP_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv(
+            "NETKEEP_DATABASE_URL", database_url.render_as_string(hide_password=False)
+        )
     monkeypatch.setenv("NETKEEP_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("NETKEEP_NOW", FROZEN_NOW)
     monkeypatch.setenv("TZ", "UTC")
@@ -92,6 +226,80 @@ def db_path(tmp_path) -> Path:
 @pytest.fixture
 def config_file(tmp_path) -> Path:
     return tmp_path / "config.toml"
+
+
+class Database:
+    """The test's netkeep database, on either engine, through SQLAlchemy.
+
+    For checks of data (rows, counts, "nothing changed"), not of the SQLite file: tests about the
+    file itself read its bytes and carry `sqlite_only`."""
+
+    def __init__(self, engine: str, path: Path, url: sqlalchemy.URL | None) -> None:
+        self.engine_name = engine
+        self.path = path
+        self.url = url if url is not None else sqlalchemy.URL.create("sqlite", database=str(path))
+        # No pool: between two calls no connection stays open to hold a lock or a file.
+        self.engine = sqlalchemy.create_engine(self.url, poolclass=NullPool)
+
+    def exists(self) -> bool:
+        """netkeep has created its database: the SQLite file, or tables on PostgreSQL."""
+        if self.engine_name == "sqlite":
+            return self.path.exists()
+        return bool(self.tables())
+
+    def tables(self) -> list[str]:
+        if self.engine_name == "sqlite" and not self.path.exists():
+            return []  # looking must not create the file
+        return sorted(sqlalchemy.inspect(self.engine).get_table_names())
+
+    def execute(self, sql: str, **params: Any) -> list[sqlalchemy.Row]:
+        """Runs one statement with named `:binds` in its own transaction; returns its rows."""
+        with self.engine.begin() as connection:
+            result = connection.execute(sqlalchemy.text(sql), params)
+            return list(result.all()) if result.returns_rows else []
+
+    def rows(self, table: str) -> list[tuple]:
+        """Every row of a table as plain tuples, in the order of its first column (the id)."""
+        return [tuple(row) for row in self.execute(f'SELECT * FROM "{table}" ORDER BY 1')]
+
+    def count(self, table: str) -> int:
+        return int(self.execute(f'SELECT count(*) FROM "{table}"')[0][0])
+
+    def dump(self) -> dict[str, list[tuple]]:
+        """Every table's columns and rows, on either engine ({} before netkeep created any)."""
+        tables = self.tables()
+        inspector = sqlalchemy.inspect(self.engine) if tables else None
+        dumped: dict[str, list[tuple]] = {}
+        for table in tables:
+            assert inspector is not None
+            columns = tuple(column["name"] for column in inspector.get_columns(table))
+            dumped[table] = [columns, *self.rows(table)]
+        return dumped
+
+    def snapshot(self) -> object:
+        """What "nothing changed" compares: the file's bytes on SQLite (None when there is no
+        file), every table's columns and rows on PostgreSQL."""
+        if self.engine_name == "sqlite":
+            return self.path.read_bytes() if self.path.exists() else None
+        return self.dump()
+
+    def reset(self) -> None:
+        """Back to no database at all, as before netkeep's first write."""
+        if self.engine_name == "sqlite":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            for suffix in ("", "-wal", "-shm"):
+                self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+            return
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+
+
+@pytest.fixture
+def database(engine, db_path, database_url) -> Iterator[Database]:
+    database = Database(engine, db_path, database_url)
+    yield database
+    database.engine.dispose()
 
 
 class Cli:

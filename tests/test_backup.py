@@ -12,6 +12,11 @@ from pathlib import Path
 WRITER = r"""
 import sqlite3, sys, time
 from pathlib import Path
+
+import pytest
+
+# `backup` of the SQLite file: a consistent copy of the file itself.
+pytestmark = pytest.mark.sqlite_only
 db, stop = sys.argv[1], Path(sys.argv[2])
 connection = sqlite3.connect(db, timeout=30, isolation_level=None)
 connection.execute("PRAGMA busy_timeout = 30000")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -28,15 +27,10 @@ def summary(result) -> str:
     return result.stderr
 
 
-def table_dump(db_path: Path) -> list:
-    con = sqlite3.connect(db_path)
-    try:
-        return [
-            con.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
-            for table in ("contact", "touchpoint", "ask")
-        ]
-    finally:
-        con.close()
+def table_dump(database) -> list:
+    if not database.exists():
+        return [[], [], []]
+    return [database.rows(table) for table in ("contact", "touchpoint", "ask")]
 
 
 # --- LinkedIn ------------------------------------------------------------------------------------
@@ -59,11 +53,11 @@ def test_linkedin_messages_directions_and_runs(cli):
     assert "use --create" in summary(result)
 
 
-def test_linkedin_without_me_names_the_missing_setting(cli, db_path):
+def test_linkedin_without_me_names_the_missing_setting(cli, database):
     result = cli("import", fixture("messages.csv"))
     assert result.exit_code == 2
     assert "linkedin" in result.stderr and "[me]" in result.stderr
-    assert not db_path.exists() or table_dump(db_path)[1] == []
+    assert not database.exists() or table_dump(database)[1] == []
 
 
 def test_linkedin_me_from_config(cli, config_file):
@@ -261,13 +255,13 @@ def test_whatsapp_android_with_continuation_and_system_lines(cli):
     assert "from 4 messages" in summary(result) and "1 system message" in summary(result)
 
 
-def test_whatsapp_ios_ambiguous_dates_need_an_order(cli, db_path):
+def test_whatsapp_ios_ambiguous_dates_need_an_order(cli, database):
     cli.ok("add", "Kim Ng")
-    before = table_dump(db_path)
+    before = table_dump(database)
     refused = cli("import", fixture("WhatsApp Chat - Kim Ng.zip"), *ME_NAME)
     assert refused.exit_code == 2
     assert "--date-order" in refused.stderr
-    assert table_dump(db_path) == before
+    assert table_dump(database) == before
     cli.ok("import", fixture("WhatsApp Chat - Kim Ng.zip"), *ME_NAME, "--date-order", "mdy")
     kim = touchpoints(cli, "kim")
     # U+202F before PM, U+200E marks; the encryption notice is not a message.
@@ -310,19 +304,19 @@ def test_telegram_personal_chats_only(cli):
 # --- across sources ------------------------------------------------------------------------------
 
 
-def test_dry_run_counts_and_writes_nothing(cli, db_path):
+def test_dry_run_counts_and_writes_nothing(cli, database):
     cli.ok("add", "Kim Ng", "--email", "kim@beta.example")
-    before = table_dump(db_path)
+    before = table_dump(database)
     result = cli.ok("import", fixture("mail.mbox"), *ME_EMAIL, "--create", "--dry-run")
     assert "would be added" in summary(result)
     assert "new contacts would be created: Robin Recruiter" in summary(result)
     assert "per contact: Kim Ng 2, Robin Recruiter 2" in summary(result)
-    assert table_dump(db_path) == before
+    assert table_dump(database) == before
 
 
-def test_dry_run_on_no_database_creates_nothing(cli, db_path):
+def test_dry_run_on_no_database_creates_nothing(cli, database):
     cli.ok("import", fixture("result.json"), "--dry-run", "--create")
-    assert not db_path.exists()
+    assert not database.exists()
 
 
 def test_matched_contacts_gain_identifiers(cli):
@@ -344,15 +338,15 @@ def test_a_name_shared_by_two_contacts_matches_neither(cli):
     assert "not imported" in summary(result)
 
 
-def test_several_files_are_all_or_nothing(cli, db_path, tmp_path):
+def test_several_files_are_all_or_nothing(cli, database, tmp_path):
     cli.ok("add", "Kim Ng", "--email", "kim@beta.example")
-    before = table_dump(db_path)
+    before = table_dump(database)
     broken = tmp_path / "calls-broken.xml"
     broken.write_text('<?xml version="1.0"?>\n<calls count="1">\n<call number="1" date="x"')
     result = cli("import", fixture("mail.mbox"), str(broken), *ME_EMAIL, "--region", "US")
     assert result.exit_code == 2
     assert result.stderr.startswith(f"Error: {broken}")
-    assert table_dump(db_path) == before
+    assert table_dump(database) == before
 
 
 def test_json_export_keeps_source_and_reads_version_1(cli, tmp_path):
@@ -489,7 +483,7 @@ def test_a_mixed_import_reads_right_in_score_stale_and_owe(cli, config_file):
     assert cli.json("score") == list(scores.values())
 
 
-def test_json_with_a_captured_touchpoint_twice_is_refused(cli, tmp_path, db_path):
+def test_json_with_a_captured_touchpoint_twice_is_refused(cli, tmp_path, database):
     cli.ok("add", "Sam Lee")
     cli.ok("import", fixture("result.json"))
     exported = json.loads(cli.ok("export").stdout)
@@ -607,14 +601,14 @@ def test_mbox_header_quirks(cli, tmp_path):
     assert "0 added, 3 already there" in summary(again)  # keys without a Message-ID are stable
 
 
-def test_undo_takes_a_whole_capture_back(cli, db_path):
+def test_undo_takes_a_whole_capture_back(cli, database):
     cli.ok("add", "Kim Ng")  # known by name only: the import teaches it an address
-    before = table_dump(db_path)
+    before = table_dump(database)
     cli.ok("import", fixture("mail.mbox"), fixture("result.json"), *ME_EMAIL, "--create")
     assert cli.json("show", "kim")["emails"] == ["kim@beta.example"]
     undone = cli.ok("undo").stderr
     assert undone.startswith("Undid: import mail.mbox (4 touchpoints captured, 1 contacts created)")
     assert "result.json (2 touchpoints captured, 1 contacts created)" in undone
-    assert table_dump(db_path) == before
+    assert table_dump(database) == before
     again = cli.ok("import", fixture("mail.mbox"), *ME_EMAIL, "--create")
     assert "4 added, 0 already there" in summary(again)  # the keys went with the rows

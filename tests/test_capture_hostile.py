@@ -3,7 +3,6 @@ only ever yield records or refuse with BadInput."""
 
 from __future__ import annotations
 
-import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -51,15 +50,8 @@ EXTERNAL_ENTITY = """<?xml version="1.0"?>
 """
 
 
-def dump(db_path: Path) -> list:
-    con = sqlite3.connect(db_path)
-    try:
-        return [
-            con.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()
-            for t in ("contact", "touchpoint")
-        ]
-    finally:
-        con.close()
+def dump(database) -> list:
+    return [database.rows(table) for table in ("contact", "touchpoint")]
 
 
 def zip_bomb(path: Path, member: str, size: int) -> None:
@@ -146,26 +138,26 @@ CASES = [
 
 
 @pytest.mark.parametrize("name", CASES)
-def test_hostile_files_exit_2_and_change_nothing(cli, db_path, tmp_path, name):
+def test_hostile_files_exit_2_and_change_nothing(cli, database, tmp_path, name):
     cli.ok("add", "Sam Lee", "--phone", "+15550102000", "--email", "robin@acme.example")
-    before = dump(db_path)
+    before = dump(database)
     path, args, words = hostile_files(tmp_path)[name]
     result = cli("import", str(path), *args, *ME)
     assert result.exit_code == 2, (result.stdout, result.stderr)
     line = result.stderr.strip()
     assert line.startswith("Error: ") and "\n" not in line and "Traceback" not in line
     assert str(path) in line and words in line
-    assert dump(db_path) == before
+    assert dump(database) == before
 
 
-def test_zip_bombs_are_refused_while_reading(cli, db_path, tmp_path, monkeypatch):
+def test_zip_bombs_are_refused_while_reading(cli, database, tmp_path, monkeypatch):
     import netkeep.io.linkedin_capture as linkedin
     import netkeep.io.whatsapp as whatsapp
 
     monkeypatch.setattr(linkedin, "MEMBER_LIMIT", 4 << 20)
     monkeypatch.setattr(whatsapp, "SIZE_LIMIT", 4 << 20)
     cli.ok("add", "Sam Lee")
-    before = dump(db_path)
+    before = dump(database)
     for name, member in (("bomb.zip", "messages.csv"), ("chat.zip", "_chat.txt")):
         path = tmp_path / name
         zip_bomb(path, member, 8 << 20)
@@ -173,7 +165,7 @@ def test_zip_bombs_are_refused_while_reading(cli, db_path, tmp_path, monkeypatch
         result = cli("import", str(path), *ME)
         assert result.exit_code == 2, result.stderr
         assert "too large" in result.stderr
-    assert dump(db_path) == before
+    assert dump(database) == before
 
 
 # --- fuzzing: each parser yields records or raises BadInput, nothing else ----------------------

@@ -102,11 +102,12 @@ def test_choices_complete(run):
     assert "digest" in bash("netkeep di", run)
 
 
-def test_no_database_completes_nothing_and_creates_nothing(run, db_path):
+def test_no_database_completes_nothing_and_creates_nothing(run, database):
     assert bash("netkeep log s", run) == []
-    assert not db_path.exists()
+    assert not database.exists()
 
 
+@pytest.mark.sqlite_only
 def test_a_broken_database_completes_nothing(run, db_path):
     db_path.parent.mkdir(parents=True)
     db_path.write_bytes(b"not a database" * 100)

@@ -41,6 +41,7 @@ def test_every_key_is_read(config_file):
     assert settings.source == config_file
 
 
+@pytest.mark.sqlite_only
 def test_config_command_json(run, config_file, db_path):
     config_file.write_text('[cadence]\nnetwork = "2m"\n')
     result = run("config", "--format", "json")
@@ -71,6 +72,7 @@ def test_config_command_json(run, config_file, db_path):
     assert not db_path.exists()  # looking creates nothing
 
 
+@pytest.mark.sqlite_only
 def test_config_command_text_and_single_values(cli, config_file, db_path, tmp_path):
     text = cli.ok("config").stdout
     assert f"database         {db_path}  (not created yet)" in text
@@ -134,7 +136,7 @@ BAD = [
 
 
 @pytest.mark.parametrize(("content", "key"), BAD, ids=[key for _, key in BAD])
-def test_bad_config_fails_naming_the_key(cli, config_file, db_path, content, key):
+def test_bad_config_fails_naming_the_key(cli, config_file, database, content, key):
     config_file.write_text(content)
     for args in (("config",), ("stale",), ("add", "Sam Lee")):
         result = cli(*args)
@@ -142,7 +144,7 @@ def test_bad_config_fails_naming_the_key(cli, config_file, db_path, content, key
         assert result.stderr.startswith("Error: config ") and key in result.stderr
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
         assert result.stdout == ""
-    assert not db_path.exists()  # nothing changed
+    assert not database.exists()  # nothing changed
 
 
 def test_bad_config_as_a_real_process(run, config_file):

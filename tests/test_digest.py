@@ -6,6 +6,8 @@ import json
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from netkeep.digest import SECTIONS, build_digest, markdown_lines, text_lines
 
 ANSI = re.compile(r"\x1b\[")
@@ -56,6 +58,7 @@ def test_quiet_digest_prints_nothing_at_all(run, cli):
         assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
+@pytest.mark.sqlite_only
 def test_digest_without_a_database_says_where_it_looked(run, db_path, tmp_path):
     """A crontab line missing NETKEEP_DB must not look like a quiet week: one line on stderr (cron
     mails it), nothing on stdout, exit 0, and nothing created."""

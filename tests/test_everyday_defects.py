@@ -115,16 +115,16 @@ def test_contact_id_digits_are_ascii(cli, network):
 # --- declining, and a bare netkeep ------------------------------------------------------------
 
 
-def test_rm_answered_no_is_not_an_error(cli, network, monkeypatch, db_path):
+def test_rm_answered_no_is_not_an_error(cli, network, monkeypatch, database):
     import netkeep.cli.contacts
 
     monkeypatch.setattr(netkeep.cli.contacts, "interactive", lambda: True)
-    before = db_path.read_bytes()
+    before = database.snapshot()
     result = cli("rm", "sam", input="n\n")
     assert result.exit_code == 0
     assert result.stderr.endswith("Nothing removed.\n")
     assert "Error" not in result.stderr
-    assert db_path.read_bytes() == before
+    assert database.snapshot() == before
     assert cli("rm", "sam", input="y\n").exit_code == 0
     assert [row["name"] for row in cli.json("list")] == ["Ana Ruiz"]
 

@@ -69,6 +69,7 @@ def test_rm_off_a_terminal_names_the_flag_and_keeps_the_contact(run, cli, networ
     assert cli.json("list")[0]["name"] == "Sam Lee"
 
 
+@pytest.mark.sqlite_only
 def test_runtime_failure_exits_1(run, db_path):
     db_path.parent.mkdir(parents=True)
     db_path.write_bytes(b"this is not a database, " * 200)
@@ -88,6 +89,7 @@ def locked(db_path, network):
     holder.close()
 
 
+@pytest.mark.sqlite_only
 def test_a_lock_held_past_the_timeout_exits_1(run, locked):
     result = run("log", "sam", env={"NETKEEP_BUSY_TIMEOUT": "0.2"})
     assert result.returncode == 1 and result.stdout == ""
@@ -113,6 +115,7 @@ def _wait_until_open(process: subprocess.Popen, path) -> None:
     raise AssertionError("netkeep never opened the database")
 
 
+@pytest.mark.sqlite_only
 def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_changes_nothing(cli, locked, db_path):
     # A busy timeout far longer than the test: the wait ends because the lock is released below.
     env = dict(os.environ, NETKEEP_BUSY_TIMEOUT="600")

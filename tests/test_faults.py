@@ -17,6 +17,9 @@ import pytest
 
 from conftest import netkeep_executable
 
+# Faults of the SQLite file: not a database, foreign, newer, a folder, read-only, killed writes.
+pytestmark = pytest.mark.sqlite_only
+
 WRITES = [["add", "Sam Lee"], ["log", "sam", "--create"]]
 READS = [["list"], ["stale"], ["show", "sam"]]
 

@@ -85,12 +85,12 @@ def test_completion_offers_what_the_reference_finds(people):
 # --- log --create next to a close name ------------------------------------------------------
 
 
-def test_create_refuses_a_name_close_to_one_there_off_a_terminal(cli, people, db_path):
-    before = db_path.read_bytes()
+def test_create_refuses_a_name_close_to_one_there_off_a_terminal(cli, people, database):
+    before = database.snapshot()
     result = cli("log", "Sam Leigh", "--create")
     assert result.exit_code == 2
     assert "#5 Sam Lee" in result.stderr and "--force" in result.stderr
-    assert db_path.read_bytes() == before
+    assert database.snapshot() == before
     data = cli.json("log", "Sam Leigh", "--create", "--force")
     assert data["contact_id"] == 6
     assert cli.json("show", "6")["name"] == "Sam Leigh"
@@ -156,14 +156,14 @@ def test_log_several_contacts_at_once(cli, people):
     assert isinstance(cli.json("log", "ana"), dict)
 
 
-def test_log_several_is_all_or_nothing(cli, people, db_path):
-    before = db_path.read_bytes()
+def test_log_several_is_all_or_nothing(cli, people, database):
+    before = database.snapshot()
     result = cli("log", "ana", "sam", "nobody-at-all")
     assert result.exit_code == 2
-    assert db_path.read_bytes() == before
+    assert database.snapshot() == before
     twice = cli("log", "ana", "2")
     assert twice.exit_code == 2 and "#2 Ana Ruiz" in twice.stderr
-    assert db_path.read_bytes() == before
+    assert database.snapshot() == before
 
 
 def test_log_several_with_create(cli, people):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -261,16 +260,6 @@ def fast(monkeypatch, tmp_path, built_runner):
     return invoke
 
 
-def dump(path: Path) -> list[str]:
-    if not path.exists():
-        return []
-    con = sqlite3.connect(path)
-    try:
-        return list(con.iterdump())
-    finally:
-        con.close()
-
-
 def seed(fast) -> None:
     for args in (
         ["add", "Sam Lee", "--email", "sam@example.com", "--tag", "recruiter", "--tier", "close"],
@@ -284,7 +273,7 @@ def seed(fast) -> None:
         assert result.exit_code == 0, (args, result.stderr)
 
 
-def assert_well_behaved(result, argv: list[str], before: list[str], db_path: Path) -> None:
+def assert_well_behaved(result, argv: list[str], before: dict, database) -> None:
     output = result.stdout + result.stderr
     context = (argv, result.exit_code, result.stdout[-500:], result.stderr[-500:])
     assert result.exit_code in (0, 1, 2), context
@@ -297,7 +286,7 @@ def assert_well_behaved(result, argv: list[str], before: list[str], db_path: Pat
     if result.exit_code == 2:
         assert result.stderr.startswith("Error: "), context
     if result.exit_code != 0:
-        assert dump(db_path) == before, context
+        assert database.dump() == before, context
     formats = [a for b, a in zip(argv, argv[1:], strict=False) if b in ("--format", "-f")]
     wants_json = bool(formats) and formats[-1] == "json"  # the last one given wins
     if result.exit_code == 0 and wants_json and "--help" not in argv and result.stdout.strip():
@@ -370,7 +359,7 @@ JSONISH = st.recursive(
 ).map(lambda value: {"format": "netkeep", "version": 1, "contacts": value})
 
 
-def test_arbitrary_command_lines_never_crash_or_half_write(fast, db_path, tmp_path):
+def test_arbitrary_command_lines_never_crash_or_half_write(fast, database, tmp_path):
     seed(fast)
     file_dir = tmp_path / "files"
     file_dir.mkdir()
@@ -379,23 +368,23 @@ def test_arbitrary_command_lines_never_crash_or_half_write(fast, db_path, tmp_pa
     @given(st.data())
     def run_one(data):
         argv = data.draw(command_lines(file_dir))
-        before = dump(db_path)
+        before = database.dump()
         result = fast(*argv)
         event(f"{argv[0]} exit {result.exit_code}")
-        assert_well_behaved(result, argv, before, db_path)
+        assert_well_behaved(result, argv, before, database)
 
     run_one()
 
 
 @HOSTILE_SETTINGS
 @given(text=TEXT)
-def test_arbitrary_config_files_fail_cleanly(fast, db_path, config_file, text):
+def test_arbitrary_config_files_fail_cleanly(fast, database, config_file, text):
     config_file.write_text(text, encoding="utf-8")
     for argv in (["stale"], ["config"], ["add", "Config Test", "--force"], ["digest"]):
         if argv[0] not in COMMANDS:
             continue
-        before = dump(db_path)
-        assert_well_behaved(fast(*argv), argv, before, db_path)
+        before = database.dump()
+        assert_well_behaved(fast(*argv), argv, before, database)
 
 
 TOML_VALUES = st.one_of(TEXT.map(json.dumps), st.integers().map(str), st.just("[1, 2]"))
@@ -407,13 +396,13 @@ TOML_VALUES = st.one_of(TEXT.map(json.dumps), st.integers().map(str), st.just("[
     key=st.sampled_from(["inner", "close", "network", "acquaintance", "tier", "half_life", "x"]),
     value=TOML_VALUES,
 )
-def test_arbitrary_config_values_fail_cleanly(fast, db_path, config_file, section, key, value):
+def test_arbitrary_config_values_fail_cleanly(fast, database, config_file, section, key, value):
     config_file.write_text(f"[{section}]\n{key} = {value}\n", encoding="utf-8")
     for argv in (["stale"], ["add", "Config Test", "--force"], ["score"]):
         if argv[0] not in COMMANDS:
             continue
-        before = dump(db_path)
-        assert_well_behaved(fast(*argv), argv, before, db_path)
+        before = database.dump()
+        assert_well_behaved(fast(*argv), argv, before, database)
 
 
 # --- names that must come back exactly --------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -84,7 +83,7 @@ def full_history(cli) -> None:
 
 
 @pytest.mark.parametrize("path", GOOD_FIXTURES, ids=lambda p: p.name)
-def test_fixture_imports_and_a_second_import_changes_nothing(cli, path, db_path):
+def test_fixture_imports_and_a_second_import_changes_nothing(cli, path, database):
     first = cli.ok("import", str(path))
     assert first.stdout == ""
     assert "created" in first.stderr and first.stderr.count("\n") == 1
@@ -103,10 +102,10 @@ def test_fixture_contents_land_in_the_database(cli):
     assert all("LinkedIn: " in (person["note"] or "") for person in people)
 
 
-def test_truncated_vcard_is_refused_whole_and_creates_no_database(cli, db_path):
+def test_truncated_vcard_is_refused_whole_and_creates_no_database(cli, database):
     message = refused(cli, str(FIXTURES / "vcards" / "truncated.vcf"))
     assert "truncated.vcf: card" in message
-    assert not db_path.exists()
+    assert not database.exists()
 
 
 def test_explicit_format_and_unknown_format(cli):
@@ -115,9 +114,9 @@ def test_explicit_format_and_unknown_format(cli):
     assert result.exit_code == 2 and result.stderr.startswith("Error:")
 
 
-def test_missing_file_is_bad_input(cli, tmp_path, db_path):
+def test_missing_file_is_bad_input(cli, tmp_path, database):
     assert "no such file" in refused(cli, str(tmp_path / "nothing.vcf"))
-    assert not db_path.exists()
+    assert not database.exists()
 
 
 # --- merging ------------------------------------------------------------------------------------
@@ -166,13 +165,13 @@ def test_duplicates_inside_one_file_merge(cli, tmp_path):
         ("Sam,close,3 fortnights", "people.csv: line 3: invalid duration '3 fortnights'"),
     ],
 )
-def test_bad_tier_or_cadence_refuses_the_file(cli, tmp_path, db_path, row, message):
+def test_bad_tier_or_cadence_refuses_the_file(cli, tmp_path, database, row, message):
     cli.ok("add", "Kept")
-    before = db_path.read_bytes()
+    before = database.snapshot()
     path = tmp_path / "people.csv"
     path.write_text(f"name,tier,cadence\nAna,inner,2w\n{row}\n", encoding="utf-8")
     assert message in refused(cli, str(path))
-    assert db_path.read_bytes() == before
+    assert database.snapshot() == before
 
 
 def test_tiers_from_the_config_are_accepted(cli, tmp_path, config_file):
@@ -187,26 +186,26 @@ def test_tiers_from_the_config_are_accepted(cli, tmp_path, config_file):
 # --- dry run and all-or-nothing -----------------------------------------------------------------
 
 
-def test_dry_run_reports_and_writes_nothing(cli, db_path):
+def test_dry_run_reports_and_writes_nothing(cli, database):
     cli.ok("add", "Marisol Rivera", "--email", "marisol@brightline.example")
-    before = db_path.read_bytes()
+    before = database.snapshot()
     path = str(FIXTURES / "vcards" / "apple-ios.vcf")
     result = cli.ok("import", path, "--dry-run")
     assert "would be" in result.stderr and "dry run" in result.stderr
     assert result.stdout == ""
-    assert db_path.read_bytes() == before
+    assert database.snapshot() == before
     real = cli.ok("import", path)
     assert real.stderr.replace("would be ", "").replace(" (dry run: nothing written)", "") == (
         result.stderr.replace("would be ", "").replace(" (dry run: nothing written)", "")
     )
 
 
-def test_dry_run_on_a_missing_database_creates_nothing(cli, db_path):
+def test_dry_run_on_a_missing_database_creates_nothing(cli, database):
     cli.ok("import", str(FIXTURES / "csv" / "google-contacts.csv"), "--dry-run")
-    assert not db_path.exists() and not db_path.parent.exists()
+    assert not database.exists() and not database.path.parent.exists()
 
 
-def test_truncated_json_export_is_refused_whole(cli, tmp_path, db_path):
+def test_truncated_json_export_is_refused_whole(cli, tmp_path, database):
     full_history(cli)
     exported = cli.ok("export").stdout
     cli.ok("add", "Another")
@@ -217,12 +216,12 @@ def test_truncated_json_export_is_refused_whole(cli, tmp_path, db_path):
     assert result.exit_code == 2
     assert "cut.json: line" in result.stderr and "truncated?" in result.stderr
     assert not other.exists()
-    before = db_path.read_bytes()
+    before = database.snapshot()
     assert refused(cli, str(cut))
-    assert db_path.read_bytes() == before
+    assert database.snapshot() == before
 
 
-def test_a_bad_record_after_many_good_ones_writes_nothing(cli, tmp_path, db_path):
+def test_a_bad_record_after_many_good_ones_writes_nothing(cli, tmp_path, database):
     document = {
         "format": "netkeep",
         "version": 1,
@@ -263,7 +262,7 @@ def test_a_bad_record_after_many_good_ones_writes_nothing(cli, tmp_path, db_path
     path.write_text(json.dumps(document), encoding="utf-8")
     message = refused(cli, str(path))
     assert "big.json: touchpoint 25000 (id 25000): 'channel' must be one of" in message
-    assert not db_path.exists()
+    assert not database.exists()
 
 
 # --- netkeep JSON round trips -------------------------------------------------------------------
@@ -366,7 +365,7 @@ def test_keys_in_any_order_still_import(cli, tmp_path):
     assert json.loads(cli.ok("--db", str(restored), "export").stdout) == document
 
 
-def test_export_of_a_missing_database_is_empty_and_creates_nothing(cli, db_path):
+def test_export_of_a_missing_database_is_empty_and_creates_nothing(cli, database):
     document = json.loads(cli.ok("export").stdout)
     assert document == {
         "format": "netkeep",
@@ -376,7 +375,7 @@ def test_export_of_a_missing_database_is_empty_and_creates_nothing(cli, db_path)
         "asks": [],
         "gives": [],
     }
-    assert not db_path.exists()
+    assert not database.exists()
 
 
 # --- CSV and vCard exports ----------------------------------------------------------------------
@@ -426,13 +425,9 @@ def test_output_into_a_missing_folder_is_bad_input(cli, tmp_path):
     assert result.exit_code == 2 and result.stderr.startswith("Error:")
 
 
-def test_export_reads_a_consistent_snapshot_without_writing(cli, db_path):
+def test_export_reads_a_consistent_snapshot_without_writing(cli, database):
     full_history(cli)
-    before = db_path.read_bytes()
+    before = database.snapshot()
     cli.ok("export")
-    assert db_path.read_bytes() == before
-    connection = sqlite3.connect(db_path)
-    try:
-        assert connection.execute("SELECT count(*) FROM touchpoint").fetchone()[0] == 10
-    finally:
-        connection.close()
+    assert database.snapshot() == before
+    assert database.count("touchpoint") == 10

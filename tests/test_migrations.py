@@ -17,6 +17,9 @@ import pytest
 import netkeep.db
 import netkeep.migrations
 
+# Upgrades of SQLite files as earlier releases wrote them (tests/fixtures/schema-*.db).
+pytestmark = pytest.mark.sqlite_only
+
 FIXTURES = Path(__file__).parent / "fixtures"
 RELEASED = ["m001_initial", "m002_touchpoint_history_index"]
 # Every step the current code knows, in order (read before any test patches the list).

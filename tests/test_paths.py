@@ -12,6 +12,9 @@ import pytest
 import netkeep.store
 from netkeep.db_path import sqlite_uri
 
+# Where the SQLite file lands, whatever its path.
+pytestmark = pytest.mark.sqlite_only
+
 AWKWARD = ["dir?x", "dir#x", "50%25 off", "100% sure", "with space", "zoë ünal", "a?b#c%d e"]
 
 

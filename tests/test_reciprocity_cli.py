@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 SCORE_KEYS = {
     "id",
     "name",
@@ -213,6 +215,7 @@ def test_show_includes_the_score_row_and_asks(cli):
     assert all(set(a) == ASK_KEYS for a in data["asks"])
 
 
+@pytest.mark.sqlite_only
 def test_scoring_split_over_processes_gives_the_same_rows(cli, monkeypatch, db_path):
     import sqlite3
 

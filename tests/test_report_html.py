@@ -217,6 +217,7 @@ def test_report_json_is_valid_for_an_empty_database(cli):
     json.dumps(figures)
 
 
+@pytest.mark.sqlite_only
 def test_monthly_mix_split_over_cores_matches_one_process(network, monkeypatch, db_path):
     import sqlite3
 

@@ -3,8 +3,6 @@ it reverses; undo again goes one command further back; a failed command leaves n
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 import netkeep.journal
@@ -12,12 +10,8 @@ import netkeep.journal
 TABLES = ("contact", "touchpoint", "ask")
 
 
-def rows(path) -> dict[str, list[tuple]]:
-    con = sqlite3.connect(path)
-    try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in TABLES}
-    finally:
-        con.close()
+def rows(database) -> dict[str, list[tuple]]:
+    return {table: database.rows(table) for table in TABLES}
 
 
 @pytest.fixture
@@ -53,14 +47,14 @@ WRITES = {
 
 
 @pytest.mark.parametrize("command", list(WRITES), ids=list(WRITES))
-def test_undo_puts_back_exactly_what_the_last_command_changed(cli, db_path, network, command):
+def test_undo_puts_back_exactly_what_the_last_command_changed(cli, database, network, command):
     args = [arg.replace("{tmp}", str(network)) for arg in WRITES[command]]
-    before = rows(db_path)
+    before = rows(database)
     cli.ok(*args)
-    assert rows(db_path) != before
+    assert rows(database) != before
     result = cli.ok("undo")
     assert result.stderr.startswith("Undid: ")
-    assert rows(db_path) == before
+    assert rows(database) == before
 
 
 def test_undo_says_what_it_reverses(cli, network):
@@ -78,28 +72,28 @@ def test_undo_after_resolve_reopens_the_ask_and_keeps_every_touchpoint(cli, netw
     assert {a["id"]: a["status"] for a in cli.json("asks", "--all")} == {1: "open", 2: "open"}
 
 
-def test_a_failed_command_leaves_nothing_to_undo(cli, db_path, network):
+def test_a_failed_command_leaves_nothing_to_undo(cli, database, network):
     cli.ok("add", "Bo Chen")
-    after_add = rows(db_path)
+    after_add = rows(database)
     assert cli("log", "nobody at all").exit_code == 2
     assert cli("resolve", "99").exit_code == 2
     assert cli("edit", "sam", "--tier", "no-such-tier").exit_code == 2
     assert cli.ok("undo").stderr == "Undid: add #3 Bo Chen.\n"
     assert [c["name"] for c in cli.json("list")] == ["Ana Ruiz", "Sam Lee"]
-    assert len(rows(db_path)["touchpoint"]) == len(after_add["touchpoint"])
+    assert len(rows(database)["touchpoint"]) == len(after_add["touchpoint"])
 
 
-def test_undo_again_goes_further_back(cli, db_path, network):
-    states = [rows(db_path)]
+def test_undo_again_goes_further_back(cli, database, network):
+    states = [rows(database)]
     for args in (["edit", "ana", "--title", "CTO"], ["log", "ana"], ["rm", "sam", "--yes"]):
         cli.ok(*args)
-        states.append(rows(db_path))
+        states.append(rows(database))
     for expected in reversed(states[:-1]):
         cli.ok("undo")
-        assert rows(db_path) == expected
+        assert rows(database) == expected
 
 
-def test_a_command_that_changed_nothing_is_not_recorded(cli, db_path, network):
+def test_a_command_that_changed_nothing_is_not_recorded(cli, database, network):
     cli.ok("import", str(network / "people.csv"))
     cli.ok("import", str(network / "people.csv"))  # the same file again: nothing new
     cli.ok("archive", "ana")
@@ -118,14 +112,14 @@ def test_nothing_to_undo_is_exit_1(cli):
     assert cli.json("list") == []
 
 
-def test_undo_of_an_import_restores_merged_contacts_and_removes_new_rows(cli, db_path, network):
+def test_undo_of_an_import_restores_merged_contacts_and_removes_new_rows(cli, database, network):
     cli.ok("export", "--output", str(network / "all.json"))
     cli.ok("rm", "ana", "--yes")
-    before = rows(db_path)
+    before = rows(database)
     cli.ok("import", str(network / "all.json"))
     assert [(c["id"], c["name"]) for c in cli.json("list")] == [(3, "Ana Ruiz"), (1, "Sam Lee")]
     cli.ok("undo")
-    assert rows(db_path) == before
+    assert rows(database) == before
 
 
 def test_the_history_keeps_the_last_commands_only(cli, monkeypatch):
@@ -178,22 +172,19 @@ STEPS = st.one_of(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=st.lists(STEPS, min_size=1, max_size=6))
-def test_undoing_every_command_walks_back_through_every_state(cli, db_path, steps):
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    db_path.unlink(missing_ok=True)
-    for suffix in ("-wal", "-shm"):
-        db_path.with_name(db_path.name + suffix).unlink(missing_ok=True)
+def test_undoing_every_command_walks_back_through_every_state(cli, database, steps):
+    database.reset()
     cli.ok("add", "Sam Lee", "--email", "sam@example.com")
     cli.ok("add", "Ana Ruiz")
     cli.ok("log", "ana", "--in", "--ask", "a job lead")
-    states = [rows(db_path)]
+    states = [rows(database)]
     for args in steps:
         succeeded = cli(*args).exit_code == 0
-        now = rows(db_path)
+        now = rows(database)
         if not succeeded:
             assert now == states[-1]  # a failed command changed nothing
         elif now != states[-1]:  # a command that changed nothing is not recorded
             states.append(now)
     for expected in reversed(states[:-1]):
         cli.ok("undo")
-        assert rows(db_path) == expected
+        assert rows(database) == expected
