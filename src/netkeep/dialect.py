@@ -27,10 +27,25 @@ def json_elements(name: str, column: str, alias: str) -> str:
     return f"json_each({column}) {alias}"
 
 
+# SQLite's date functions count whole milliseconds since the Julian epoch (rounded), which is
+# this many milliseconds before 1970.
+_UNIX_EPOCH_JULIAN_MS = 210_866_760_000_000
+
+
 def epoch_seconds(name: str, column: str) -> str:
-    """A time column as seconds since 1970 (a float), computed by the database."""
+    """A time column as seconds since 1970 (a float), computed by the database.
+
+    PostgreSQL repeats SQLite's arithmetic (milliseconds since the Julian epoch, then the same
+    double operations), so scores come out the same on both engines."""
     if name == POSTGRESQL:
-        return f"EXTRACT(EPOCH FROM {column})::float8"
+        # SQLite reads the seconds as a double (whole seconds + microseconds / 1e6) and rounds
+        # them to milliseconds in double arithmetic; done the same way here.
+        whole = f"floor(EXTRACT(SECOND FROM {column}))"
+        micros = f"(EXTRACT(MICROSECONDS FROM {column}) - {whole} * 1000000)"
+        seconds = f"(CAST({whole} AS float8) + CAST({micros} AS float8) / 1000000.0)"
+        minute_ms = f"EXTRACT(EPOCH FROM date_trunc('minute', {column})) * 1000"
+        julian_ms = f"({minute_ms} + {_UNIX_EPOCH_JULIAN_MS} + floor({seconds} * 1000 + 0.5))"
+        return f"(CAST({julian_ms} AS float8) / 86400000.0 - 2440587.5) * 86400.0"
     return f"(julianday({column}) - 2440587.5) * 86400.0"
 
 
@@ -139,6 +154,27 @@ def ids_ever_given(connection: Connection, table: str) -> bool:
             "WHERE name = :table AND seq > 0)"
         )
     return bool(connection.execute(text(sql), {"table": table}).scalar())
+
+
+def insert_with_ids(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows without ids in one batch; the ids the database gave them, in the rows' order."""
+    if connection.dialect.name == POSTGRESQL:
+        # PostgreSQL numbers a multi-row INSERT in the order of a sentinel SQLAlchemy adds.
+        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        return list(connection.execute(statement, rows).scalars())
+    # SQLite cannot tie RETURNING rows to parameter sets (SQLAlchemy would insert one row at a
+    # time), but AUTOINCREMENT gives ids in insertion order, each above every id ever given, and
+    # the command's write lock keeps other writers out: the new rows are the ones above the
+    # largest id before, in id order.
+    from sqlalchemy import func, select
+
+    before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    connection.execute(table.insert(), rows)
+    given = select(table.c.id).where(table.c.id > before).order_by(table.c.id)
+    ids = list(connection.execute(given).scalars())
+    if len(ids) != len(rows):
+        raise RuntimeError(f"{table.name}: {len(rows)} rows inserted, {len(ids)} found")
+    return ids
 
 
 def insert_or_ignore(name: str, table: Table) -> Insert:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from sqlalchemy import Table, bindparam, text
 from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.sql import TableClause
 from sqlmodel import Session, col, select
 
 from netkeep import dialect
@@ -405,7 +406,7 @@ def staleness_rows(
         "(SELECT count(*) FROM touchpoint u WHERE u.contact_id = c.id "
         f"AND u.occurred_at > {dialect.time_or_earliest(engine, _last_reply_sql(as_of))}"
         f"{_until('u.occurred_at', as_of)}) "
-        f"FROM contact c {where}"
+        f"FROM contact c {where} ORDER BY c.id"
     )
     return [
         {
@@ -1226,6 +1227,14 @@ def _table(model: Any) -> Table:
     return table
 
 
+def _untyped(model: Any) -> TableClause:
+    """A table's columns without their types, for bulk rows of plain values (no lists): SQLAlchemy
+    then skips its per-value processing, and `_params` gives times the engine's form."""
+    from sqlalchemy import column, table
+
+    return table(model.__tablename__, *(column(col.name) for col in _table(model).columns))
+
+
 @overload
 def _utc(moment: datetime) -> datetime: ...
 @overload
@@ -1310,11 +1319,13 @@ class _RowWriter:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self.engine = connection.dialect.name
+        # Contacts carry JSON lists, which the typed table encodes for each engine.
+        self.contacts = _table(Contact)
         self.tables = {
-            "contact": _table(Contact),
-            "touchpoint": _table(Touchpoint),
-            "ask": _table(Ask),
-            "give": _table(Give),
+            "touchpoint": _untyped(Touchpoint),
+            "ask": _untyped(Ask),
+            "give": _untyped(Give),
         }
         self.pending: list[dict[str, Any]] = []
         self.pending_table = ""
@@ -1323,34 +1334,31 @@ class _RowWriter:
         """Whether the tables hold or ever gave an id (an id is never given twice)."""
         return any(dialect.ids_ever_given(self.connection, table) for table in self.KEPT_ID_TABLES)
 
-    def insert_many(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
-        iterator = iter(rows)
-        while chunk := list(itertools.islice(iterator, IMPORT_CHUNK)):
-            self.connection.execute(self.tables[table].insert(), chunk)
+    def insert_contacts(self, rows: list[dict[str, Any]]) -> None:
+        """Insert contacts with their own ids."""
+        for start in range(0, len(rows), IMPORT_CHUNK):
+            self.connection.execute(self.contacts.insert(), rows[start : start + IMPORT_CHUNK])
 
-    def insert_new(self, table: str, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert rows without ids; the ids the database gave them, in the rows' order."""
-        target = self.tables[table]
+    def insert_new_contacts(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert contacts without ids; the ids the database gave them, in the rows' order."""
         ids: list[int] = []
         for start in range(0, len(rows), IMPORT_CHUNK):
-            statement = target.insert().returning(target.c.id, sort_by_parameter_order=True)
-            result = self.connection.execute(statement, rows[start : start + IMPORT_CHUNK])
-            ids.extend(result.scalars())
+            chunk = rows[start : start + IMPORT_CHUNK]
+            ids.extend(dialect.insert_with_ids(self.connection, self.contacts, chunk))
         return ids
 
     def insert_one(self, table: str, row: dict[str, Any]) -> int:
         """Insert one row without an id; the id the database gave it."""
         self.flush()
         target = self.tables[table]
-        new_id: int = self.connection.execute(
-            target.insert().returning(target.c.id), row
-        ).scalar_one()
+        statement = target.insert().returning(target.c.id)
+        new_id: int = self.connection.execute(statement, row).scalar_one()
         return new_id
 
     def update_contacts(self, rows: Iterable[dict[str, Any]], fields: Iterable[str]) -> None:
         from sqlalchemy import update
 
-        contact = self.tables["contact"]
+        contact = self.contacts
         statement = (
             update(contact)
             .where(contact.c.id == bindparam("contact_id"))
@@ -1359,6 +1367,10 @@ class _RowWriter:
         iterator = iter(rows)
         while chunk := list(itertools.islice(iterator, IMPORT_CHUNK)):
             self.connection.execute(statement, chunk)
+
+    def time(self, moment: datetime | None) -> Any:
+        """A time as the untyped tables take it: in the engine's stored form."""
+        return None if moment is None else dialect.time_param(self.engine, moment)
 
     def buffer(self, table: str, row: dict[str, Any]) -> None:
         """Queue a row with its own id, written with the next ones of the same table."""
@@ -1550,7 +1562,7 @@ class _Importer:
         self.dirty: set[int] = set()  # existing contacts changed
         self.contacts_written = False
         # Gives carried on version 1 and 2 touchpoints (the initiator's), written once the ids are known.
-        self.legacy_gives: list[tuple[int, int, str, str, datetime]] = []
+        self.legacy_gives: list[tuple[int, int, str, str, Any]] = []
 
     # contacts
 
@@ -1584,11 +1596,11 @@ class _Importer:
         rows = self.policy.rows
         new_rows = [{field: rows[cid][field] for field in CONTACT_FIELDS} for cid in self.new]
         if self.ids.keep:
-            self.writer.insert_many("contact", new_rows)
+            self.writer.insert_contacts(new_rows)
         else:
             for row in new_rows:
                 del row["id"]
-            given = self.writer.insert_new("contact", new_rows)
+            given = self.writer.insert_new_contacts(new_rows)
             self.ids.settle(dict(zip(self.new, given, strict=True)))
         self.writer.update_contacts(
             (
@@ -1609,7 +1621,7 @@ class _Importer:
         contact_id = self.ids.contact(record["contact_id"])
         row = {
             "contact_id": contact_id,
-            "occurred_at": _utc(record["occurred_at"]),
+            "occurred_at": self.writer.time(record["occurred_at"]),
             "channel": record["channel"],
             "direction": record["direction"],
             "two_way": bool(record["two_way"]),
@@ -1620,7 +1632,7 @@ class _Importer:
         }
         if self.ids.keep:
             self.writer.buffer("touchpoint", {"id": record["id"], **row})
-            self._legacy_give(record, record["id"], contact_id)
+            self._legacy_give(record, record["id"], contact_id, row["occurred_at"])
             self.counts.touchpoints_added += 1
             return
         if record.get("source_key") is not None:
@@ -1635,7 +1647,7 @@ class _Importer:
                 "SELECT id FROM touchpoint WHERE contact_id = :cid AND occurred_at = :at "
                 "AND channel = :channel AND direction = :direction ORDER BY id LIMIT 1",
                 cid=contact_id,
-                at=_utc(record["occurred_at"]),
+                at=row["occurred_at"],
                 channel=record["channel"],
                 direction=record["direction"],
             )
@@ -1644,7 +1656,7 @@ class _Importer:
             self.counts.touchpoints_present += 1
             return
         touchpoint_id = self.writer.insert_one("touchpoint", row)
-        self._legacy_give(record, touchpoint_id, contact_id)
+        self._legacy_give(record, touchpoint_id, contact_id, row["occurred_at"])
         self.ids.touchpoints[record["id"]] = touchpoint_id
         self.counts.touchpoints_added += 1
 
@@ -1656,8 +1668,8 @@ class _Importer:
             "asked_by": record["by"],
             "what": record["what"],
             "status": record["status"],
-            "opened_at": _utc(record["opened_at"]),
-            "resolved_at": _utc(record["resolved_at"]),
+            "opened_at": self.writer.time(record["opened_at"]),
+            "resolved_at": self.writer.time(record["resolved_at"]),
         }
         if self.ids.keep:
             self.writer.buffer("ask", {"id": record["id"], **row})
@@ -1678,12 +1690,14 @@ class _Importer:
         self.ids.asks[record["id"]] = self.writer.insert_one("ask", row)
         self.counts.asks_added += 1
 
-    def _legacy_give(self, record: dict[str, Any], touchpoint_id: int, contact_id: int) -> None:
+    def _legacy_give(
+        self, record: dict[str, Any], touchpoint_id: int, contact_id: int, occurred_at: Any
+    ) -> None:
         """A version 1 or 2 touchpoint's `give` (its initiator's) becomes a give of the ledger."""
         if record.get("legacy_give"):
             by = "me" if record["direction"] == "out" else "them"
             self.legacy_gives.append(
-                (contact_id, touchpoint_id, by, record["legacy_give"], _utc(record["occurred_at"]))
+                (contact_id, touchpoint_id, by, record["legacy_give"], occurred_at)
             )
 
     def give(self, record: dict[str, Any]) -> None:
@@ -1697,7 +1711,7 @@ class _Importer:
             "touchpoint_id": self.ids.touchpoint(record["touchpoint_id"]),
             "given_by": record["by"],
             "what": record["what"],
-            "given_at": _utc(record["given_at"]),
+            "given_at": self.writer.time(record["given_at"]),
             "fulfils": fulfils,
         }
         if self.ids.keep:
@@ -1898,9 +1912,10 @@ class Capturer:
 
         self.connection = session.connection()
         # A touchpoint already captured (its source and key) is skipped by the unique index.
+        touchpoints = _table(Touchpoint)
         self.insert_touchpoint = dialect.insert_or_ignore(
-            self.connection.dialect.name, _table(Touchpoint)
-        )
+            self.connection.dialect.name, touchpoints
+        ).returning(touchpoints.c.id)
         self.settings = settings
         self.now = now
         self.create = create
@@ -2026,7 +2041,7 @@ class Capturer:
                     "source_key": item.key,
                 },
             )
-            if result.rowcount:
+            if result.first() is not None:  # no row back: it was there already
                 counts.added += 1
                 name = self.names[cid]
                 counts.per_contact[name] = counts.per_contact.get(name, 0) + 1
