@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy import Table
     from sqlalchemy.engine import Connection
     from sqlalchemy.sql.dml import Insert
@@ -122,16 +125,6 @@ def time_param(name: str, moment: datetime) -> Any:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
-def stored_time(value: datetime | str | None) -> str | None:
-    """A time read from either engine in SQLite's stored form (naive UTC text): the form the
-    importer compares and the scoring cursor rows carry on both engines."""
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(sep=" ", timespec="microseconds")
-    return value
-
-
 def json_list(value: str | list[str] | None) -> list[str]:
     """A JSON list column as read: text on SQLite, already decoded (JSONB) on PostgreSQL."""
     if isinstance(value, list):
@@ -221,3 +214,21 @@ def store_location(connection: Connection) -> str | None:
         return connection.engine.url.render_as_string(hide_password=False)
     path: str = connection.exec_driver_sql("PRAGMA database_list").fetchone()[2]  # type: ignore[index]
     return path or None
+
+
+# What the sqlite3 module raises when netkeep works on a SQLite file itself (`backup`).
+SQLITE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)
+
+
+def sqlite_file_check(path: Path) -> str:
+    """SQLite's own check of a database file ("ok", or what is wrong): `backup` checks its copy."""
+    from netkeep.db_path import sqlite_uri
+
+    # Read-write although it only reads: the last read-write connection to close removes the
+    # -wal and -shm files that opening a WAL copy creates; a read-only one leaves them behind.
+    connection = sqlite3.connect(sqlite_uri(path, mode="rw"), uri=True)
+    try:
+        result: str = connection.execute("PRAGMA quick_check").fetchone()[0]
+    finally:
+        connection.close()
+    return result

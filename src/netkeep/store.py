@@ -188,7 +188,8 @@ def _fetch(
     args: Any = (
         tuple(values[key] for key in compiled.positiontup or ()) if compiled.positional else values
     )
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    raw = connection.connection.dbapi_connection  # below SQLAlchemy: no Row per row
+    cursor = raw.cursor()  # type: ignore[union-attr]
     cursor.execute(compiled.string, args)
     return itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(IMPORT_CHUNK), []))
 
@@ -885,7 +886,8 @@ def undo_last(session: Session) -> str | None:
     from netkeep.journal import undo_last as reverse
 
     session.flush()
-    summary = reverse(session.connection().connection.dbapi_connection)
+    raw = session.connection().connection.dbapi_connection  # below SQLAlchemy: journal's API
+    summary = reverse(raw)
     session.expire_all()
     return summary
 
