@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from datetime import UTC, datetime
@@ -125,6 +126,16 @@ def time_param(name: str, moment: datetime) -> Any:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
+def json_param(name: str, values: list[str]) -> Any:
+    """A JSON list as a bind value for an untyped column: JSON text on SQLite (as SQLAlchemy's
+    JSON type writes it), psycopg's JSONB wrapper on PostgreSQL."""
+    if name == POSTGRESQL:
+        from psycopg.types.json import Jsonb  # type: ignore[import-not-found,unused-ignore]
+
+        return Jsonb(values)
+    return json.dumps(values)
+
+
 def json_list(value: str | list[str] | None) -> list[str]:
     """A JSON list column as read: text on SQLite, already decoded (JSONB) on PostgreSQL."""
     if isinstance(value, list):
@@ -149,16 +160,29 @@ def ids_ever_given(connection: Connection, table: str) -> bool:
     return bool(connection.execute(text(sql), {"table": table}).scalar())
 
 
-def insert_with_ids(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows without ids in one batch; the ids the database gave them, in the rows' order."""
+_cursor_names = itertools.count(1)
+
+
+def streaming_cursor(connection: Connection) -> Any:
+    """A DBAPI cursor on the connection that hands rows over as they are fetched: SQLite's always
+    does; psycopg's default one reads the whole result first, so on PostgreSQL it is a server-side
+    (named) cursor, which lives until the command's transaction ends."""
+    raw: Any = connection.connection.dbapi_connection
     if connection.dialect.name == POSTGRESQL:
-        # PostgreSQL numbers a multi-row INSERT in the order of a sentinel SQLAlchemy adds.
-        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-        return list(connection.execute(statement, rows).scalars())
-    # SQLite cannot tie RETURNING rows to parameter sets (SQLAlchemy would insert one row at a
-    # time), but AUTOINCREMENT gives ids in insertion order, each above every id ever given, and
-    # the command's write lock keeps other writers out: the new rows are the ones above the
-    # largest id before, in id order.
+        return raw.cursor(name=f"netkeep_rows_{next(_cursor_names)}")
+    return raw.cursor()
+
+
+def insert_with_ids(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows without ids in one executemany; the ids the database gave them, in the rows'
+    order.
+
+    RETURNING cannot be tied to parameter sets on SQLite (SQLAlchemy would then insert one row at
+    a time), and on PostgreSQL only with column types that bulk rows leave out. Both engines give
+    ids in insertion order, each above every id given before (AUTOINCREMENT; an identity, advanced
+    past explicit ids by `after_explicit_ids`), and the command's write lock keeps other writers
+    out: the new rows are the ones above the largest id before, in id order.
+    """
     from sqlalchemy import func, select
 
     before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, overload
 
 from sqlalchemy import Table, bindparam, text
 from sqlalchemy.engine import Connection, CursorResult
-from sqlalchemy.sql import TableClause
 from sqlmodel import Session, col, select
 
 from netkeep import dialect
@@ -188,8 +187,7 @@ def _fetch(
     args: Any = (
         tuple(values[key] for key in compiled.positiontup or ()) if compiled.positional else values
     )
-    raw = connection.connection.dbapi_connection  # below SQLAlchemy: no Row per row
-    cursor = raw.cursor()  # type: ignore[union-attr]
+    cursor = dialect.streaming_cursor(connection)
     cursor.execute(compiled.string, args)
     return itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(IMPORT_CHUNK), []))
 
@@ -1229,12 +1227,16 @@ def _table(model: Any) -> Table:
     return table
 
 
-def _untyped(model: Any) -> TableClause:
-    """A table's columns without their types, for bulk rows of plain values (no lists): SQLAlchemy
-    then skips its per-value processing, and `_params` gives times the engine's form."""
-    from sqlalchemy import column, table
+def _untyped(model: Any) -> Table:
+    """A table with its integer id but no other column types, for bulk rows whose values are
+    already in the engine's form (`_RowWriter.time`, `dialect.json_param`): SQLAlchemy then skips
+    its per-value processing, which would cost more than the insert itself."""
+    from sqlalchemy import Column, Integer, MetaData
 
-    return table(model.__tablename__, *(column(col.name) for col in _table(model).columns))
+    others: list[Column[Any]] = [
+        Column(col.name) for col in _table(model).columns if col.name != "id"
+    ]
+    return Table(model.__tablename__, MetaData(), Column("id", Integer, primary_key=True), *others)
 
 
 @overload
@@ -1322,8 +1324,7 @@ class _RowWriter:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.engine = connection.dialect.name
-        # Contacts carry JSON lists, which the typed table encodes for each engine.
-        self.contacts = _table(Contact)
+        self.contacts = _untyped(Contact)
         self.tables = {
             "touchpoint": _untyped(Touchpoint),
             "ask": _untyped(Ask),
@@ -1336,17 +1337,30 @@ class _RowWriter:
         """Whether the tables hold or ever gave an id (an id is never given twice)."""
         return any(dialect.ids_ever_given(self.connection, table) for table in self.KEPT_ID_TABLES)
 
-    def insert_contacts(self, rows: list[dict[str, Any]]) -> None:
-        """Insert contacts with their own ids."""
-        for start in range(0, len(rows), IMPORT_CHUNK):
-            self.connection.execute(self.contacts.insert(), rows[start : start + IMPORT_CHUNK])
+    def contact_values(self, row: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+        """A contact's fields as the engine stores them (lists as JSON, the time in its form)."""
+        values = {field: row[field] for field in fields}
+        for field in ("emails", "tags"):
+            if field in values:
+                values[field] = dialect.json_param(self.engine, values[field])
+        if "created_at" in values:
+            values["created_at"] = self.time(values["created_at"])
+        if "archived" in values:
+            values["archived"] = bool(values["archived"])
+        return values
 
-    def insert_new_contacts(self, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert contacts without ids; the ids the database gave them, in the rows' order."""
+    def insert_contacts(self, rows: Iterable[dict[str, Any]], *, keep_ids: bool) -> list[int]:
+        """Insert contacts, with their own ids or (without) the ones the database gives them,
+        returned in the rows' order."""
+        fields = CONTACT_FIELDS if keep_ids else CONTACT_FIELDS[1:]
         ids: list[int] = []
-        for start in range(0, len(rows), IMPORT_CHUNK):
-            chunk = rows[start : start + IMPORT_CHUNK]
-            ids.extend(dialect.insert_with_ids(self.connection, self.contacts, chunk))
+        iterator = iter(rows)
+        while chunk := list(itertools.islice(iterator, IMPORT_CHUNK)):
+            values = [self.contact_values(row, fields) for row in chunk]
+            if keep_ids:
+                self.connection.execute(self.contacts.insert(), values)
+            else:
+                ids.extend(dialect.insert_with_ids(self.connection, self.contacts, values))
         return ids
 
     def insert_one(self, table: str, row: dict[str, Any]) -> int:
@@ -1357,18 +1371,30 @@ class _RowWriter:
         new_id: int = self.connection.execute(statement, row).scalar_one()
         return new_id
 
-    def update_contacts(self, rows: Iterable[dict[str, Any]], fields: Iterable[str]) -> None:
+    def update_contacts(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Write every stored field of these contacts but the id and the name (an import never
+        renames a contact)."""
         from sqlalchemy import update
 
         contact = self.contacts
         statement = (
             update(contact)
             .where(contact.c.id == bindparam("contact_id"))
-            .values({field: bindparam(f"new_{field}") for field in fields})
+            .values({field: bindparam(f"new_{field}") for field in _UPDATED_FIELDS})
         )
         iterator = iter(rows)
         while chunk := list(itertools.islice(iterator, IMPORT_CHUNK)):
-            self.connection.execute(statement, chunk)
+            values = [
+                {
+                    "contact_id": row["id"],
+                    **{
+                        f"new_{field}": value
+                        for field, value in self.contact_values(row, _UPDATED_FIELDS).items()
+                    },
+                }
+                for row in chunk
+            ]
+            self.connection.execute(statement, values)
 
     def time(self, moment: datetime | None) -> Any:
         """A time as the untyped tables take it: in the engine's stored form."""
@@ -1482,7 +1508,7 @@ class _MergePolicy:
             "tier": tier or self.settings.default_tier,
             "cadence": cadence,
             "note": record.note,
-            "created_at": _utc(record.created_at or self.now),
+            "created_at": record.created_at or self.now,
             "archived": bool(record.archived),
         }
         self.rows[contact_id] = row
@@ -1513,7 +1539,7 @@ class _MergePolicy:
         if note and note.strip() and note not in (row["note"] or ""):
             row["note"] = f"{row['note']}\n{note}" if row["note"] else note
         if record.created_at and to_db(record.created_at) < to_db(row["created_at"]):
-            row["created_at"] = _utc(record.created_at)  # when you met, as far as anyone knows
+            row["created_at"] = record.created_at  # when you met, as far as anyone knows
         if record.archived is not None:
             row["archived"] = record.archived
         changed = row != before
@@ -1596,24 +1622,11 @@ class _Importer:
             return
         self.contacts_written = True
         rows = self.policy.rows
-        new_rows = [{field: rows[cid][field] for field in CONTACT_FIELDS} for cid in self.new]
-        if self.ids.keep:
-            self.writer.insert_contacts(new_rows)
-        else:
-            for row in new_rows:
-                del row["id"]
-            given = self.writer.insert_new_contacts(new_rows)
+        new_rows = (rows[cid] for cid in self.new)
+        given = self.writer.insert_contacts(new_rows, keep_ids=self.ids.keep)
+        if not self.ids.keep:
             self.ids.settle(dict(zip(self.new, given, strict=True)))
-        self.writer.update_contacts(
-            (
-                {
-                    "contact_id": cid,
-                    **{f"new_{field}": rows[cid][field] for field in _UPDATED_FIELDS},
-                }
-                for cid in sorted(self.dirty)
-            ),
-            _UPDATED_FIELDS,
-        )
+        self.writer.update_contacts(rows[cid] for cid in sorted(self.dirty))
         rows.clear()  # only ids are needed from here on
 
     # touchpoints, asks and gives (netkeep JSON only)
