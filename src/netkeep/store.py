@@ -1,7 +1,10 @@
 """Reads and writes. The only module that builds queries.
 
-Writes go through the SQLModel tables; listings are aggregated in SQL and come back as plain dicts
-keyed as netkeep's JSON (docs/reference.md) (times as aware UTC datetimes), never as one ORM object per row.
+One way to the database, SQLAlchemy, on SQLite and PostgreSQL alike (docs/store.md): single-row
+writes through the SQLModel tables, bulk writes through Core inserts with a list of dicts, and SQL
+text with named binds for the rest. What differs between the engines comes from netkeep.dialect.
+Listings are aggregated in SQL and come back as plain dicts keyed as netkeep's JSON
+(docs/reference.md) (times as aware UTC datetimes), never as one ORM object per row.
 """
 
 from __future__ import annotations
@@ -176,20 +179,35 @@ def _sql(
 
 
 def _fetch(
-    session: Session | Connection, sql: str, params: Mapping[str, Any] | None = None
+    session: Session | Connection,
+    sql: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    stream: bool = True,
 ) -> Iterator[tuple[Any, ...]]:
-    """Rows of SQL with named binds as plain tuples from a DBAPI cursor, streamed: for bulk reads
-    (a million touchpoints) where a Row object per row would cost. The SQL is compiled for the
-    connection's dialect, so its binds take the driver's own placeholder style."""
+    """Rows of SQL with named binds as plain tuples from a DBAPI cursor: for bulk reads (a million
+    touchpoints, streamed) and an import's look-ups (one per record, `stream=False`), where
+    SQLAlchemy's work per statement and a Row object per row would cost. The SQL is compiled once
+    for the connection's dialect, so its binds take the driver's own placeholder style."""
     connection = session.connection() if isinstance(session, Session) else session
-    compiled = text(sql).compile(dialect=connection.dialect)
-    values = _params(connection.dialect.name, params or {})
+    engine = connection.dialect.name
+    compiled = _COMPILED.get((engine, sql))
+    if compiled is None:
+        compiled = _COMPILED[engine, sql] = text(sql).compile(dialect=connection.dialect)
+    values = _params(engine, params or {})
     args: Any = (
         tuple(values[key] for key in compiled.positiontup or ()) if compiled.positional else values
     )
+    if not stream:
+        raw = connection.connection.dbapi_connection  # below SQLAlchemy: a look-up per record
+        return iter(raw.execute(compiled.string, args).fetchall())  # type: ignore[union-attr]
     cursor = dialect.streaming_cursor(connection)
     cursor.execute(compiled.string, args)
     return itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(IMPORT_CHUNK), []))
+
+
+# `_fetch`'s statements compiled per engine ("sqlite" or "postgresql") and SQL text.
+_COMPILED: dict[tuple[str, str], Any] = {}
 
 
 def names_taken(session: Session, name: str, *, exclude_id: int | None = None) -> list[Contact]:
@@ -1417,8 +1435,8 @@ class _RowWriter:
     def first_id(self, sql: str, **params: Any) -> int | None:
         """The id a look-up finds first (rows queued so far are written before)."""
         self.flush()
-        found: int | None = _sql(self.connection, sql, params).scalar()
-        return found
+        row = next(_fetch(self.connection, sql, params, stream=False), None)
+        return None if row is None else int(row[0])
 
     def explicit_ids_written(self) -> None:
         self.flush()
