@@ -126,16 +126,6 @@ def time_param(name: str, moment: datetime) -> Any:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
-def json_param(name: str, values: list[str]) -> Any:
-    """A JSON list as a bind value for an untyped column: JSON text on SQLite (as SQLAlchemy's
-    JSON type writes it), psycopg's JSONB wrapper on PostgreSQL."""
-    if name == POSTGRESQL:
-        from psycopg.types.json import Jsonb  # type: ignore[import-not-found,unused-ignore]
-
-        return Jsonb(values)
-    return json.dumps(values)
-
-
 def json_list(value: str | list[str] | None) -> list[str]:
     """A JSON list column as read: text on SQLite, already decoded (JSONB) on PostgreSQL."""
     if isinstance(value, list):

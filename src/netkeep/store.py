@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import json
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -1247,7 +1248,7 @@ def _table(model: Any) -> Table:
 
 def _untyped(model: Any) -> Table:
     """A table with its integer id but no other column types, for bulk rows whose values are
-    already in the engine's form (`_RowWriter.time`, `dialect.json_param`): SQLAlchemy then skips
+    already in the engine's form (`_RowWriter.time`, JSON text): SQLAlchemy then skips
     its per-value processing, which would cost more than the insert itself."""
     from sqlalchemy import Column, Integer, MetaData
 
@@ -1360,7 +1361,8 @@ class _RowWriter:
         values = {field: row[field] for field in fields}
         for field in ("emails", "tags"):
             if field in values:
-                values[field] = dialect.json_param(self.engine, values[field])
+                # JSON text as SQLAlchemy's JSON type writes it; PostgreSQL reads it into JSONB.
+                values[field] = json.dumps(values[field])
         if "created_at" in values:
             values["created_at"] = self.time(values["created_at"])
         if "archived" in values:
