@@ -217,9 +217,8 @@ def test_show_includes_the_score_row_and_asks(cli):
 
 @pytest.mark.sqlite_only
 def test_scoring_split_over_processes_gives_the_same_rows(cli, monkeypatch, db_path):
-    import sqlite3
-
     import netkeep.store
+    from netkeep.db import open_session
 
     record_story(cli)
     record_balanced(cli)
@@ -228,8 +227,8 @@ def test_scoring_split_over_processes_gives_the_same_rows(cli, monkeypatch, db_p
     serial = cli.json("score")
     monkeypatch.setattr(netkeep.store, "PARALLEL_MIN_TOUCHPOINTS", 0)
     monkeypatch.setattr("os.cpu_count", lambda: 3)
-    with sqlite3.connect(db_path) as con:
-        assert len(netkeep.store._shares(con)) == 3  # the split really happens
+    with open_session(db_path, write=False) as session:
+        assert len(netkeep.store._shares(session.connection())) == 3  # the split really happens
     assert cli.json("score") == serial
     assert cli.json("digest")["watch"] == [row for row in serial if row["band"] == "fair-weather"]
 

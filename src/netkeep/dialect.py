@@ -7,12 +7,22 @@ until a server connection is made.
 
 from __future__ import annotations
 
+import itertools
+import json
+import sqlite3
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.types import JSON, DateTime, TypeDecorator
 
 from netkeep.errors import RuntimeFailure
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sqlalchemy import Table
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.sql.dml import Insert
 
 # Connections, transactions, DDL and errors
 # --------------------------------------------------------------------------------------------------
@@ -173,3 +183,234 @@ def _server_failure(
         reason = detail.split("failed: ")[-1] if "failed: " in detail else detail
         return RuntimeFailure(f"cannot connect to {where}: {reason}")
     return RuntimeFailure(f"database {where}: {detail} (SQLSTATE {sqlstate})")
+
+
+# SQL expressions
+# Store code asks for each piece by dialect name (`connection.dialect.name`: "sqlite" or
+# "postgresql") and pastes the SQL text it gets into its own statements, which use named binds.
+# On SQLite, times are naive UTC text ('YYYY-MM-DD HH:MM:SS.ffffff', as SQLModel writes them) and
+# lists are JSON text; on PostgreSQL they are TIMESTAMPTZ and JSONB.
+
+
+def json_elements(name: str, column: str, alias: str) -> str:
+    """A FROM item listing the strings of a JSON list column as `<alias>.value`."""
+    if name == POSTGRESQL:
+        return f"jsonb_array_elements_text({column}) AS {alias}(value)"
+    return f"json_each({column}) {alias}"
+
+
+# SQLite's date functions count whole milliseconds since the Julian epoch (rounded), which is
+# this many milliseconds before 1970.
+_UNIX_EPOCH_JULIAN_MS = 210_866_760_000_000
+
+
+def epoch_seconds(name: str, column: str) -> str:
+    """A time column as seconds since 1970 (a float), computed by the database.
+
+    PostgreSQL repeats SQLite's arithmetic (milliseconds since the Julian epoch, then the same
+    double operations), so scores come out the same on both engines."""
+    if name == POSTGRESQL:
+        # SQLite reads the seconds as a double (whole seconds + microseconds / 1e6) and rounds
+        # them to milliseconds in double arithmetic; done the same way here.
+        whole = f"floor(EXTRACT(SECOND FROM {column}))"
+        micros = f"(EXTRACT(MICROSECONDS FROM {column}) - {whole} * 1000000)"
+        seconds = f"(CAST({whole} AS float8) + CAST({micros} AS float8) / 1000000.0)"
+        minute_ms = f"EXTRACT(EPOCH FROM date_trunc('minute', {column})) * 1000"
+        julian_ms = f"({minute_ms} + {_UNIX_EPOCH_JULIAN_MS} + floor({seconds} * 1000 + 0.5))"
+        return f"(CAST({julian_ms} AS float8) / 86400000.0 - 2440587.5) * 86400.0"
+    return f"(julianday({column}) - 2440587.5) * 86400.0"
+
+
+def days_between(name: str, later: str, earlier: str) -> str:
+    """Fractional days from `earlier` to `later` (both time expressions)."""
+    if name == POSTGRESQL:
+        return f"(EXTRACT(EPOCH FROM ({later}) - ({earlier})) / 86400.0)"
+    return f"(julianday({later}) - julianday({earlier}))"
+
+
+def whole_weeks_between(name: str, later: str, earlier: str) -> str:
+    """Whole weeks from `earlier` to `later`, truncated toward zero like SQLite's CAST."""
+    days = days_between(name, later, earlier)
+    if name == POSTGRESQL:
+        return f"CAST(trunc({days} / 7) AS INTEGER)"
+    return f"CAST({days} / 7 AS INTEGER)"
+
+
+def time_or_earliest(name: str, expression: str) -> str:
+    """A time expression that may be NULL, NULL meaning before every time (so `t > it` holds)."""
+    if name == POSTGRESQL:
+        return f"COALESCE({expression}, '-infinity'::timestamptz)"
+    return f"COALESCE({expression}, '')"
+
+
+def equals_any_case(name: str, column: str, bind: str) -> str:
+    """`column` equals the bind `:bind` ignoring ASCII case, by the index each engine has on it
+    (SQLite: a NOCASE index; PostgreSQL: a lower() expression index)."""
+    if name == POSTGRESQL:
+        return f"lower({column}) = lower(:{bind})"
+    return f"{column} = :{bind} COLLATE NOCASE"
+
+
+def order_any_case(name: str, column: str) -> str:
+    """An ORDER BY key sorting `column` ignoring ASCII case, byte order otherwise (both engines
+    sort alike, whatever the server's locale)."""
+    if name == POSTGRESQL:
+        return f'lower({column}) COLLATE "C"'
+    return f"{column} COLLATE NOCASE"
+
+
+def local_quarter_hours(name: str, column: str) -> tuple[str, str]:
+    """(SQL of a UTC quarter-hour bucket of a time column, SQL of that bucket's local day).
+
+    Counting per quarter hour first (every time zone's offset is a whole number of quarter hours)
+    means the local-time conversion runs per bucket, not per row. SQLite converts to the process's
+    local time itself; PostgreSQL gives the bucket's start, and `local_day` converts it.
+    """
+    if name == POSTGRESQL:
+        bucket = (
+            f"date_trunc('hour', {column}) + "
+            f"floor(EXTRACT(MINUTE FROM {column}) / 15) * interval '15 minutes'"
+        )
+        return bucket, "q"
+    bucket = f"substr({column}, 1, 14) || (substr({column}, 15, 2) / 15)"
+    # `\\:` keeps SQLAlchemy's text() from reading ':00' as a bind.
+    day = (
+        r"date(substr(q, 1, 13) || '\:00', '+' || (substr(q, 15) * 15) || ' minutes', 'localtime')"
+    )
+    return bucket, day
+
+
+def local_day(value: Any) -> str:
+    """The local day (YYYY-MM-DD) of what `local_quarter_hours`' day SQL returned."""
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%Y-%m-%d")
+    return str(value)
+
+
+def time_param(name: str, moment: datetime) -> Any:
+    """A bind value for comparing with stored times: SQLite compares naive UTC text."""
+    if name == POSTGRESQL:
+        return moment.astimezone(UTC)
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def json_list(value: str | list[str] | None) -> list[str]:
+    """A JSON list column as read: text on SQLite, already decoded (JSONB) on PostgreSQL."""
+    if isinstance(value, list):
+        return value
+    return [] if not value or value == "[]" else list(json.loads(value))
+
+
+def ids_ever_given(connection: Connection, table: str) -> bool:
+    """Whether `table` holds a row or its id counter ever gave an id."""
+    from sqlalchemy import text
+
+    if connection.dialect.name == POSTGRESQL:
+        sql = (
+            f"SELECT EXISTS (SELECT 1 FROM {table}) OR pg_sequence_last_value("
+            "CAST(pg_get_serial_sequence(:table, 'id') AS regclass)) IS NOT NULL"
+        )
+    else:
+        sql = (
+            f"SELECT EXISTS (SELECT 1 FROM {table}) OR EXISTS (SELECT 1 FROM sqlite_sequence "
+            "WHERE name = :table AND seq > 0)"
+        )
+    return bool(connection.execute(text(sql), {"table": table}).scalar())
+
+
+_cursor_names = itertools.count(1)
+
+
+def streaming_cursor(connection: Connection) -> Any:
+    """A DBAPI cursor on the connection that hands rows over as they are fetched: SQLite's always
+    does; psycopg's default one reads the whole result first, so on PostgreSQL it is a server-side
+    (named) cursor, which lives until the command's transaction ends."""
+    raw: Any = connection.connection.dbapi_connection
+    if connection.dialect.name == POSTGRESQL:
+        return raw.cursor(name=f"netkeep_rows_{next(_cursor_names)}")
+    return raw.cursor()
+
+
+def insert_with_ids(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows without ids in one executemany; the ids the database gave them, in the rows'
+    order.
+
+    RETURNING cannot be tied to parameter sets on SQLite (SQLAlchemy would then insert one row at
+    a time), and on PostgreSQL only with column types that bulk rows leave out. Both engines give
+    ids in insertion order, each above every id given before (AUTOINCREMENT; an identity, advanced
+    past explicit ids by `after_explicit_ids`), and the command's write lock keeps other writers
+    out: the new rows are the ones above the largest id before, in id order.
+    """
+    from sqlalchemy import func, select
+
+    before = connection.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    connection.execute(table.insert(), rows)
+    given = select(table.c.id).where(table.c.id > before).order_by(table.c.id)
+    ids = list(connection.execute(given).scalars())
+    if len(ids) != len(rows):
+        raise RuntimeError(f"{table.name}: {len(rows)} rows inserted, {len(ids)} found")
+    return ids
+
+
+def insert_or_ignore(name: str, table: Table) -> Insert:
+    """An INSERT that skips rows a unique index already holds."""
+    if name == POSTGRESQL:
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def prepare_bulk_write(connection: Connection) -> None:
+    """Tune this connection for a large import (inside the command's transaction)."""
+    if connection.dialect.name != POSTGRESQL:
+        # Inserting into the touchpoint index in contact order touches pages all over it, and
+        # SQLite's default 2 MB page cache makes a million-row import crawl (KiB, this
+        # connection only).
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{128 * 1024}")
+
+
+def after_explicit_ids(connection: Connection, table: str) -> None:
+    """After rows were written with ids of their own: the next id given goes above them.
+    SQLite's AUTOINCREMENT counter follows by itself; a PostgreSQL identity does not."""
+    if connection.dialect.name == POSTGRESQL:
+        from sqlalchemy import text
+
+        connection.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence(:table, 'id'), "
+                f"GREATEST((SELECT MAX(id) FROM {table}), 1), "
+                f"(SELECT MAX(id) FROM {table}) IS NOT NULL)"
+            ),
+            {"table": table},
+        )
+
+
+def store_location(connection: Connection) -> str | None:
+    """What a second connection needs to open the same store: the SQLite file's path or the
+    server URL (with its password: it is handed to a helper process, never shown); None for an
+    in-memory database, which no other connection can see."""
+    if connection.dialect.name == POSTGRESQL:
+        return connection.engine.url.render_as_string(hide_password=False)
+    path: str = connection.exec_driver_sql("PRAGMA database_list").fetchone()[2]  # type: ignore[index]
+    return path or None
+
+
+# What the sqlite3 module raises when netkeep works on a SQLite file itself (`backup`).
+SQLITE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)
+
+
+def sqlite_file_check(path: Path) -> str:
+    """SQLite's own check of a database file ("ok", or what is wrong): `backup` checks its copy."""
+    from netkeep.db_path import sqlite_uri
+
+    # Read-write although it only reads: the last read-write connection to close removes the
+    # -wal and -shm files that opening a WAL copy creates; a read-only one leaves them behind.
+    connection = sqlite3.connect(sqlite_uri(path, mode="rw"), uri=True)
+    try:
+        result: str = connection.execute("PRAGMA quick_check").fetchone()[0]
+    finally:
+        connection.close()
+    return result

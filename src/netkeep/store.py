@@ -1,26 +1,30 @@
 """Reads and writes. The only module that builds queries.
 
-Writes go through the SQLModel tables; listings are aggregated in SQL and come back as plain dicts
-keyed as netkeep's JSON (docs/reference.md) (times as aware UTC datetimes), never as one ORM object per row.
+One way to the database, SQLAlchemy, on SQLite and PostgreSQL alike (docs/store.md): single-row
+writes through the SQLModel tables, bulk writes through Core inserts with a list of dicts, and SQL
+text with named binds for the rest. What differs between the engines comes from netkeep.dialect.
+Listings are aggregated in SQL and come back as plain dicts keyed as netkeep's JSON
+(docs/reference.md) (times as aware UTC datetimes), never as one ORM object per row.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import json
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, overload
 
-from sqlalchemy import text
-from sqlalchemy.engine import Result
-from sqlalchemy.sql import Executable
+from sqlalchemy import Table, bindparam, text
+from sqlalchemy.engine import Connection, CursorResult
 from sqlmodel import Session, col, select
 
+from netkeep import dialect
 from netkeep.dates import from_db, to_db
 from netkeep.errors import AmbiguousContact, BadInput, ContactNotFound
 from netkeep.fields import id_of
@@ -72,7 +76,7 @@ def _until(column: str, as_of: datetime | None) -> str:
 
 
 def _as_of_params(as_of: datetime | None) -> dict[str, Any]:
-    return {} if as_of is None else {"as_of": to_db(as_of)}
+    return {} if as_of is None else {"as_of": as_of}
 
 
 def _ask_status_sql(as_of: datetime | None) -> tuple[str, str]:
@@ -117,9 +121,9 @@ def contact_row(row: Any) -> dict[str, Any]:
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
-    """A contact row as SQLite holds it (JSON text lists, 0/1) with lists and a bool instead."""
-    row["emails"] = _json_list(row["emails"])
-    row["tags"] = _json_list(row["tags"])
+    """A contact row as read (JSON lists, flags as 0/1 on SQLite) with lists and a bool."""
+    row["emails"] = dialect.json_list(row["emails"])
+    row["tags"] = dialect.json_list(row["tags"])
     row["archived"] = bool(row["archived"])
     return row
 
@@ -150,9 +154,61 @@ def contact_by_id(session: Session, contact_id: int | None) -> Contact:
     return contact
 
 
-def _sql(session: Session, statement: Executable) -> Result[*tuple[Any, ...]]:
-    """Run textual SQL in the session's transaction (what `session.exec` does with it, typed)."""
-    return session.connection().execute(statement)
+def _engine_name(session: Session | Connection) -> str:
+    """ "sqlite" or "postgresql": which pieces of netkeep.dialect the SQL here needs."""
+    return session.get_bind().dialect.name if isinstance(session, Session) else session.dialect.name
+
+
+def _params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Bind values with times in the form the engine compares them in."""
+    return {
+        key: dialect.time_param(name, value) if isinstance(value, datetime) else value
+        for key, value in params.items()
+    }
+
+
+def _sql(
+    session: Session | Connection, sql: str, params: Mapping[str, Any] | None = None
+) -> CursorResult[*tuple[Any, ...]]:
+    """Run SQL with named binds in the session's transaction; datetimes may be passed as binds."""
+    connection = session.connection() if isinstance(session, Session) else session
+    statement = text(sql)
+    expanding = [key for key, value in (params or {}).items() if isinstance(value, list | tuple)]
+    if expanding:
+        statement = statement.bindparams(*(bindparam(key, expanding=True) for key in expanding))
+    return connection.execute(statement, _params(connection.dialect.name, params or {}))
+
+
+def _fetch(
+    session: Session | Connection,
+    sql: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    stream: bool = True,
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of SQL with named binds as plain tuples from a DBAPI cursor: for bulk reads (a million
+    touchpoints, streamed) and an import's look-ups (one per record, `stream=False`), where
+    SQLAlchemy's work per statement and a Row object per row would cost. The SQL is compiled once
+    for the connection's dialect, so its binds take the driver's own placeholder style."""
+    connection = session.connection() if isinstance(session, Session) else session
+    engine = connection.dialect.name
+    compiled = _COMPILED.get((engine, sql))
+    if compiled is None:
+        compiled = _COMPILED[engine, sql] = text(sql).compile(dialect=connection.dialect)
+    values = _params(engine, params or {})
+    args: Any = (
+        tuple(values[key] for key in compiled.positiontup or ()) if compiled.positional else values
+    )
+    if not stream:
+        raw = connection.connection.dbapi_connection  # below SQLAlchemy: a look-up per record
+        return iter(raw.execute(compiled.string, args).fetchall())  # type: ignore[union-attr]
+    cursor = dialect.streaming_cursor(connection)
+    cursor.execute(compiled.string, args)
+    return itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(IMPORT_CHUNK), []))
+
+
+# `_fetch`'s statements compiled per engine ("sqlite" or "postgresql") and SQL text.
+_COMPILED: dict[tuple[str, str], Any] = {}
 
 
 def names_taken(session: Session, name: str, *, exclude_id: int | None = None) -> list[Contact]:
@@ -185,15 +241,11 @@ def likely_duplicates(
 
     found: dict[int, tuple[dict[str, Any], str]] = {}
     for email in emails:
-        sql = (
-            "SELECT c.id, c.name FROM contact c WHERE EXISTS (SELECT 1 FROM json_each(c.emails) e "
-            "WHERE lower(e.value) = lower(:email))"
-        )
-        for person_id, other in _sql(session, text(sql).bindparams(email=email)):
+        for person_id, other in _sql(session, _with_email_sql(session), {"email": email}):
             found.setdefault(person_id, ({"id": person_id, "name": other}, f"same email {email}"))
     folded = words(name)
     if folded:
-        for person_id, other in _sql(session, text("SELECT id, name FROM contact")):
+        for person_id, other in _fetch(session, "SELECT id, name FROM contact"):
             if person_id not in found and words(other) == folded:
                 found[person_id] = (
                     {"id": person_id, "name": other},
@@ -202,6 +254,15 @@ def likely_duplicates(
     if exclude_id is not None:
         found.pop(exclude_id, None)
     return [found[person_id] for person_id in sorted(found)]
+
+
+def _with_email_sql(session: Session) -> str:
+    """Contacts (id, name) with the email `:email` in any case."""
+    emails = dialect.json_elements(_engine_name(session), "c.emails", "e")
+    return (
+        f"SELECT c.id, c.name FROM contact c WHERE EXISTS (SELECT 1 FROM {emails} "
+        "WHERE lower(e.value) = lower(:email))"
+    )
 
 
 def find_contact(session: Session, ref: str) -> Contact:
@@ -218,29 +279,21 @@ def find_contact(session: Session, ref: str) -> Contact:
         if ref.startswith("#"):
             raise ContactNotFound(f"no contact with id {ref}")
     if "@" in ref:
-        rows = _sql(
-            session,
-            text(
-                "SELECT c.id, c.name FROM contact c WHERE EXISTS (SELECT 1 FROM json_each(c.emails) e "
-                "WHERE lower(e.value) = lower(:email))"
-            ).bindparams(email=ref),
-        ).all()
+        rows = _sql(session, _with_email_sql(session), {"email": ref}).all()
         if len(rows) == 1:
             return contact_by_id(session, rows[0][0])
         if len(rows) > 1:
             _ambiguous(ref, [tuple(row) for row in rows])
 
     # Fast path: an exact name in ASCII case is one index lookup, whatever the size of the network.
-    exact = _sql(
-        session,
-        text("SELECT id FROM contact WHERE name = :name COLLATE NOCASE").bindparams(name=ref),
-    ).all()
+    same_name = dialect.equals_any_case(_engine_name(session), "name", "name")
+    exact = _sql(session, f"SELECT id FROM contact WHERE {same_name}", {"name": ref}).all()
     if len(exact) == 1:
         return contact_by_id(session, exact[0][0])
 
     from netkeep import names
 
-    everyone = _dbapi(session).execute("SELECT id, name FROM contact").fetchall()
+    everyone = list(_fetch(session, "SELECT id, name FROM contact"))
     same, partial = names.matching(ref, everyone)
     for found_ids in (same, partial):
         if len(found_ids) == 1:
@@ -267,12 +320,13 @@ def list_contacts(
     tier: str | None = None,
     include_archived: bool = False,
 ) -> list[dict[str, Any]]:
-    where, params = _filters(tag=tag, tier=tier, include_archived=include_archived)
+    name = _engine_name(session)
+    where, params = _filters(name, tag=tag, tier=tier, include_archived=include_archived)
     sql = (
         f"SELECT {CONTACT_COLUMNS}, {LAST_TOUCH_SQL} AS last_touch FROM contact c "
-        f"{where} ORDER BY c.name COLLATE NOCASE, c.id"
+        f"{where} ORDER BY {dialect.order_any_case(name, 'c.name')}, c.id"
     )
-    return [contact_row(row) for row in _sql(session, text(sql).bindparams(**params))]
+    return [contact_row(row) for row in _sql(session, sql, params)]
 
 
 def count_contacts(
@@ -282,19 +336,20 @@ def count_contacts(
     tier: str | None = None,
     include_archived: bool = False,
 ) -> int:
-    where, params = _filters(tag=tag, tier=tier, include_archived=include_archived)
-    count: int = _sql(
-        session, text(f"SELECT count(*) FROM contact c {where}").bindparams(**params)
-    ).scalar_one()
+    where, params = _filters(
+        _engine_name(session), tag=tag, tier=tier, include_archived=include_archived
+    )
+    count: int = _sql(session, f"SELECT count(*) FROM contact c {where}", params).scalar_one()
     return count
 
 
 def tags_in_use(session: Session, *, include_archived: bool = False) -> list[str]:
     """The tags contacts carry, each once (in the case first seen), alphabetically."""
     where = "" if include_archived else "WHERE NOT c.archived"
-    sql = f"SELECT DISTINCT g.value FROM contact c, json_each(c.tags) g {where}"
+    tags = dialect.json_elements(_engine_name(session), "c.tags", "g")
+    sql = f"SELECT DISTINCT g.value FROM contact c, {tags} {where}"
     seen: dict[str, str] = {}
-    for (tag,) in _sql(session, text(sql)):
+    for (tag,) in _sql(session, sql):
         seen.setdefault(tag.casefold(), tag)
     return [seen[key] for key in sorted(seen)]
 
@@ -302,11 +357,16 @@ def tags_in_use(session: Session, *, include_archived: bool = False) -> list[str
 def tiers_in_use(session: Session, *, include_archived: bool = False) -> list[str]:
     where = "" if include_archived else "WHERE NOT c.archived"
     sql = f"SELECT DISTINCT c.tier FROM contact c {where} ORDER BY c.tier"
-    return [tier for (tier,) in _sql(session, text(sql))]
+    return [tier for (tier,) in _sql(session, sql)]
 
 
 def _filters(
-    *, tag: str | None, tier: str | None, include_archived: bool, as_of: datetime | None = None
+    name: str,
+    *,
+    tag: str | None,
+    tier: str | None,
+    include_archived: bool,
+    as_of: datetime | None = None,
 ) -> tuple[str, dict[str, Any]]:
     clauses: list[str] = []
     params: dict[str, Any] = _as_of_params(as_of)
@@ -318,9 +378,8 @@ def _filters(
         clauses.append("c.tier = :tier")
         params["tier"] = tier
     if tag:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM json_each(c.tags) g WHERE lower(g.value) = lower(:tag))"
-        )
+        tags = dialect.json_elements(name, "c.tags", "g")
+        clauses.append(f"EXISTS (SELECT 1 FROM {tags} WHERE lower(g.value) = lower(:tag))")
         params["tag"] = tag
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
 
@@ -328,9 +387,8 @@ def _filters(
 def last_touch(session: Session, contact_id: int) -> datetime | None:
     value = _sql(
         session,
-        text("SELECT MAX(occurred_at) FROM touchpoint WHERE contact_id = :cid").bindparams(
-            cid=contact_id
-        ),
+        "SELECT MAX(occurred_at) FROM touchpoint WHERE contact_id = :cid",
+        {"cid": contact_id},
     ).scalar()
     return from_db(value)
 
@@ -339,14 +397,10 @@ def delete_contact(session: Session, *, contact: Contact) -> dict[str, int]:
     """Delete a contact with its touchpoints and asks; returns how many of each went."""
     counts = {
         "touchpoints": _sql(
-            session,
-            text("SELECT count(*) FROM touchpoint WHERE contact_id = :cid").bindparams(
-                cid=contact.id
-            ),
+            session, "SELECT count(*) FROM touchpoint WHERE contact_id = :cid", {"cid": contact.id}
         ).scalar_one(),
         "asks": _sql(
-            session,
-            text("SELECT count(*) FROM ask WHERE contact_id = :cid").bindparams(cid=contact.id),
+            session, "SELECT count(*) FROM ask WHERE contact_id = :cid", {"cid": contact.id}
         ).scalar_one(),
     }
     session.delete(contact)
@@ -363,34 +417,30 @@ def staleness_rows(
 ) -> list[dict[str, Any]]:
     """Active contacts with what staleness needs: tier, own cadence, tags, creation, last touch,
     and their count of unanswered outreach since the last reply. Plain cursor rows, no ORM."""
-    where, params = _filters(tag=tag, tier=tier, include_archived=False, as_of=as_of)
+    engine = _engine_name(session)
+    where, params = _filters(engine, tag=tag, tier=tier, include_archived=False, as_of=as_of)
     sql = (
         f"SELECT c.id, c.name, c.tier, c.cadence, c.tags, c.created_at, {_last_touch_sql(as_of)}, "
         "(SELECT count(*) FROM touchpoint u WHERE u.contact_id = c.id "
-        f"AND u.occurred_at > COALESCE({_last_reply_sql(as_of)}, '')"
+        f"AND u.occurred_at > {dialect.time_or_earliest(engine, _last_reply_sql(as_of))}"
         f"{_until('u.occurred_at', as_of)}) "
-        f"FROM contact c {where}"
+        f"FROM contact c {where} ORDER BY c.id"
     )
-    raw = _dbapi(session)
     return [
         {
             "id": cid,
             "name": name,
             "tier": tier_name,
             "cadence": cadence,
-            "tags": _json_list(tags),
+            "tags": dialect.json_list(tags),
             "created_at": from_db(created_at),
             "last_touch": from_db(last),
             "unanswered": unanswered,
         }
-        for cid, name, tier_name, cadence, tags, created_at, last, unanswered in raw.execute(
-            sql, params
+        for cid, name, tier_name, cadence, tags, created_at, last, unanswered in _fetch(
+            session, sql, params
         )
     ]
-
-
-def _json_list(text: str | None) -> list[str]:
-    return [] if not text or text == "[]" else json.loads(text)
 
 
 # --- touchpoints and asks -------------------------------------------------------------------
@@ -502,10 +552,9 @@ def link_candidate(session: Session, *, contact_id: int, giver: str) -> dict[str
     None when they have none or several."""
     rows = _sql(
         session,
-        text(
-            "SELECT id, what FROM ask WHERE contact_id = :cid AND asked_by = :asker "
-            "AND status = 'open' ORDER BY id LIMIT 2"
-        ).bindparams(cid=contact_id, asker=_other(giver)),
+        "SELECT id, what FROM ask WHERE contact_id = :cid AND asked_by = :asker "
+        "AND status = 'open' ORDER BY id LIMIT 2",
+        {"cid": contact_id, "asker": _other(giver)},
     ).all()
     return {"id": rows[0][0], "what": rows[0][1]} if len(rows) == 1 else None
 
@@ -536,11 +585,13 @@ def resolve_ask(session: Session, *, ask_id: int, status: str, when: datetime) -
 
 def unanswered_streak(session: Session, contact_id: int) -> int:
     """Your one-way outreach since they last reached you or you last actually talked."""
+    last_reply = dialect.time_or_earliest(_engine_name(session), LAST_REPLY_SQL)
     sql = (
         "SELECT count(*) FROM touchpoint u JOIN contact c ON c.id = u.contact_id "
-        f"WHERE c.id = :cid AND u.occurred_at > COALESCE({LAST_REPLY_SQL}, '')"
+        f"WHERE c.id = :cid AND u.occurred_at > {last_reply}"
     )
-    return _sql(session, text(sql).bindparams(cid=contact_id)).scalar() or 0
+    count: int = _sql(session, sql, {"cid": contact_id}).scalar() or 0
+    return count
 
 
 def asks_of_touchpoint(session: Session, touchpoint_id: int) -> list[Ask]:
@@ -666,19 +717,17 @@ def remove_touchpoint(session: Session, *, touchpoint: Touchpoint) -> list[Ask]:
     return reopened
 
 
-def _references(raw: Any, parent: str) -> list[tuple[str, str]]:
-    """(table, column) of every foreign key that points at `parent`."""
-    tables = [
-        row[0]
-        for row in raw.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
+def _references(connection: Connection, parent: str) -> list[tuple[str, str]]:
+    """(table, column) of every foreign key that points at `parent`, as the schema declares."""
+    from sqlalchemy import inspect
+
+    schema = inspect(connection)
     return [
-        (table, key[3])
-        for table in tables
-        for key in raw.execute("SELECT * FROM pragma_foreign_key_list(?)", (table,))
-        if key[2] == parent
+        (table, column)
+        for table in schema.get_table_names()
+        for key in schema.get_foreign_keys(table)
+        if key["referred_table"] == parent
+        for column in key["constrained_columns"]
     ]
 
 
@@ -703,13 +752,14 @@ def merge_contacts(session: Session, *, into: Contact, other: Contact) -> dict[s
         filled.append("created_at")
     session.add(into)
     session.flush()
-    raw = _dbapi(session)
+    connection = session.connection()
     moved = {}
-    for table, column in _references(raw, "contact"):
-        # OR IGNORE: a link row that would repeat one `into` already has goes with `other`.
-        moved[table] = raw.execute(
-            f'UPDATE OR IGNORE "{table}" SET "{column}" = ? WHERE "{column}" = ?',
-            (into.id, other.id),
+    for table, column in _references(connection, "contact"):
+        # No unique index holds a contact id, so every row moves over as it is.
+        moved[table] = _sql(
+            connection,
+            f'UPDATE "{table}" SET "{column}" = :into WHERE "{column}" = :other',
+            {"into": into.id, "other": other.id},
         ).rowcount
     session.expire_all()
     session.delete(contact_by_id(session, other.id))
@@ -765,7 +815,7 @@ def touchpoints_of(
             gives_in.setdefault(give["touchpoint_id"], []).append(give)
     rows = []
     params = {"cid": contact_id, **_as_of_params(as_of)}
-    for row in _sql(session, text(sql).bindparams(**params)):
+    for row in _sql(session, sql, params):
         data = dict(row._mapping)
         data["occurred_at"] = from_db(data["occurred_at"])
         data["two_way"] = bool(data["two_way"])
@@ -838,7 +888,7 @@ def give_rows(
         f"{_until('g.given_at', as_of)} ORDER BY g.given_at, g.id"
     )
     rows = []
-    for row in _sql(session, text(sql).bindparams(cid=contact_id, **_as_of_params(as_of))):
+    for row in _sql(session, sql, {"cid": contact_id, **_as_of_params(as_of)}):
         data = dict(row._mapping)
         data["given_at"] = from_db(data["given_at"])
         rows.append(data)
@@ -870,10 +920,6 @@ def _ask_sql(as_of: datetime | None) -> str:
     )
 
 
-# Epoch seconds computed by SQLite: scoring needs no datetime object per touchpoint.
-EPOCH_SQL = "(julianday(t.occurred_at) - 2440587.5) * 86400.0"
-
-
 def _ask_dict(row: Any) -> dict[str, Any]:
     data = dict(row._mapping)
     data["opened_at"] = from_db(data["opened_at"])
@@ -889,7 +935,7 @@ def histories(
     as_of: datetime | None = None,
 ) -> Iterable[tuple[int, str, list[Any], list[Any], list[Any]]]:
     """(contact id, name, touchpoints, AskRecords, GiveRecords) per contact, streamed from a
-    sqlite3 connection: one contact (archived or not), or the active contacts (with ids in
+    connection: one contact (archived or not), or the active contacts (with ids in
     `id_range`), as they stood at `as_of` (None: everything).
 
     Touchpoints are `(id, epoch seconds, direction, two_way, channel, None, None, no_reply)`
@@ -909,9 +955,9 @@ def histories(
         params.update(low=low, high=high)
     if as_of is not None:
         where += f" AND {EXISTED_SQL}"
-    contacts = raw.execute(
-        f"SELECT c.id, c.name FROM contact c WHERE {where} ORDER BY c.id", params
-    ).fetchall()
+    contacts = list(
+        _fetch(raw, f"SELECT c.id, c.name FROM contact c WHERE {where} ORDER BY c.id", params)
+    )
     asks: dict[int, list[Any]] = {}
     status, resolved = _ask_status_sql(as_of)
     ask_sql = (
@@ -919,8 +965,8 @@ def histories(
         f"a.touchpoint_id FROM ask a JOIN contact c ON c.id = a.contact_id WHERE {where}"
         f"{_until('a.opened_at', as_of)} ORDER BY a.opened_at, a.id"
     )
-    for cid, ask_id, by, what, ask_status, opened_at, resolved_at, tp_id in raw.execute(
-        ask_sql, params
+    for cid, ask_id, by, what, ask_status, opened_at, resolved_at, tp_id in _fetch(
+        raw, ask_sql, params
     ):
         asks.setdefault(cid, []).append(
             AskRecord(ask_id, by, what, ask_status, from_db(opened_at), from_db(resolved_at), tp_id)
@@ -931,17 +977,19 @@ def histories(
         f"FROM give g JOIN contact c ON c.id = g.contact_id WHERE {where}"
         f"{_until('g.given_at', as_of)} ORDER BY g.given_at, g.id"
     )
-    for cid, give_id, by, what, given_at, tp_id, fulfils in raw.execute(give_sql, params):
+    for cid, give_id, by, what, given_at, tp_id, fulfils in _fetch(raw, give_sql, params):
         gives.setdefault(cid, []).append(
             GiveRecord(give_id, by, what, from_db(given_at), tp_id, fulfils)
         )
-    cursor = raw.execute(
-        f"SELECT t.contact_id, t.id, {EPOCH_SQL}, t.direction, t.two_way, t.channel, NULL, NULL, "
+    # Epoch seconds computed by the database: scoring needs no datetime object per touchpoint.
+    epoch = dialect.epoch_seconds(raw.dialect.name, "t.occurred_at")
+    rows = _fetch(
+        raw,
+        f"SELECT t.contact_id, t.id, {epoch}, t.direction, t.two_way, t.channel, NULL, NULL, "
         f"t.no_reply FROM touchpoint t JOIN contact c ON c.id = t.contact_id WHERE {where}"
         f"{_until('t.occurred_at', as_of)} ORDER BY t.contact_id, t.occurred_at",
         params,
     )
-    rows = itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(10_000), []))
     groups = itertools.groupby(rows, key=operator.itemgetter(0))
     group = next(groups, None)
     # Both streams are in contact id order: walk them together, one contact in memory at a time.
@@ -957,8 +1005,7 @@ def active_histories(
     session: Session, *, as_of: datetime | None = None
 ) -> Iterable[tuple[int, list[tuple[Any, ...]]]]:
     """(contact id, touchpoint tuples) for every active contact, as ``histories`` reads them."""
-    raw = _dbapi(session)
-    for cid, _name, touchpoints, _asks, _gives in histories(raw, as_of=as_of):
+    for cid, _name, touchpoints, _asks, _gives in histories(session.connection(), as_of=as_of):
         yield cid, touchpoints
 
 
@@ -989,7 +1036,7 @@ def ask_rows(
         clauses.append("a.asked_by = :by")
         params["by"] = by
     sql = f"{_ask_sql(as_of)} WHERE {' AND '.join(clauses)} ORDER BY a.opened_at, a.id"
-    return [_ask_dict(row) for row in _sql(session, text(sql).bindparams(**params))]
+    return [_ask_dict(row) for row in _sql(session, sql, params)]
 
 
 def get_ask(session: Session, ask_id: int) -> Ask | None:
@@ -1007,14 +1054,19 @@ def owe_rows(
     earlier) that carries no ask of theirs."""
     # Per contact, the latest touchpoint of yours or live exchange (one backward index seek);
     # their one-way messages at or after it are waiting on you.
+    engine = _engine_name(session)
     status, _resolved = _ask_status_sql(as_of)
     params = {"window_days": window.total_seconds() / 86400, **_as_of_params(as_of)}
+    last_mine = (
+        "(SELECT m.occurred_at FROM touchpoint m WHERE m.contact_id = c.id "
+        f"AND (m.direction = 'out' OR m.two_way){_until('m.occurred_at', as_of)} "
+        "ORDER BY m.occurred_at DESC LIMIT 1)"
+    )
+    gap = dialect.days_between(engine, "t.occurred_at", "p.occurred_at")
     sql = f"""
         WITH settled AS (
             SELECT c.id AS contact_id, c.name,
-                   COALESCE((SELECT m.occurred_at FROM touchpoint m WHERE m.contact_id = c.id
-                             AND (m.direction = 'out' OR m.two_way){_until("m.occurred_at", as_of)}
-                             ORDER BY m.occurred_at DESC LIMIT 1), '') AS until
+                   {dialect.time_or_earliest(engine, last_mine)} AS until
             FROM contact c WHERE NOT c.archived{"" if as_of is None else " AND " + EXISTED_SQL}
         ),
         open_ask AS (
@@ -1037,7 +1089,7 @@ def owe_rows(
                          OR (q.occurred_at = t.occurred_at AND q.id < t.id))
                     ORDER BY q.occurred_at DESC, q.id DESC LIMIT 1)
                 AND p.direction = 'out'
-                AND julianday(t.occurred_at) - julianday(p.occurred_at) <= :window_days)
+                AND {gap} <= :window_days)
           )
         UNION ALL
         SELECT a.contact_id, s.name, a.touchpoint_id, COALESCE(t.occurred_at, a.opened_at),
@@ -1049,7 +1101,7 @@ def owe_rows(
         ORDER BY 4, 3
     """
     rows = []
-    for row in _sql(session, text(sql).bindparams(**params)):
+    for row in _sql(session, sql, params):
         data = dict(row._mapping)
         data["occurred_at"] = from_db(data["occurred_at"])
         rows.append(data)
@@ -1078,16 +1130,29 @@ def _scored(
 def _scored_range(
     path: str, now: datetime, scoring: Any, as_of: datetime | None, id_range: tuple[int, int]
 ) -> list[Any]:
-    """One share of `score` in a forked helper process, on its own read-only connection."""
-    import sqlite3
-
-    from netkeep.db_path import sqlite_uri
-
-    raw = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
-    try:
+    """One share of `score` in a forked helper process, on its own reading connection to the
+    parent's store (`path`: see `dialect.store_location`)."""
+    with _reading(path) as raw:
         return _scored(raw, now, scoring, as_of, id_range=id_range)
-    finally:
-        raw.close()
+
+
+@contextlib.contextmanager
+def _reading(location: str) -> Iterator[Connection]:
+    """A reading connection of a helper process to the store at `location`, opened by netkeep.db
+    like any command's."""
+    from pathlib import Path
+
+    from netkeep.db import open_session
+    from netkeep.db_path import server_url
+
+    # An absolute file path (PRAGMA database_list) or a server URL (see dialect.store_location).
+    opened = (
+        open_session(Path(location), write=False)
+        if location.startswith("/")
+        else open_session(server_url(location, "store"), write=False)
+    )
+    with opened as session:
+        yield session.connection()
 
 
 def score_rows(
@@ -1122,7 +1187,7 @@ def start_score_rows(
     scoring = settings.scoring
     if as_of is not None:
         now = as_of
-    raw = _dbapi(session)
+    raw = session.connection()
     shares = [] if contact_id is not None else _shares(raw)
     if len(shares) < 2:
         rows = _scored(raw, now, scoring, as_of, contact_id=contact_id)
@@ -1130,7 +1195,7 @@ def start_score_rows(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    path = raw.execute("PRAGMA database_list").fetchone()[2]
+    path = str(dialect.store_location(raw))  # there is one: `_shares` split the work
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=len(shares), mp_context=context)
     futures = [pool.submit(_scored_range, path, now, scoring, as_of, share) for share in shares]
@@ -1144,24 +1209,25 @@ def start_score_rows(
     return wait
 
 
-def _shares(raw: Any) -> list[tuple[int, int]]:
+def _shares(raw: Connection) -> list[tuple[int, int]]:
     """Contact id ranges holding about equal numbers of touchpoints, one per core; [] when one
     process will do (a small network, one core, or an in-memory database)."""
     import os
 
     cores = PARALLEL_CORES or min(os.cpu_count() or 1, 8)
-    path = raw.execute("PRAGMA database_list").fetchone()[2]
+    path = dialect.store_location(raw)
     if cores < 2 or not path or not hasattr(os, "fork"):
         return []
-    total = raw.execute("SELECT count(*) FROM touchpoint").fetchone()[0]
+    total = _sql(raw, "SELECT count(*) FROM touchpoint").scalar_one()
     if total < PARALLEL_MIN_TOUCHPOINTS:
         return []
     # Quantiles of the touchpoints' contact ids, read from the index, split the work evenly.
     cuts = [
-        raw.execute(
-            "SELECT contact_id FROM touchpoint ORDER BY contact_id LIMIT 1 OFFSET ?",
-            (total * share // cores,),
-        ).fetchone()[0]
+        _sql(
+            raw,
+            "SELECT contact_id FROM touchpoint ORDER BY contact_id LIMIT 1 OFFSET :skip",
+            {"skip": total * share // cores},
+        ).scalar_one()
         for share in range(1, cores)
     ]
     bounds = [0, *cuts, 2**63 - 1]
@@ -1169,55 +1235,42 @@ def _shares(raw: Any) -> list[tuple[int, int]]:
 
 
 # --- import and export ----------------------------------------------------------------------
-# Bulk work on the session's own SQLite connection, inside the command's transaction: rows go in
-# with executemany and come out of a plain cursor, never as one ORM object per row. Times are
-# written in the text form SQLModel writes ('YYYY-MM-DD HH:MM:SS.ffffff', naive UTC), so the
-# string comparisons in the queries above keep working on imported rows.
+# Bulk work on the session's connection, inside the command's transaction: rows go in through Core
+# inserts with executemany (a list of dicts) and come out of a plain cursor (`_fetch`), never as one
+# ORM object per row. Ids come from the database; only a lossless import into a database that never
+# gave an id keeps the file's own.
 
 IMPORT_CHUNK = 10_000  # rows per executemany
 PROGRESS_EVERY = 5_000  # records between progress reports
-# Page cache for an import's connection (KiB): inserting into the touchpoint index in contact order
-# touches pages all over it, and SQLite's default 2 MB makes a million-row import crawl.
-IMPORT_CACHE_KIB = 128 * 1024
-_INSERT_CONTACT = (
-    f"INSERT INTO contact ({', '.join(CONTACT_FIELDS)}) "
-    f"VALUES ({', '.join('?' for _ in CONTACT_FIELDS)})"
-)
 # An import never renames a contact: the update sets every stored field after id and name.
 _UPDATED_FIELDS = CONTACT_FIELDS[2:]
-_UPDATE_CONTACT = (
-    f"UPDATE contact SET {', '.join(f'{field} = ?' for field in _UPDATED_FIELDS)} WHERE id = ?"
-)
 
 
-def _contact_values(row: dict[str, Any]) -> tuple[Any, ...]:
-    """A contact row's CONTACT_FIELDS as SQLite stores them (lists as JSON, flags as 0/1)."""
-    return tuple(
-        json.dumps(row[field])
-        if field in ("emails", "tags")
-        else int(row[field])
-        if field == "archived"
-        else row[field]
-        for field in CONTACT_FIELDS
-    )
+def _table(model: Any) -> Table:
+    """The Core table of a SQLModel table class."""
+    table: Table = model.__table__
+    return table
 
 
-_INSERT_TOUCHPOINT = (
-    "INSERT INTO touchpoint (id, contact_id, occurred_at, channel, direction, two_way, note, "
-    "no_reply, source, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_GIVE = (
-    "INSERT INTO give (id, contact_id, touchpoint_id, given_by, what, given_at, fulfils) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_ASK = (
-    "INSERT INTO ask (id, contact_id, touchpoint_id, asked_by, what, status, opened_at, "
-    "resolved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
+def _untyped(model: Any) -> Table:
+    """A table with its integer id but no other column types, for bulk rows whose values are
+    already in the engine's form (`_RowWriter.time`, JSON text): SQLAlchemy then skips
+    its per-value processing, which would cost more than the insert itself."""
+    from sqlalchemy import Column, Integer, MetaData
+
+    others: list[Column[Any]] = [
+        Column(col.name) for col in _table(model).columns if col.name != "id"
+    ]
+    return Table(model.__tablename__, MetaData(), Column("id", Integer, primary_key=True), *others)
 
 
-def _dbapi(session: Session) -> Any:
-    return session.connection().connection.dbapi_connection
+@overload
+def _utc(moment: datetime) -> datetime: ...
+@overload
+def _utc(moment: None) -> None: ...
+def _utc(moment: datetime | None) -> datetime | None:
+    """A time for a Core insert: SQLite's DATETIME writes the fields it is given, so in UTC."""
+    return None if moment is None else moment.astimezone(UTC)
 
 
 @dataclass
@@ -1260,12 +1313,12 @@ def import_records(
     skipping those already present. Raises BadInput naming the record for a bad tier or cadence;
     the caller's transaction then rolls everything back.
     """
-    raw = _dbapi(session)
-    raw.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")  # this connection only
-    importer = _Importer(raw, label=label, settings=settings, now=now)
-    importer.keep_ids = lossless and importer.empty
-    importer.lossless = lossless
-    importer.counts.kept_ids = importer.keep_ids
+    connection = session.connection()
+    dialect.prepare_bulk_write(connection)
+    writer = _RowWriter(connection)
+    policy = _MergePolicy(writer, label=label, settings=settings, lossless=lossless, now=now)
+    keep_ids = lossless and policy.empty and not writer.ids_ever_given()
+    importer = _Importer(writer, policy, _IdMap(keep=keep_ids))
     done = 0
     for kind, record in records:
         if kind == "contact":
@@ -1285,74 +1338,156 @@ def import_records(
     return importer.counts
 
 
-def _touchpoint_values(
-    record: dict[str, Any], touchpoint_id: int, contact_id: int, occurred_at: str
-) -> tuple[Any, ...]:
-    """The row `_INSERT_TOUCHPOINT` writes for an imported touchpoint, under the ids it gets here."""
-    return (
-        touchpoint_id,
-        contact_id,
-        occurred_at,
-        record["channel"],
-        record["direction"],
-        int(record["two_way"]),
-        record["note"],
-        int(record.get("no_reply", False)),
-        record.get("source"),
-        record.get("source_key"),
-    )
+class _RowWriter:
+    """Row writing for an import: buffered executemany inserts, single inserts that return the id
+    the database gave, and the look-ups that find a row already present."""
+
+    TABLES = ("contact", "touchpoint", "ask", "give")
+    # Where a lossless import may keep the file's ids: none of these ever gave one.
+    KEPT_ID_TABLES = ("contact", "touchpoint", "ask")
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.engine = connection.dialect.name
+        self.contacts = _untyped(Contact)
+        self.tables = {
+            "touchpoint": _untyped(Touchpoint),
+            "ask": _untyped(Ask),
+            "give": _untyped(Give),
+        }
+        self.pending: list[dict[str, Any]] = []
+        self.pending_table = ""
+
+    def ids_ever_given(self) -> bool:
+        """Whether the tables hold or ever gave an id (an id is never given twice)."""
+        return any(dialect.ids_ever_given(self.connection, table) for table in self.KEPT_ID_TABLES)
+
+    def contact_values(self, row: dict[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+        """A contact's fields as the engine stores them (lists as JSON, the time in its form)."""
+        values = {field: row[field] for field in fields}
+        for field in ("emails", "tags"):
+            if field in values:
+                # JSON text as SQLAlchemy's JSON type writes it; PostgreSQL reads it into JSONB.
+                values[field] = json.dumps(values[field])
+        if "created_at" in values:
+            values["created_at"] = self.time(values["created_at"])
+        if "archived" in values:
+            values["archived"] = bool(values["archived"])
+        return values
+
+    def insert_contacts(self, rows: Iterable[dict[str, Any]], *, keep_ids: bool) -> list[int]:
+        """Insert contacts, with their own ids or (without) the ones the database gives them,
+        returned in the rows' order."""
+        fields = CONTACT_FIELDS if keep_ids else CONTACT_FIELDS[1:]
+        ids: list[int] = []
+        iterator = iter(rows)
+        while chunk := list(itertools.islice(iterator, IMPORT_CHUNK)):
+            values = [self.contact_values(row, fields) for row in chunk]
+            if keep_ids:
+                self.connection.execute(self.contacts.insert(), values)
+            else:
+                ids.extend(dialect.insert_with_ids(self.connection, self.contacts, values))
+        return ids
+
+    def insert_one(self, table: str, row: dict[str, Any]) -> int:
+        """Insert one row without an id; the id the database gave it."""
+        self.flush()
+        target = self.tables[table]
+        statement = target.insert().returning(target.c.id)
+        new_id: int = self.connection.execute(statement, row).scalar_one()
+        return new_id
+
+    def update_contacts(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Write every stored field of these contacts but the id and the name (an import never
+        renames a contact)."""
+        from sqlalchemy import update
+
+        contact = self.contacts
+        statement = (
+            update(contact)
+            .where(contact.c.id == bindparam("contact_id"))
+            .values({field: bindparam(f"new_{field}") for field in _UPDATED_FIELDS})
+        )
+        iterator = iter(rows)
+        while chunk := list(itertools.islice(iterator, IMPORT_CHUNK)):
+            values = [
+                {
+                    "contact_id": row["id"],
+                    **{
+                        f"new_{field}": value
+                        for field, value in self.contact_values(row, _UPDATED_FIELDS).items()
+                    },
+                }
+                for row in chunk
+            ]
+            self.connection.execute(statement, values)
+
+    def time(self, moment: datetime | None) -> Any:
+        """A time as the untyped tables take it: in the engine's stored form."""
+        return None if moment is None else dialect.time_param(self.engine, moment)
+
+    def buffer(self, table: str, row: dict[str, Any]) -> None:
+        """Queue a row with its own id, written with the next ones of the same table."""
+        if self.pending_table != table:
+            self.flush()
+            self.pending_table = table
+        self.pending.append(row)
+        if len(self.pending) >= IMPORT_CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.connection.execute(self.tables[self.pending_table].insert(), self.pending)
+            self.pending = []
+
+    def first_id(self, sql: str, **params: Any) -> int | None:
+        """The id a look-up finds first (rows queued so far are written before)."""
+        self.flush()
+        row = next(_fetch(self.connection, sql, params, stream=False), None)
+        return None if row is None else int(row[0])
+
+    def explicit_ids_written(self) -> None:
+        self.flush()
+        for table in self.TABLES:
+            dialect.after_explicit_ids(self.connection, table)
 
 
-class _Importer:
-    def __init__(self, raw: Any, *, label: str, settings: Any, now: datetime) -> None:
-        self.raw = raw
+class _MergePolicy:
+    """Which existing contact a record is, and how the record's fields join that contact's.
+
+    Holds every contact's row (id, existing or provisional, -> fields) until they are written.
+    """
+
+    def __init__(
+        self, writer: _RowWriter, *, label: str, settings: Any, lossless: bool, now: datetime
+    ) -> None:
         self.label = label
         self.settings = settings
-        self.now_text = to_db(now)
-        self.counts = ImportCounts()
-        self.keep_ids = False
-        self.lossless = False
-        self.rows: dict[int, dict[str, Any]] = {}  # contact id -> its row, existing or new
-        self.existing: set[int] = set()
-        self.new: list[int] = []
-        self.dirty: set[int] = set()
+        self.lossless = lossless
+        self.now = now
+        self.unknown_tiers: dict[str, int] = {}
+        self.rows: dict[int, dict[str, Any]] = {}
         self.by_email: dict[str, int] = {}
         self.by_name: dict[str, int] = {}
-        self.id_map: dict[int, int] = {}  # contact id in the file -> id in the database
-        self.touchpoint_map: dict[int, int] = {}
-        self.ask_map: dict[int, int] = {}
-        # Gives carried on version 1 and 2 touchpoints (the initiator's), written once the ids are known.
-        self.legacy_gives: list[tuple[int, int, str, str, str]] = []
-        self.contacts_written = False
-        self.pending: list[tuple[Any, ...]] = []
-        self.pending_sql = ""
-        for values in raw.execute(
-            f"SELECT {', '.join(CONTACT_FIELDS)} FROM contact ORDER BY id"
-        ).fetchall():
+        sql = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contact ORDER BY id"
+        for values in _fetch(writer.connection, sql):
             row = _decoded(dict(zip(CONTACT_FIELDS, values, strict=True)))
+            row["created_at"] = from_db(row["created_at"])
             self.rows[row["id"]] = row
-            self._index(row)
+            self.index(row)
         self.existing = set(self.rows)
+        self.empty = not self.rows
         self.by_words = {
             " ".join(words(row["name"])): (row["id"], row["name"]) for row in self.rows.values()
         }
-        # Ids are kept only where none was ever given: an id is never given twice.
-        self.next_contact = self._next_id("contact")
-        self.empty = self.next_contact == 1 and all(
-            self._next_id(table) == 1 for table in ("touchpoint", "ask")
-        )
-        self.next_touchpoint = 0
-        self.next_ask = 0
-        self.next_give = 0
 
-    # contacts
-
-    def _index(self, row: dict[str, Any]) -> None:
+    def index(self, row: dict[str, Any]) -> None:
         for email in row["emails"]:
             self.by_email.setdefault(email.casefold(), row["id"])
         self.by_name.setdefault(row["name"].casefold(), row["id"])
 
-    def _checked(self, record: Any) -> tuple[str | None, str | None]:
+    def checked(self, record: Any) -> tuple[str | None, str | None]:
+        """The record's tier and cadence, validated; BadInput names the record."""
         from netkeep.dates import parse_duration
 
         try:
@@ -1371,10 +1506,10 @@ class _Importer:
             return name
         if not self.lossless or not TIER_NAME.fullmatch(name):
             self.settings.check_tier(tier)  # raises, naming the tiers there are
-        self.counts.unknown_tiers[name] = self.counts.unknown_tiers.get(name, 0) + 1
+        self.unknown_tiers[name] = self.unknown_tiers.get(name, 0) + 1
         return name
 
-    def _match(self, record: Any) -> int | None:
+    def match(self, record: Any) -> int | None:
         if self.lossless and record.id in self.existing:
             same = self.rows[record.id]
             if same["name"].casefold() == record.name.casefold():
@@ -1385,51 +1520,35 @@ class _Importer:
                 return found
         return self.by_name.get(record.name.casefold())
 
-    def contact(self, record: Any) -> None:
-        tier, cadence = self._checked(record)
-        match = None if self.keep_ids else self._match(record)
-        if match is None:
-            if self.keep_ids:
-                contact_id = record.id
-            else:
-                contact_id = self.next_contact
-                self.next_contact += 1
-            row = {
-                "id": contact_id,
-                "name": record.name,
-                "emails": list(record.emails),
-                "phone": record.phone,
-                "company": record.company,
-                "title": record.title,
-                "tags": list(record.tags),
-                "tier": tier or self.settings.default_tier,
-                "cadence": cadence,
-                "note": record.note,
-                "created_at": to_db(record.created_at) or self.now_text,
-                "archived": bool(record.archived),
-            }
-            self.rows[contact_id] = row
-            self.new.append(contact_id)
-            same = self.by_words.get(" ".join(words(record.name)))
-            if same is not None:
-                self.counts.likely_duplicates.append((record.source, record.name, *same))
-            if not self.lossless:  # people listed twice in a JSON export are two people
-                self._index(row)
-            self.counts.created += 1
-        else:
-            contact_id = match
-            if self._merge(self.rows[match], record, tier, cadence):
-                self.counts.updated += 1
-                if match in self.existing:
-                    self.dirty.add(match)
-                self._index(self.rows[match])
-            else:
-                self.counts.unchanged += 1
-        if record.id is not None:
-            self.id_map[record.id] = contact_id
+    def new_row(
+        self, contact_id: int, record: Any, tier: str | None, cadence: str | None
+    ) -> dict[str, Any]:
+        row = {
+            "id": contact_id,
+            "name": record.name,
+            "emails": list(record.emails),
+            "phone": record.phone,
+            "company": record.company,
+            "title": record.title,
+            "tags": list(record.tags),
+            "tier": tier or self.settings.default_tier,
+            "cadence": cadence,
+            "note": record.note,
+            "created_at": record.created_at or self.now,
+            "archived": bool(record.archived),
+        }
+        self.rows[contact_id] = row
+        if not self.lossless:  # people listed twice in a JSON export are two people
+            self.index(row)
+        return row
 
-    @staticmethod
-    def _merge(row: dict[str, Any], record: Any, tier: str | None, cadence: str | None) -> bool:
+    def likely_duplicate(self, record: Any) -> tuple[int, str] | None:
+        """An existing contact with the record's name ignoring case and accents."""
+        return self.by_words.get(" ".join(words(record.name)))
+
+    def merge(self, contact_id: int, record: Any, tier: str | None, cadence: str | None) -> bool:
+        """Join the record into the contact's row; whether anything changed."""
+        row = self.rows[contact_id]
         before = dict(row)
         # Kept first, then the new ones; duplicates in any case dropped.
         row["emails"] = unique([*row["emails"], *record.emails])
@@ -1445,152 +1564,175 @@ class _Importer:
         note = record.note
         if note and note.strip() and note not in (row["note"] or ""):
             row["note"] = f"{row['note']}\n{note}" if row["note"] else note
-        created_at = to_db(record.created_at)
-        if created_at and created_at < row["created_at"]:
-            row["created_at"] = created_at  # when you met, as far as anyone knows
+        if record.created_at and to_db(record.created_at) < to_db(row["created_at"]):
+            row["created_at"] = record.created_at  # when you met, as far as anyone knows
         if record.archived is not None:
             row["archived"] = record.archived
-        return row != before
+        changed = row != before
+        if changed:
+            self.index(row)
+        return changed
+
+
+class _IdMap:
+    """Ids in the file -> ids in the database. With `keep`, they are the same. New contacts get
+    provisional (negative) ids until the database gives them theirs (`settle`)."""
+
+    def __init__(self, *, keep: bool) -> None:
+        self.keep = keep
+        self.contacts: dict[int, int] = {}
+        self.touchpoints: dict[int, int] = {}
+        self.asks: dict[int, int] = {}
+        self._provisional = 0
+
+    def provisional(self) -> int:
+        self._provisional -= 1
+        return self._provisional
+
+    def settle(self, given: dict[int, int]) -> None:
+        """Replace provisional contact ids by the ones the database gave."""
+        self.contacts = {key: given.get(value, value) for key, value in self.contacts.items()}
+
+    def contact(self, file_id: int) -> int:
+        return file_id if self.keep else self.contacts[file_id]
+
+    def touchpoint(self, file_id: int | None) -> int | None:
+        if file_id is None or self.keep:
+            return file_id
+        return self.touchpoints[file_id]
+
+
+class _Importer:
+    """Takes an import's records in order: contacts first (held and merged in memory, written
+    when the first touchpoint, ask or give comes), then touchpoints, asks and gives."""
+
+    def __init__(self, writer: _RowWriter, policy: _MergePolicy, ids: _IdMap) -> None:
+        self.writer = writer
+        self.policy = policy
+        self.ids = ids
+        self.counts = ImportCounts(kept_ids=ids.keep)
+        self.counts.unknown_tiers = policy.unknown_tiers
+        self.new: list[int] = []  # contacts to insert, by their (provisional) ids
+        self.dirty: set[int] = set()  # existing contacts changed
+        self.contacts_written = False
+        # Gives carried on version 1 and 2 touchpoints (the initiator's), written once the ids are known.
+        self.legacy_gives: list[tuple[int, int, str, str, Any]] = []
+
+    # contacts
+
+    def contact(self, record: Any) -> None:
+        policy = self.policy
+        tier, cadence = policy.checked(record)
+        match = None if self.ids.keep else policy.match(record)
+        if match is None:
+            contact_id = record.id if self.ids.keep else self.ids.provisional()
+            policy.new_row(contact_id, record, tier, cadence)
+            self.new.append(contact_id)
+            same = policy.likely_duplicate(record)
+            if same is not None:
+                self.counts.likely_duplicates.append((record.source, record.name, *same))
+            self.counts.created += 1
+        else:
+            contact_id = match
+            if policy.merge(match, record, tier, cadence):
+                self.counts.updated += 1
+                if match in policy.existing:
+                    self.dirty.add(match)
+            else:
+                self.counts.unchanged += 1
+        if record.id is not None:
+            self.ids.contacts[record.id] = contact_id
 
     def _write_contacts(self) -> None:
         if self.contacts_written:
             return
         self.contacts_written = True
-        rows = (self.rows[contact_id] for contact_id in self.new)
-        self._executemany(_INSERT_CONTACT, (_contact_values(row) for row in rows))
-        dirty = (self.rows[contact_id] for contact_id in sorted(self.dirty))
-        self._executemany(
-            _UPDATE_CONTACT, ((*_contact_values(row)[2:], row["id"]) for row in dirty)
-        )
-        self.rows.clear()  # only ids are needed from here on
-        if not self.keep_ids:
-            self.next_touchpoint = self._next_id("touchpoint")
-            self.next_ask = self._next_id("ask")
-        self.next_give = self._next_id("give")
+        rows = self.policy.rows
+        new_rows = (rows[cid] for cid in self.new)
+        given = self.writer.insert_contacts(new_rows, keep_ids=self.ids.keep)
+        if not self.ids.keep:
+            self.ids.settle(dict(zip(self.new, given, strict=True)))
+        self.writer.update_contacts(rows[cid] for cid in sorted(self.dirty))
+        rows.clear()  # only ids are needed from here on
 
-    def _next_id(self, table: str) -> int:
-        """Above every id the table holds or ever gave (its AUTOINCREMENT counter)."""
-        return int(
-            self.raw.execute(
-                f"SELECT max(COALESCE((SELECT MAX(id) FROM {table}), 0), "
-                "COALESCE((SELECT seq FROM sqlite_sequence WHERE name = ?), 0)) + 1",
-                (table,),
-            ).fetchone()[0]
-        )
-
-    def _executemany(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
-        iterator = iter(rows)
-        while chunk := list(itertools.islice(iterator, IMPORT_CHUNK)):
-            self.raw.executemany(sql, chunk)
-
-    def _buffer(self, sql: str, row: tuple[Any, ...]) -> None:
-        if self.pending_sql != sql:
-            self._flush()
-            self.pending_sql = sql
-        self.pending.append(row)
-        if len(self.pending) >= IMPORT_CHUNK:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self.pending:
-            self.raw.executemany(self.pending_sql, self.pending)
-            self.pending = []
-
-    # touchpoints and asks (netkeep JSON only)
+    # touchpoints, asks and gives (netkeep JSON only)
 
     def touchpoint(self, record: dict[str, Any]) -> None:
         self._write_contacts()
-        occurred_at = to_db(record["occurred_at"])
-        if self.keep_ids:
-            self._buffer(
-                _INSERT_TOUCHPOINT,
-                _touchpoint_values(record, record["id"], record["contact_id"], occurred_at),
-            )
-            self._legacy_give(record, record["id"], record["contact_id"], occurred_at)
+        contact_id = self.ids.contact(record["contact_id"])
+        row = {
+            "contact_id": contact_id,
+            "occurred_at": self.writer.time(record["occurred_at"]),
+            "channel": record["channel"],
+            "direction": record["direction"],
+            "two_way": bool(record["two_way"]),
+            "note": record["note"],
+            "no_reply": bool(record.get("no_reply", False)),
+            "source": record.get("source"),
+            "source_key": record.get("source_key"),
+        }
+        if self.ids.keep:
+            self.writer.buffer("touchpoint", {"id": record["id"], **row})
+            self._legacy_give(record, record["id"], contact_id, row["occurred_at"])
             self.counts.touchpoints_added += 1
             return
-        contact_id = self.id_map[record["contact_id"]]
         if record.get("source_key") is not None:
             # A captured touchpoint is the same one wherever it sits: its key decides.
-            present = self.raw.execute(
-                "SELECT id FROM touchpoint WHERE source = ? AND source_key = ?",
-                (record.get("source"), record["source_key"]),
-            ).fetchone()
+            present = self.writer.first_id(
+                "SELECT id FROM touchpoint WHERE source = :source AND source_key = :key",
+                source=record.get("source"),
+                key=record["source_key"],
+            )
         else:
-            present = self.raw.execute(
-                "SELECT id FROM touchpoint WHERE contact_id = ? AND occurred_at = ? "
-                "AND channel = ? AND direction = ? ORDER BY id LIMIT 1",
-                (contact_id, occurred_at, record["channel"], record["direction"]),
-            ).fetchone()
+            present = self.writer.first_id(
+                "SELECT id FROM touchpoint WHERE contact_id = :cid AND occurred_at = :at "
+                "AND channel = :channel AND direction = :direction ORDER BY id LIMIT 1",
+                cid=contact_id,
+                at=row["occurred_at"],
+                channel=record["channel"],
+                direction=record["direction"],
+            )
         if present is not None:
-            self.touchpoint_map[record["id"]] = present[0]
+            self.ids.touchpoints[record["id"]] = present
             self.counts.touchpoints_present += 1
             return
-        touchpoint_id = self.next_touchpoint
-        self.next_touchpoint += 1
-        self.raw.execute(
-            _INSERT_TOUCHPOINT,
-            _touchpoint_values(record, touchpoint_id, contact_id, occurred_at),
-        )
-        self._legacy_give(record, touchpoint_id, contact_id, occurred_at)
-        self.touchpoint_map[record["id"]] = touchpoint_id
+        touchpoint_id = self.writer.insert_one("touchpoint", row)
+        self._legacy_give(record, touchpoint_id, contact_id, row["occurred_at"])
+        self.ids.touchpoints[record["id"]] = touchpoint_id
         self.counts.touchpoints_added += 1
 
     def ask(self, record: dict[str, Any]) -> None:
         self._write_contacts()
-        opened_at = to_db(record["opened_at"])
-        resolved_at = to_db(record["resolved_at"])
-        if self.keep_ids:
-            self._buffer(
-                _INSERT_ASK,
-                (
-                    record["id"],
-                    record["contact_id"],
-                    record["touchpoint_id"],
-                    record["by"],
-                    record["what"],
-                    record["status"],
-                    opened_at,
-                    resolved_at,
-                ),
-            )
+        row = {
+            "contact_id": self.ids.contact(record["contact_id"]),
+            "touchpoint_id": self.ids.touchpoint(record["touchpoint_id"]),
+            "asked_by": record["by"],
+            "what": record["what"],
+            "status": record["status"],
+            "opened_at": self.writer.time(record["opened_at"]),
+            "resolved_at": self.writer.time(record["resolved_at"]),
+        }
+        if self.ids.keep:
+            self.writer.buffer("ask", {"id": record["id"], **row})
             self.counts.asks_added += 1
             return
-        self._flush()
-        contact_id = self.id_map[record["contact_id"]]
-        touchpoint_id = (
-            None
-            if record["touchpoint_id"] is None
-            else self.touchpoint_map[record["touchpoint_id"]]
+        present = self.writer.first_id(
+            "SELECT id FROM ask WHERE contact_id = :cid AND asked_by = :by AND what = :what "
+            "AND opened_at = :at LIMIT 1",
+            cid=row["contact_id"],
+            by=record["by"],
+            what=record["what"],
+            at=row["opened_at"],
         )
-        present = self.raw.execute(
-            "SELECT id FROM ask WHERE contact_id = ? AND asked_by = ? AND what = ? "
-            "AND opened_at = ? LIMIT 1",
-            (contact_id, record["by"], record["what"], opened_at),
-        ).fetchone()
         if present is not None:
-            self.ask_map[record["id"]] = present[0]
+            self.ids.asks[record["id"]] = present
             self.counts.asks_present += 1
             return
-        self.ask_map[record["id"]] = self.next_ask
-        self.raw.execute(
-            _INSERT_ASK,
-            (
-                self.next_ask,
-                contact_id,
-                touchpoint_id,
-                record["by"],
-                record["what"],
-                record["status"],
-                opened_at,
-                resolved_at,
-            ),
-        )
-        self.next_ask += 1
+        self.ids.asks[record["id"]] = self.writer.insert_one("ask", row)
         self.counts.asks_added += 1
 
     def _legacy_give(
-        self, record: dict[str, Any], touchpoint_id: int, contact_id: int, occurred_at: str
+        self, record: dict[str, Any], touchpoint_id: int, contact_id: int, occurred_at: Any
     ) -> None:
         """A version 1 or 2 touchpoint's `give` (its initiator's) becomes a give of the ledger."""
         if record.get("legacy_give"):
@@ -1601,104 +1743,81 @@ class _Importer:
 
     def give(self, record: dict[str, Any]) -> None:
         self._write_contacts()
-        given_at = to_db(record["given_at"])
-        if self.keep_ids:
-            self._buffer(
-                _INSERT_GIVE,
-                (
-                    record["id"],
-                    record["contact_id"],
-                    record["touchpoint_id"],
-                    record["by"],
-                    record["what"],
-                    given_at,
-                    record["fulfils"],
-                ),
-            )
+        if self.ids.keep:
+            fulfils = record["fulfils"]
+        else:
+            fulfils = None if record["fulfils"] is None else self.ids.asks.get(record["fulfils"])
+        row = {
+            "contact_id": self.ids.contact(record["contact_id"]),
+            "touchpoint_id": self.ids.touchpoint(record["touchpoint_id"]),
+            "given_by": record["by"],
+            "what": record["what"],
+            "given_at": self.writer.time(record["given_at"]),
+            "fulfils": fulfils,
+        }
+        if self.ids.keep:
+            self.writer.buffer("give", {"id": record["id"], **row})
             self.counts.gives_added += 1
             return
-        self._flush()
-        contact_id = self.id_map[record["contact_id"]]
-        touchpoint_id = (
-            None
-            if record["touchpoint_id"] is None
-            else self.touchpoint_map[record["touchpoint_id"]]
-        )
-        fulfils = None if record["fulfils"] is None else self.ask_map.get(record["fulfils"])
-        present = self.raw.execute(
-            "SELECT id FROM give WHERE contact_id = ? AND given_by = ? AND what = ? "
-            "AND given_at = ? LIMIT 1",
-            (contact_id, record["by"], record["what"], given_at),
-        ).fetchone()
-        if present is not None:
+        if self._give_present(row):
             self.counts.gives_present += 1
             return
-        self.raw.execute(
-            _INSERT_GIVE,
-            (
-                self.next_give,
-                contact_id,
-                touchpoint_id,
-                record["by"],
-                record["what"],
-                given_at,
-                fulfils,
-            ),
-        )
-        self.next_give += 1
+        self.writer.insert_one("give", row)
         self.counts.gives_added += 1
+
+    def _give_present(self, row: dict[str, Any]) -> bool:
+        found = self.writer.first_id(
+            "SELECT id FROM give WHERE contact_id = :cid AND given_by = :by AND what = :what "
+            "AND given_at = :at LIMIT 1",
+            cid=row["contact_id"],
+            by=row["given_by"],
+            what=row["what"],
+            at=row["given_at"],
+        )
+        return found is not None
 
     def finish(self) -> None:
         self._write_contacts()
-        self._flush()
+        self.writer.flush()
+        if self.ids.keep:
+            self.writer.explicit_ids_written()
         self._write_legacy_gives()
 
     def _write_legacy_gives(self) -> None:
         """Version 1 gives, in touchpoint order, linked like the schema upgrade links them: to the
         done ask of the other side resolved at the moment of the give."""
-        if not self.legacy_gives:
-            return
         for contact_id, touchpoint_id, by, what, given_at in self.legacy_gives:
-            present = self.raw.execute(
-                "SELECT id FROM give WHERE contact_id = ? AND given_by = ? AND what = ? "
-                "AND given_at = ? LIMIT 1",
-                (contact_id, by, what, given_at),
-            ).fetchone()
-            if present is not None:
+            row = {
+                "contact_id": contact_id,
+                "touchpoint_id": touchpoint_id,
+                "given_by": by,
+                "what": what,
+                "given_at": given_at,
+                "fulfils": None,
+            }
+            if self._give_present(row):
                 self.counts.gives_present += 1
                 continue
-            fulfils = self.raw.execute(
-                "SELECT id FROM ask WHERE contact_id = ? AND status = 'done' AND asked_by <> ? "
-                "AND resolved_at = ? ORDER BY id LIMIT 1",
-                (contact_id, by, given_at),
-            ).fetchone()
-            self.raw.execute(
-                _INSERT_GIVE,
-                (
-                    self.next_give,
-                    contact_id,
-                    touchpoint_id,
-                    by,
-                    what,
-                    given_at,
-                    fulfils[0] if fulfils else None,
-                ),
+            row["fulfils"] = self.writer.first_id(
+                "SELECT id FROM ask WHERE contact_id = :cid AND status = 'done' "
+                "AND asked_by <> :by AND resolved_at = :at ORDER BY id LIMIT 1",
+                cid=contact_id,
+                by=by,
+                at=given_at,
             )
-            self.next_give += 1
+            self.writer.insert_one("give", row)
             self.counts.gives_added += 1
 
 
 def export_counts(session: Session) -> dict[str, int]:
-    raw = _dbapi(session)
     return {
-        table + "s": raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        table + "s": _sql(session, f"SELECT count(*) FROM {table}").scalar_one()
         for table in ("contact", "touchpoint", "ask", "give")
     }
 
 
 def _streamed(session: Session, sql: str) -> Iterator[tuple[Any, ...]]:
-    cursor = _dbapi(session).execute(sql)
-    return itertools.chain.from_iterable(iter(lambda: cursor.fetchmany(IMPORT_CHUNK), []))
+    return _fetch(session, sql)
 
 
 def export_contacts(session: Session) -> Iterator[dict[str, Any]]:
@@ -1798,10 +1917,6 @@ def export_gives(session: Session) -> Iterator[dict[str, Any]]:
 # Touchpoints read from exported mail, chats, calls and calendars (see netkeep.io.capture). Each
 # carries its source and a stable key; the unique index on the pair makes a re-import add nothing.
 
-_INSERT_CAPTURED = (
-    "INSERT OR IGNORE INTO touchpoint (contact_id, occurred_at, channel, direction, two_way, "
-    "note, source, source_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
 _PROFILE_RE = re.compile(r"https?://(?:[a-z]+\.)?linkedin\.com/in/[^\s,;)\"']+", re.IGNORECASE)
 _OTHER_PHONES_RE = re.compile(r"^Other phones: (.*)$", re.MULTILINE)
 
@@ -1836,9 +1951,14 @@ class Capturer:
     def __init__(self, session: Session, *, settings: Any, now: datetime, create: bool) -> None:
         from netkeep.io.phones import normalise
 
-        self.raw = _dbapi(session)
+        self.connection = session.connection()
+        # A touchpoint already captured (its source and key) is skipped by the unique index.
+        touchpoints = _table(Touchpoint)
+        self.insert_touchpoint = dialect.insert_or_ignore(
+            self.connection.dialect.name, touchpoints
+        ).returning(touchpoints.c.id)
         self.settings = settings
-        self.now_text = to_db(now)
+        self.now = now
         self.create = create
         self.normalise: Callable[[str], str | None] = lambda number: normalise(
             number, settings.me.region
@@ -1850,10 +1970,10 @@ class Capturer:
         self.rows: dict[int, dict[str, Any]] = {}
         self.changed: set[int] = set()
         self.names: dict[int, str] = {}
-        for cid, name, emails, phone, note in self.raw.execute(
-            "SELECT id, name, emails, phone, note FROM contact"
+        for cid, name, emails, phone, note in _fetch(
+            self.connection, "SELECT id, name, emails, phone, note FROM contact"
         ):
-            row = {"emails": _json_list(emails), "phone": phone, "note": note}
+            row = {"emails": dialect.json_list(emails), "phone": phone, "note": note}
             self.rows[cid] = row
             self.names[cid] = name
             self._index(cid, row)
@@ -1898,19 +2018,21 @@ class Capturer:
     def _new_contact(self, party: Any) -> int:
         name = party.name or party.email or party.phone or party.profile
         note = f"LinkedIn: {party.profile}" if party.profile else None
-        cursor = self.raw.execute(
-            "INSERT INTO contact (name, emails, phone, tags, tier, note, created_at, archived) "
-            "VALUES (?, ?, ?, '[]', ?, ?, ?, 0)",
-            (
-                name,
-                json.dumps([party.email] if party.email else []),
-                party.phone,
-                self.settings.default_tier,
-                note,
-                self.now_text,
-            ),
+        contact = _table(Contact)
+        result = self.connection.execute(
+            contact.insert().returning(contact.c.id),
+            {
+                "name": name,
+                "emails": [party.email] if party.email else [],
+                "phone": party.phone,
+                "tags": [],
+                "tier": self.settings.default_tier,
+                "note": note,
+                "created_at": _utc(self.now),
+                "archived": False,
+            },
         )
-        cid: int = cursor.lastrowid
+        cid: int = result.scalar_one()
         row = {"emails": [party.email] if party.email else [], "phone": party.phone, "note": note}
         self.rows[cid] = row
         self.names[cid] = name
@@ -1947,20 +2069,20 @@ class Capturer:
             cid = self.contact_for(item.party, counts)
             if cid is None:
                 continue
-            cursor = self.raw.execute(
-                _INSERT_CAPTURED,
-                (
-                    cid,
-                    to_db(item.at),
-                    item.channel,
-                    item.direction,
-                    int(item.two_way),
-                    item.note,
-                    item.source,
-                    item.key,
-                ),
+            result = self.connection.execute(
+                self.insert_touchpoint,
+                {
+                    "contact_id": cid,
+                    "occurred_at": _utc(item.at),
+                    "channel": item.channel,
+                    "direction": item.direction,
+                    "two_way": bool(item.two_way),
+                    "note": item.note,
+                    "source": item.source,
+                    "source_key": item.key,
+                },
             )
-            if cursor.rowcount:
+            if result.first() is not None:  # no row back: it was there already
                 counts.added += 1
                 name = self.names[cid]
                 counts.per_contact[name] = counts.per_contact.get(name, 0) + 1
@@ -1969,11 +2091,28 @@ class Capturer:
 
     def finish(self) -> None:
         """Write the identifiers contacts gained."""
+        from sqlalchemy import update
+
+        contact = _table(Contact)
+        statement = (
+            update(contact)
+            .where(contact.c.id == bindparam("contact_id"))
+            .values(
+                emails=bindparam("new_emails"),
+                phone=bindparam("new_phone"),
+                note=bindparam("new_note"),
+            )
+        )
         for cid in sorted(self.changed):
             row = self.rows[cid]
-            self.raw.execute(
-                "UPDATE contact SET emails = ?, phone = ?, note = ? WHERE id = ?",
-                (json.dumps(row["emails"]), row["phone"], row["note"], cid),
+            self.connection.execute(
+                statement,
+                {
+                    "contact_id": cid,
+                    "new_emails": row["emails"],
+                    "new_phone": row["phone"],
+                    "new_note": row["note"],
+                },
             )
         self.changed.clear()
 
@@ -1985,39 +2124,42 @@ class Capturer:
 def touch_days(session: Session, *, since: datetime, until: datetime) -> list[tuple[Any, ...]]:
     """Touchpoints per local day in [since, until): (YYYY-MM-DD, yours, theirs, heard), where
     `heard` counts what came from them: their touchpoints and the live exchanges you started."""
-    # Counted per quarter hour first (every time zone's offset is a whole number of quarter
-    # hours), so the local-time conversion runs per quarter hour, not per touchpoint.
-    sql = """
-        SELECT date(substr(q, 1, 13) || ':00', '+' || (substr(q, 15) * 15) || ' minutes',
-                    'localtime') AS day,
-               sum(mine), sum(theirs), sum(heard)
-        FROM (SELECT substr(t.occurred_at, 1, 14) || (substr(t.occurred_at, 15, 2) / 15) AS q,
-                     sum(t.direction = 'out') AS mine, sum(t.direction = 'in') AS theirs,
-                     sum(t.direction = 'in' OR t.two_way) AS heard
+    bucket, day = dialect.local_quarter_hours(_engine_name(session), "t.occurred_at")
+    sql = f"""
+        SELECT {day} AS day, sum(mine), sum(theirs), sum(heard)
+        FROM (SELECT {bucket} AS q,
+                     {_count_where("t.direction = 'out'")} AS mine,
+                     {_count_where("t.direction = 'in'")} AS theirs,
+                     {_count_where("t.direction = 'in' OR t.two_way")} AS heard
               FROM touchpoint t JOIN contact c ON c.id = t.contact_id
-              WHERE NOT c.archived AND t.occurred_at >= ? AND t.occurred_at < ?
-              GROUP BY q)
+              WHERE NOT c.archived AND t.occurred_at >= :since AND t.occurred_at < :until
+              GROUP BY q) per_quarter
         GROUP BY day ORDER BY day
     """
-    days: list[tuple[Any, ...]] = (
-        _dbapi(session).execute(sql, (to_db(since), to_db(until))).fetchall()
-    )
-    return days
+    days: dict[str, list[int]] = {}
+    for when, mine, theirs, heard in _sql(session, sql, {"since": since, "until": until}):
+        tally = days.setdefault(dialect.local_day(when), [0, 0, 0])
+        for index, count in enumerate((mine, theirs, heard)):
+            tally[index] += int(count)
+    return [(day, *tally) for day, tally in sorted(days.items())]
+
+
+def _count_where(condition: str) -> str:
+    """SQL counting the rows where `condition` holds (a portable `count(*) FILTER`)."""
+    return f"sum(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
 
 def ask_changes(session: Session, *, since: datetime, until: datetime) -> tuple[int, int]:
     """How many asks of active contacts were opened, and how many resolved, in [since, until)."""
     sql = (
-        "SELECT sum(a.opened_at >= :since AND a.opened_at < :until), "
-        "sum(a.resolved_at >= :since AND a.resolved_at < :until) "
+        f"SELECT {_count_where('a.opened_at >= :since AND a.opened_at < :until')}, "
+        f"{_count_where('a.resolved_at >= :since AND a.resolved_at < :until')} "
         "FROM ask a JOIN contact c ON c.id = a.contact_id WHERE NOT c.archived "
         "AND ((a.opened_at >= :since AND a.opened_at < :until) "
         "OR (a.resolved_at >= :since AND a.resolved_at < :until))"
     )
-    opened, closed = (
-        _dbapi(session).execute(sql, {"since": to_db(since), "until": to_db(until)}).fetchone()
-    )
-    return opened or 0, closed or 0
+    opened, closed = _sql(session, sql, {"since": since, "until": until}).one()
+    return int(opened or 0), int(closed or 0)
 
 
 def weekly_touches(
@@ -2028,18 +2170,18 @@ def weekly_touches(
     counts = {cid: [0] * weeks for cid in ids}
     if not ids:
         return counts
-    since = to_db(until - timedelta(weeks=weeks))
-    end = to_db(until)
-    raw = _dbapi(session)
+    engine = _engine_name(session)
+    weeks_ago_sql = dialect.whole_weeks_between(engine, ":until", "t.occurred_at")
+    sql = (
+        f"SELECT t.contact_id, {weeks_ago_sql}, count(*) FROM touchpoint t "
+        "WHERE t.contact_id IN :ids AND t.occurred_at >= :since AND t.occurred_at < :until "
+        "GROUP BY 1, 2"
+    )
+    since = until - timedelta(weeks=weeks)
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        sql = (
-            "SELECT t.contact_id, CAST((julianday(?) - julianday(t.occurred_at)) / 7 AS INTEGER), "
-            "count(*) FROM touchpoint t "
-            f"WHERE t.contact_id IN ({', '.join('?' for _ in chunk)}) "
-            "AND t.occurred_at >= ? AND t.occurred_at < ? GROUP BY 1, 2"
-        )
-        for cid, weeks_ago, count in raw.execute(sql, (end, *chunk, since, end)):
+        params = {"ids": chunk, "since": since, "until": until}
+        for cid, weeks_ago, count in _sql(session, sql, params):
             if 0 <= weeks_ago < weeks:
                 counts[cid][weeks - 1 - weeks_ago] += count
     return counts
@@ -2048,18 +2190,17 @@ def weekly_touches(
 def last_heard(session: Session) -> dict[int, datetime | None]:
     """Per active contact, the latest time they reached you or you talked live (None: never)."""
     sql = f"SELECT c.id, {LAST_REPLY_SQL} FROM contact c WHERE NOT c.archived"
-    return {cid: from_db(last) for cid, last in _dbapi(session).execute(sql)}
+    return {cid: from_db(last) for cid, last in _fetch(session, sql)}
 
 
 def busiest_contacts(session: Session, *, since: datetime, limit: int) -> list[tuple[Any, ...]]:
     """(id, name, touchpoints) of the active contacts with the most touchpoints since `since`."""
     sql = (
         "SELECT t.contact_id, c.name, count(*) AS n FROM touchpoint t "
-        "JOIN contact c ON c.id = t.contact_id WHERE NOT c.archived AND t.occurred_at >= ? "
-        "GROUP BY t.contact_id ORDER BY n DESC, t.contact_id LIMIT ?"
+        "JOIN contact c ON c.id = t.contact_id WHERE NOT c.archived AND t.occurred_at >= :since "
+        "GROUP BY t.contact_id, c.name ORDER BY n DESC, t.contact_id LIMIT :limit"
     )
-    busiest: list[tuple[Any, ...]] = _dbapi(session).execute(sql, (to_db(since), limit)).fetchall()
-    return busiest
+    return list(_fetch(session, sql, {"since": since, "limit": limit}))
 
 
 def _bands_at(
@@ -2098,16 +2239,9 @@ def _bands_at(
 def _bands_in_range(
     path: str, moments: list[datetime], scoring: Any, id_range: tuple[int, int]
 ) -> list[dict[str, int]]:
-    """One share of the monthly band mix in a forked helper process, read-only like `score`'s."""
-    import sqlite3
-
-    from netkeep.db_path import sqlite_uri
-
-    raw = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
-    try:
+    """One share of the monthly band mix in a forked helper process, reading like `score`'s."""
+    with _reading(path) as raw:
         return _bands_at(raw, moments, scoring, id_range=id_range)
-    finally:
-        raw.close()
 
 
 def band_history(
@@ -2116,14 +2250,14 @@ def band_history(
     """How many active contacts were in each band at each moment (contacts with at least one
     touchpoint by then), scored by the same function as `score`, split over cores like it."""
     scoring = settings.scoring
-    raw = _dbapi(session)
+    raw = session.connection()
     shares = _shares(raw)
     if len(shares) < 2:
         return _bands_at(raw, moments, scoring)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    path = raw.execute("PRAGMA database_list").fetchone()[2]
+    path = str(dialect.store_location(raw))  # there is one: `_shares` split the work
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
         count = len(shares)

@@ -595,9 +595,8 @@ def backup(
     On a PostgreSQL server DEST gets the lossless JSON export of one snapshot (restore it with
     `netkeep import`); backing up the server itself is pg_dump's job.
     """
-    import sqlite3
-
     from netkeep.db import copy_database, describe_failure
+    from netkeep.dialect import SQLITE_ERRORS
 
     source = database_target()
     if not isinstance(source, Path):
@@ -621,7 +620,7 @@ def backup(
         os.replace(temporary, dest)
     except PermissionError:
         raise BadInput(f"cannot write {dest}: permission denied") from None
-    except sqlite3.Error as exc:
+    except SQLITE_ERRORS as exc:
         raise describe_failure(exc, source) from exc
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -650,16 +649,8 @@ def _export_server(dest: Path, *, force: bool) -> None:
 
 def _check_copy(path: Path) -> None:
     """The copy must pass SQLite's check: a damaged source is reported, not silently copied."""
-    import sqlite3
+    from netkeep.dialect import sqlite_file_check
 
-    from netkeep.db_path import sqlite_uri
-
-    # Read-write although it only reads: the last read-write connection to close removes the
-    # -wal and -shm files that opening a WAL copy creates; a read-only one leaves them behind.
-    connection = sqlite3.connect(sqlite_uri(path, mode="rw"), uri=True)
-    try:
-        result = connection.execute("PRAGMA quick_check").fetchone()[0]
-    finally:
-        connection.close()
+    result = sqlite_file_check(path)
     if result != "ok":
         raise RuntimeFailure(f"the copy of the database failed its check: {result}")
