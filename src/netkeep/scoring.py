@@ -39,6 +39,7 @@ __all__ = [
     "mirror",
     "rhythm",
     "score_contact",
+    "score_history",
 ]
 
 
@@ -325,13 +326,44 @@ def score_contact(
     Rates and initiative are recency-weighted shares (0..1, 2 decimals, None when nothing counted);
     ask, give and open-ask figures are plain counts.
     """
+    rows = _touch_rows(touchpoints)
+    inline = any(row[7] for row in rows)
+    return _score_rows(rows, asks, gives, now=now, settings=settings, inline_asks=inline)
+
+
+def score_history(
+    rows: list[tuple[Any, ...]],
+    asks: Iterable[AskRecord] = (),
+    *,
+    now: datetime,
+    settings: ScoringSettings = ScoringSettings(),
+    gives: Iterable[GiveRecord] = (),
+) -> dict[str, Any]:
+    """``score_contact`` for touchpoints already in scoring's row form, as ``netkeep score`` reads
+    them in bulk: ``(epoch seconds, id, position, side, two_way, channel, None, None, no_reply)``
+    with side 0 for "out" and 1 for "in", in any order (they are sorted here; ids must be unique).
+    Their gives and asks are in ``gives`` and ``asks`` only. Same result as ``score_contact``."""
+    rows.sort()
+    return _score_rows(rows, asks, gives, now=now, settings=settings, inline_asks=False)
+
+
+def _score_rows(
+    rows: list[tuple[Any, ...]],
+    asks: Iterable[AskRecord],
+    gives: Iterable[GiveRecord],
+    *,
+    now: datetime,
+    settings: ScoringSettings,
+    inline_asks: bool,
+) -> dict[str, Any]:
+    """The score row from sorted rows (see ``_touch_rows``); ``inline_asks``: some row carries
+    the text of an ask."""
     now_ts = _ts(now)
     base_window = settings.response_window.total_seconds()
     half_life = settings.half_life.total_seconds()
     decay = _LN2 / half_life
     horizon = HORIZON_HALF_LIVES * half_life
     step = half_life / EVENTS_PER_HALF_LIFE
-    rows = _touch_rows(touchpoints)
     if rows and rows[-1][0] > now_ts:
         rows = [row for row in rows if row[0] <= now_ts]
     n = len(rows)
@@ -348,7 +380,7 @@ def score_contact(
 
     ask_list = list(asks)
     asked_in = {a.touchpoint_id: a.status for a in ask_list if a.touchpoint_id is not None}
-    for row in rows:
+    for row in rows if inline_asks else ():
         if row[7] and row[1] not in asked_in:
             # An ask typed on a touchpoint without an ask record of its own: still open.
             side = row[3]

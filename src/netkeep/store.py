@@ -887,6 +887,7 @@ def histories(
     contact_id: int | None = None,
     id_range: tuple[int, int] | None = None,
     as_of: datetime | None = None,
+    scoring_rows: bool = False,
 ) -> Iterable[tuple[int, str, list[Any], list[Any], list[Any]]]:
     """(contact id, name, touchpoints, AskRecords, GiveRecords) per contact, streamed from a
     sqlite3 connection: one contact (archived or not), or the active contacts (with ids in
@@ -894,8 +895,9 @@ def histories(
 
     Touchpoints are `(id, epoch seconds, direction, two_way, channel, None, None, no_reply)`
     tuples, the plain-row form scoring accepts, read through the covering index without ORM
-    objects. The gives are all in the GiveRecords and the asks in the AskRecords (a touchpoint's
-    `give` and `ask` are left empty, so nothing counts twice).
+    objects; with `scoring_rows`, the form `scoring.score_history` takes, one indexed query per
+    contact (no tuple is rebuilt in Python). The gives are all in the GiveRecords and the asks in
+    the AskRecords (a touchpoint's `give` and `ask` are left empty, so nothing counts twice).
     """
     from netkeep.scoring import AskRecord, GiveRecord
 
@@ -935,6 +937,17 @@ def histories(
         gives.setdefault(cid, []).append(
             GiveRecord(give_id, by, what, from_db(given_at), tp_id, fulfils)
         )
+    if scoring_rows:
+        touch_sql = (
+            f"SELECT {EPOCH_SQL}, t.id, 0, t.direction = 'in', t.two_way, t.channel, NULL, NULL, "
+            f"t.no_reply FROM touchpoint t WHERE t.contact_id = :cid"
+            f"{_until('t.occurred_at', as_of)} ORDER BY t.occurred_at"
+        )
+        for cid, name in contacts:
+            params["cid"] = cid
+            touchpoints = raw.execute(touch_sql, params).fetchall()
+            yield cid, name, touchpoints, asks.get(cid, []), gives.get(cid, [])
+        return
     cursor = raw.execute(
         f"SELECT t.contact_id, t.id, {EPOCH_SQL}, t.direction, t.two_way, t.channel, NULL, NULL, "
         f"t.no_reply FROM touchpoint t JOIN contact c ON c.id = t.contact_id WHERE {where}"
@@ -1064,13 +1077,15 @@ PARALLEL_CORES: int | None = None  # None: the machine's cores, at most 8
 def _scored(
     raw: Any, now: datetime, scoring: Any, as_of: datetime | None = None, **which: Any
 ) -> list[dict[str, Any]]:
-    from netkeep.scoring import score_contact
+    from netkeep.scoring import score_history
 
     rows = []
     which = {key: value for key, value in which.items() if value is not None}
-    for cid, name, touchpoints, asks, gives in histories(raw, as_of=as_of, **which):
+    for cid, name, touchpoints, asks, gives in histories(
+        raw, as_of=as_of, scoring_rows=True, **which
+    ):
         row = {"id": cid, "name": name}
-        row.update(score_contact(touchpoints, asks, now=now, settings=scoring, gives=gives))
+        row.update(score_history(touchpoints, asks, now=now, settings=scoring, gives=gives))
         rows.append(row)
     return rows
 
