@@ -21,7 +21,7 @@ import bisect
 import itertools
 import math
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -338,13 +338,17 @@ def score_history(
     now: datetime,
     settings: ScoringSettings = ScoringSettings(),
     gives: Iterable[GiveRecord] = (),
-) -> dict[str, Any]:
+    bands: Container[str] | None = None,
+) -> dict[str, Any] | None:
     """``score_contact`` for touchpoints already in scoring's row form, as ``netkeep score`` reads
     them in bulk: ``(epoch seconds, id, position, side, two_way, channel, None, None, no_reply)``
     with side 0 for "out" and 1 for "in", in any order (they are sorted here; ids must be unique).
-    Their gives and asks are in ``gives`` and ``asks`` only. Same result as ``score_contact``."""
+    Their gives and asks are in ``gives`` and ``asks`` only. Same result as ``score_contact``;
+    with ``bands``, None for a contact in another band (its explanation is not even written)."""
     rows.sort()
-    return _score_rows(rows, asks, gives, now=now, settings=settings, inline_asks=False)
+    return _score_rows(
+        rows, asks, gives, now=now, settings=settings, inline_asks=False, bands=bands
+    )
 
 
 def _score_rows(
@@ -355,9 +359,10 @@ def _score_rows(
     now: datetime,
     settings: ScoringSettings,
     inline_asks: bool,
-) -> dict[str, Any]:
+    bands: Container[str] | None = None,
+) -> Any:
     """The score row from sorted rows (see ``_touch_rows``); ``inline_asks``: some row carries
-    the text of an ask."""
+    the text of an ask. None when ``bands`` is given and the contact's band is not in it."""
     now_ts = _ts(now)
     base_window = settings.response_window.total_seconds()
     half_life = settings.half_life.total_seconds()
@@ -367,6 +372,8 @@ def _score_rows(
     if rows and rows[-1][0] > now_ts:
         rows = [row for row in rows if row[0] <= now_ts]
     n = len(rows)
+    if bands is not None and n < MIN_TOUCHPOINTS and Band.new.value not in bands:
+        return None
     latest = rows[-1][0] if rows else now_ts
 
     # Each side's window for answering the other, from its own usual reply latency.
@@ -444,15 +451,21 @@ def _score_rows(
         t.outreach_answered,
     )
     exp = math.exp
+    conversation_gap, took_nothing = CONVERSATION_GAP, _TOOK_NOTHING
     pointer = [len(interest_starts[_ME]) - 1, len(interest_starts[_THEM]) - 1]
     # One backward pass: "answered" needs the next touchpoint each side started.
     next_start = [math.inf, math.inf]
     weight_sum = 0.0
     year_started, latest_verdicts = t.year_started, t.latest
+    verdict_room = [5, 5]  # how many more latest verdicts each side keeps for the explanation
+    their_asks_in_year = 0
     neg_decay = -decay
     newer_age = -step
-    for i in range(n - 1, -1, -1):
-        ts, tp_id, _pos, side, two_way, channel, give, ask, no_reply = rows[i]
+    # Each row with the one before it (older), newest first.
+    backward = reversed(rows)
+    older = itertools.chain(itertools.islice(reversed(rows), 1, None), (None,))
+    for row, prev in zip(backward, older):
+        ts, tp_id, _pos, side, two_way, channel, give, _ask, no_reply = row
         other = 1 - side
         age = latest - ts
         newer_age += step
@@ -468,10 +481,9 @@ def _score_rows(
         # replier's reply window, and expects no answer itself. Messages close together are one
         # conversation: after its first, the other side's are replies and the same side's carry
         # on (neither starts anything).
-        if i:
-            prev = rows[i - 1]
+        if prev is not None:
             gap = ts - prev[0]
-            if gap <= CONVERSATION_GAP:
+            if gap <= conversation_gap:
                 if prev[3] != side:
                     answering[side] += weight
                 next_start[side] = ts
@@ -484,7 +496,7 @@ def _score_rows(
         if weight:
             starts[side] += 1
         status = asked_in.get(tp_id) if asked_in else None
-        if status is not None and status not in _TOOK_NOTHING:
+        if status is not None and status not in took_nothing:
             own_interest = True
         elif interest_starts[side]:
             # The loop walks back in time: move this side's pointer back to the last stretch
@@ -504,7 +516,7 @@ def _score_rows(
         if ts >= year_ago:
             year_started[side] += 1
             if side and status is not None:
-                t.year_their_asks += 1
+                their_asks_in_year += 1
         if two_way:
             flag: bool | None = True
         elif no_reply:
@@ -519,9 +531,11 @@ def _score_rows(
             counted[side] += weight
             if flag:
                 answered[side] += weight
-            if len(latest_verdicts[side]) < 5:
+            if verdict_room[side]:
+                verdict_room[side] -= 1
                 latest_verdicts[side].append((channel, flag))
         next_start[side] = ts
+    t.year_their_asks = their_asks_in_year
 
     times = [row[0] for row in rows]
 
@@ -566,6 +580,8 @@ def _score_rows(
             responsiveness = known[0] if known else RESPONSE_PRIOR_RATE
         score = round(100 * balance**BALANCE_EXPONENT * responsiveness)
         band = _band(t, they_answer, i_answer, now_ts, window)
+    if bands is not None and band not in bands:
+        return None
 
     streak, streak_channels, pending = _unanswered_streak(rows, now_ts - window[_THEM])
     result: dict[str, Any] = {

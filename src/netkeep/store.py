@@ -11,7 +11,7 @@ import itertools
 import json
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -1075,7 +1075,12 @@ PARALLEL_CORES: int | None = None  # None: the machine's cores, at most 8
 
 
 def _scored(
-    raw: Any, now: datetime, scoring: Any, as_of: datetime | None = None, **which: Any
+    raw: Any,
+    now: datetime,
+    scoring: Any,
+    as_of: datetime | None = None,
+    bands: Collection[str] | None = None,
+    **which: Any,
 ) -> list[dict[str, Any]]:
     from netkeep.scoring import score_history
 
@@ -1084,14 +1089,21 @@ def _scored(
     for cid, name, touchpoints, asks, gives in histories(
         raw, as_of=as_of, scoring_rows=True, **which
     ):
-        row = {"id": cid, "name": name}
-        row.update(score_history(touchpoints, asks, now=now, settings=scoring, gives=gives))
-        rows.append(row)
+        scored = score_history(
+            touchpoints, asks, now=now, settings=scoring, gives=gives, bands=bands
+        )
+        if scored is not None:
+            rows.append({"id": cid, "name": name, **scored})
     return rows
 
 
 def _scored_range(
-    path: str, now: datetime, scoring: Any, as_of: datetime | None, id_range: tuple[int, int]
+    path: str,
+    now: datetime,
+    scoring: Any,
+    as_of: datetime | None,
+    bands: Collection[str] | None,
+    id_range: tuple[int, int],
 ) -> list[Any]:
     """One share of `score` in a forked helper process, on its own read-only connection."""
     import sqlite3
@@ -1100,7 +1112,7 @@ def _scored_range(
 
     raw = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
     try:
-        return _scored(raw, now, scoring, as_of, id_range=id_range)
+        return _scored(raw, now, scoring, as_of, bands, id_range=id_range)
     finally:
         raw.close()
 
@@ -1126,10 +1138,12 @@ def start_score_rows(
     settings: Any,
     contact_id: int | None = None,
     as_of: datetime | None = None,
+    bands: Collection[str] | None = None,
 ) -> Callable[[], list[dict[str, Any]]]:
     """Start scoring; the returned function waits for the rows.
 
     With `as_of`, the history as it stood then is scored at that moment (`now` is then `as_of`).
+    With `bands`, only the rows of contacts in those bands (`digest` watches two).
     Scoring is CPU-bound Python over every touchpoint, so a large network is split by contact id
     over the machine's cores, each share read on its own connection in a forked process; the
     caller can run its other queries meanwhile (`digest` does).
@@ -1140,7 +1154,7 @@ def start_score_rows(
     raw = _dbapi(session)
     shares = [] if contact_id is not None else _shares(raw)
     if len(shares) < 2:
-        rows = _scored(raw, now, scoring, as_of, contact_id=contact_id)
+        rows = _scored(raw, now, scoring, as_of, bands, contact_id=contact_id)
         return lambda: rows
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -1148,7 +1162,9 @@ def start_score_rows(
     path = raw.execute("PRAGMA database_list").fetchone()[2]
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=len(shares), mp_context=context)
-    futures = [pool.submit(_scored_range, path, now, scoring, as_of, share) for share in shares]
+    futures = [
+        pool.submit(_scored_range, path, now, scoring, as_of, bands, share) for share in shares
+    ]
 
     def wait() -> list[dict[str, Any]]:
         try:
