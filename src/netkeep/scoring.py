@@ -260,6 +260,37 @@ def _touch_rows(touchpoints: Iterable[Any]) -> list[tuple[Any, ...]]:
     return rows
 
 
+# The rows scoring walks: (ts, id, flags), sorted. ``flags`` packs the side (1: "in"), two_way (2),
+# no_reply (4) and the channel's index in CHANNEL_CODES (times 8), so ``netkeep score`` can read a
+# touchpoint as three numbers. Only the nouns of channels reach the output, so a channel outside
+# CHANNEL_CODES reads as "other".
+CHANNEL_CODES = ("call", "email", "text", "meeting", "social", "letter", "other")
+_CHANNEL_CODE = {channel: code for code, channel in enumerate(CHANNEL_CODES)}
+_OTHER_CODE = _CHANNEL_CODE["other"]
+_SIDE, _TWO_WAY, _NO_REPLY, _AWAITS_NOTHING = 1, 2, 4, 6
+_CODE_SHIFT = 3
+
+
+def _packed_rows(
+    wide: list[tuple[Any, ...]],
+) -> tuple[list[tuple[Any, ...]], dict[int, tuple[Any, Any]]]:
+    """``_touch_rows``' rows as (ts, id, flags), and the give and ask texts by row index."""
+    code = _CHANNEL_CODE.get
+    rows = [
+        (
+            row[0],
+            row[1],
+            row[3]
+            | (_TWO_WAY if row[4] else 0)
+            | (_NO_REPLY if row[8] else 0)
+            | code(row[5], _OTHER_CODE) << _CODE_SHIFT,
+        )
+        for row in wide
+    ]
+    extras = {i: (row[6], row[7]) for i, row in enumerate(wide) if row[6] or row[7]}
+    return rows, extras
+
+
 def _flag(ts: float, two_way: bool, next_reply: float, now_ts: float, window: float) -> bool | None:
     """Answered, as docs/scoring.md defines it: two-way, or the other side started a touchpoint
     within the window after it (``next_reply`` is when they next did); else pending while a reply
@@ -326,9 +357,8 @@ def score_contact(
     Rates and initiative are recency-weighted shares (0..1, 2 decimals, None when nothing counted);
     ask, give and open-ask figures are plain counts.
     """
-    rows = _touch_rows(touchpoints)
-    inline = any(row[7] for row in rows)
-    return _score_rows(rows, asks, gives, now=now, settings=settings, inline_asks=inline)
+    rows, extras = _packed_rows(_touch_rows(touchpoints))
+    return _score_rows(rows, asks, gives, now=now, settings=settings, extras=extras)
 
 
 def score_history(
@@ -341,14 +371,13 @@ def score_history(
     bands: Container[str] | None = None,
 ) -> dict[str, Any] | None:
     """``score_contact`` for touchpoints already in scoring's row form, as ``netkeep score`` reads
-    them in bulk: ``(epoch seconds, id, position, side, two_way, channel, None, None, no_reply)``
-    with side 0 for "out" and 1 for "in", in any order (they are sorted here; ids must be unique).
-    Their gives and asks are in ``gives`` and ``asks`` only. Same result as ``score_contact``;
-    with ``bands``, None for a contact in another band (its explanation is not even written)."""
+    them in bulk: ``(epoch seconds, id, flags)``, flags being 1 for "in" (0 "out") + 2 if two-way
+    + 4 if it needs no reply + 8 x the channel's index in CHANNEL_CODES; in any order (they are
+    sorted here; ids must be unique). Their gives and asks are in ``gives`` and ``asks`` only.
+    Same result as ``score_contact``; with ``bands``, None for a contact in another band (its
+    explanation is not even written)."""
     rows.sort()
-    return _score_rows(
-        rows, asks, gives, now=now, settings=settings, inline_asks=False, bands=bands
-    )
+    return _score_rows(rows, asks, gives, now=now, settings=settings, extras={}, bands=bands)
 
 
 def _score_rows(
@@ -358,11 +387,11 @@ def _score_rows(
     *,
     now: datetime,
     settings: ScoringSettings,
-    inline_asks: bool,
+    extras: dict[int, tuple[Any, Any]],
     bands: Container[str] | None = None,
 ) -> Any:
-    """The score row from sorted rows (see ``_touch_rows``); ``inline_asks``: some row carries
-    the text of an ask. None when ``bands`` is given and the contact's band is not in it."""
+    """The score row from sorted rows (see ``_packed_rows``) and the give and ask texts typed on
+    them (``extras``, by row index). None when ``bands`` is given and the band is not in it."""
     now_ts = _ts(now)
     base_window = settings.response_window.total_seconds()
     half_life = settings.half_life.total_seconds()
@@ -387,11 +416,14 @@ def _score_rows(
 
     ask_list = list(asks)
     asked_in = {a.touchpoint_id: a.status for a in ask_list if a.touchpoint_id is not None}
-    for row in rows if inline_asks else ():
-        if row[7] and row[1] not in asked_in:
+    for i, (_give, typed_ask) in sorted(extras.items()):
+        if i >= n or not typed_ask:
+            continue  # no ask, or a touchpoint after now
+        row = rows[i]
+        if row[1] not in asked_in:
             # An ask typed on a touchpoint without an ask record of its own: still open.
-            side = row[3]
-            ask_list.append(AskRecord(-1, _BY[side], row[7], "open", row[0], None, row[1]))
+            side = row[2] & _SIDE
+            ask_list.append(AskRecord(-1, _BY[side], typed_ask, "open", row[0], None, row[1]))
             asked_in[row[1]] = "open"
     ask_opened: list[list[float]] = [[], []]  # asks that took or may take something
     for ask in ask_list:
@@ -461,11 +493,13 @@ def _score_rows(
     their_asks_in_year = 0
     neg_decay = -decay
     newer_age = -step
-    # Each row with the one before it (older), newest first.
+    # Each row with its index and the one before it (older), newest first.
     backward = reversed(rows)
     older = itertools.chain(itertools.islice(reversed(rows), 1, None), (None,))
-    for row, prev in zip(backward, older):
-        ts, tp_id, _pos, side, two_way, channel, give, _ask, no_reply = row
+    # Flags as literals (see _packed_rows): 1 side, 2 two-way, 4 no reply, 6 awaits no reply.
+    for i, (ts, tp_id, flags), prev in zip(itertools.count(n - 1, -1), backward, older):
+        side = flags & 1
+        two_way = flags & 2
         other = 1 - side
         age = latest - ts
         newer_age += step
@@ -475,7 +509,7 @@ def _score_rows(
         weight_sum += weight
         if two_way:
             answering[other] += weight
-        if give:
+        if extras and extras.get(i, (None,))[0]:
             favours.append([ts, side, tp_id, None, weight])
         # Replies: a touchpoint that answers the other side's one-way outreach within the
         # replier's reply window, and expects no answer itself. Messages close together are one
@@ -484,11 +518,15 @@ def _score_rows(
         if prev is not None:
             gap = ts - prev[0]
             if gap <= conversation_gap:
-                if prev[3] != side:
+                if (prev[2] ^ flags) & 1:
                     answering[side] += weight
                 next_start[side] = ts
                 continue
-            if prev[3] != side and not (prev[4] or prev[8]) and gap <= reply_window[side]:
+            if (
+                (prev[2] ^ flags) & 1
+                and not prev[2] & 6
+                and gap <= reply_window[side]
+            ):
                 answering[side] += weight
                 next_start[side] = ts
                 continue
@@ -519,7 +557,7 @@ def _score_rows(
                 their_asks_in_year += 1
         if two_way:
             flag: bool | None = True
-        elif no_reply:
+        elif flags & 4:
             flag = None
         elif next_start[other] - ts <= window[other]:
             flag = True
@@ -533,6 +571,7 @@ def _score_rows(
                 answered[side] += weight
             if verdict_room[side]:
                 verdict_room[side] -= 1
+                channel = CHANNEL_CODES[flags >> 3]
                 latest_verdicts[side].append((channel, flag))
         next_start[side] = ts
     t.year_their_asks = their_asks_in_year
@@ -757,9 +796,13 @@ def _intervals(
         gap = row[0] - prev[0]
         if gaps_too:
             gaps.append(gap)
-        reply = row[3] != prev[3] and not (prev[4] or prev[8] or prev_reply) and gap <= cap
+        reply = (
+            (row[2] ^ prev[2]) & _SIDE
+            and not (prev[2] & _AWAITS_NOTHING or prev_reply)
+            and gap <= cap
+        )
         if reply:
-            replies[row[3]].append(gap)
+            replies[row[2] & _SIDE].append(gap)
         prev, prev_reply = row, reply
     return gaps, replies
 
@@ -797,7 +840,7 @@ def rhythm(
     RHYTHM_MIN_SAMPLES intervals or replies tell nothing: None.
     """
     now_ts = _ts(now)
-    rows = [row for row in _touch_rows(touchpoints) if row[0] <= now_ts]
+    rows = [row for row in _packed_rows(_touch_rows(touchpoints))[0] if row[0] <= now_ts]
     half_life = settings.half_life.total_seconds()
     gaps, replies = _intervals(
         rows,
@@ -898,12 +941,12 @@ def _unanswered_streak(
     streak = pending = 0
     channels: set[str] = set()
     for row in reversed(rows):
-        side, two_way, channel = row[3], row[4], row[5]
-        if side != _ME or two_way:
-            break
+        flags = row[2]
+        if flags & (_SIDE | _TWO_WAY):
+            break  # theirs, or a live exchange
         streak += 1
         pending += row[0] > pending_after
-        channels.add(channel)
+        channels.add(CHANNEL_CODES[flags >> _CODE_SHIFT])
     return streak, channels, pending
 
 

@@ -895,8 +895,8 @@ def histories(
 
     Touchpoints are `(id, epoch seconds, direction, two_way, channel, None, None, no_reply)`
     tuples, the plain-row form scoring accepts, read through the covering index without ORM
-    objects; with `scoring_rows`, the form `scoring.score_history` takes, one indexed query per
-    contact (no tuple is rebuilt in Python). The gives are all in the GiveRecords and the asks in
+    objects; with `scoring_rows`, the packed form `scoring.score_history` takes (three numbers
+    a touchpoint), one indexed query per contact (no tuple is rebuilt in Python). The gives are all in the GiveRecords and the asks in
     the AskRecords (a touchpoint's `give` and `ask` are left empty, so nothing counts twice).
     """
     from netkeep.scoring import AskRecord, GiveRecord
@@ -938,9 +938,15 @@ def histories(
             GiveRecord(give_id, by, what, from_db(given_at), tp_id, fulfils)
         )
     if scoring_rows:
+        from netkeep.scoring import CHANNEL_CODES
+
+        code = " ".join(f"WHEN '{channel}' THEN {i}" for i, channel in enumerate(CHANNEL_CODES))
+        flags = (
+            "(t.direction = 'in') + 2 * (t.two_way != 0) + 4 * (t.no_reply != 0) "
+            f"+ 8 * CASE t.channel {code} ELSE {CHANNEL_CODES.index('other')} END"
+        )
         touch_sql = (
-            f"SELECT {EPOCH_SQL}, t.id, 0, t.direction = 'in', t.two_way, t.channel, NULL, NULL, "
-            f"t.no_reply FROM touchpoint t WHERE t.contact_id = :cid"
+            f"SELECT {EPOCH_SQL}, t.id, {flags} FROM touchpoint t WHERE t.contact_id = :cid"
             f"{_until('t.occurred_at', as_of)} ORDER BY t.occurred_at"
         )
         for cid, name in contacts:
