@@ -522,11 +522,7 @@ def _score_rows(
                     answering[side] += weight
                 next_start[side] = ts
                 continue
-            if (
-                (prev[2] ^ flags) & 1
-                and not prev[2] & 6
-                and gap <= reply_window[side]
-            ):
+            if (prev[2] ^ flags) & 1 and not prev[2] & 6 and gap <= reply_window[side]:
                 answering[side] += weight
                 next_start[side] = ts
                 continue
@@ -790,20 +786,22 @@ def _intervals(
         max(0, n - 1 - int(horizon // step)),
         bisect.bisect_left(rows, (latest - horizon,)),
     )
-    prev = rows[first]
+    prev_ts, _id, prev_flags = rows[first]
     prev_reply = False
-    for row in itertools.islice(rows, first + 1, None):
-        gap = row[0] - prev[0]
+    for ts, _id, flags in itertools.islice(rows, first + 1, None):
+        gap = ts - prev_ts
         if gaps_too:
             gaps.append(gap)
-        reply = (
-            (row[2] ^ prev[2]) & _SIDE
-            and not (prev[2] & _AWAITS_NOTHING or prev_reply)
+        if (
+            (flags ^ prev_flags) & _SIDE
+            and not (prev_flags & _AWAITS_NOTHING or prev_reply)
             and gap <= cap
-        )
-        if reply:
-            replies[row[2] & _SIDE].append(gap)
-        prev, prev_reply = row, reply
+        ):
+            replies[flags & _SIDE].append(gap)
+            prev_reply = True
+        else:
+            prev_reply = False
+        prev_ts, prev_flags = ts, flags
     return gaps, replies
 
 
