@@ -358,7 +358,9 @@ def score_contact(
     ask, give and open-ask figures are plain counts.
     """
     rows, extras = _packed_rows(_touch_rows(touchpoints))
-    return _score_rows(rows, asks, gives, now=now, settings=settings, extras=extras)
+    scored = _score_rows(rows, asks, gives, now=now, settings=settings, extras=extras)
+    assert scored is not None  # without a choice of bands, every contact has a row
+    return scored
 
 
 def score_history(
@@ -389,7 +391,7 @@ def _score_rows(
     settings: ScoringSettings,
     extras: dict[int, tuple[Any, Any]],
     bands: Container[str] | None = None,
-) -> Any:
+) -> dict[str, Any] | None:
     """The score row from sorted rows (see ``_packed_rows``) and the give and ask texts typed on
     them (``extras``, by row index). None when ``bands`` is given and the band is not in it."""
     now_ts = _ts(now)

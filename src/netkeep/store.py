@@ -951,8 +951,8 @@ def histories(
         )
         for cid, name in contacts:
             params["cid"] = cid
-            touchpoints = raw.execute(touch_sql, params).fetchall()
-            yield cid, name, touchpoints, asks.get(cid, []), gives.get(cid, [])
+            packed = raw.execute(touch_sql, params).fetchall()
+            yield cid, name, packed, asks.get(cid, []), gives.get(cid, [])
         return
     cursor = raw.execute(
         f"SELECT t.contact_id, t.id, {EPOCH_SQL}, t.direction, t.two_way, t.channel, NULL, NULL, "
