@@ -30,6 +30,7 @@ from netkeep.text import plural
 from netkeep.vocab import Band
 
 __all__ = [
+    "CHANNEL_CODES",
     "AskRecord",
     "GiveRecord",
     "Rhythm",
