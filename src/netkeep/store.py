@@ -896,8 +896,9 @@ def histories(
     Touchpoints are `(id, epoch seconds, direction, two_way, channel, None, None, no_reply)`
     tuples, the plain-row form scoring accepts, read through the covering index without ORM
     objects; with `scoring_rows`, the packed form `scoring.score_history` takes (three numbers
-    a touchpoint), one indexed query per contact (no tuple is rebuilt in Python). The gives are all in the GiveRecords and the asks in
-    the AskRecords (a touchpoint's `give` and `ask` are left empty, so nothing counts twice).
+    a touchpoint), one indexed query per contact (no tuple is rebuilt in Python). The gives are
+    all in the GiveRecords and the asks in the AskRecords (a touchpoint's `give` and `ask` are
+    left empty, so nothing counts twice).
     """
     from netkeep.scoring import AskRecord, GiveRecord
 
