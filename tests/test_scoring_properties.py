@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from netkeep.scoring import (
+    CHANNEL_CODES,
     CONVERSATION_GAP,
     EVENTS_PER_HALF_LIFE,
     HORIZON_HALF_LIVES,
@@ -26,6 +27,7 @@ from netkeep.scoring import (
     mirror,
     rhythm,
     score_contact,
+    score_history,
 )
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -369,3 +371,27 @@ def test_their_response_rate_is_the_weighted_share_of_your_answered_outreach(his
         assert actual is None or expected is None or counted < 1e-9
     else:
         assert math.isclose(actual, expected, abs_tol=0.011)
+
+
+def packed(tp):
+    """A touchpoint in the form `netkeep score` reads in bulk (see `score_history`)."""
+    flags = (tp.direction == "in") + 2 * tp.two_way + 4 * tp.no_reply
+    return (tp.occurred_at.timestamp(), tp.id, flags + 8 * CHANNEL_CODES.index(tp.channel))
+
+
+@fast
+@given(histories(), st.data())
+def test_the_bulk_form_scores_exactly_like_records(history, data):
+    # As the store reads them: a touchpoint's give and ask live only in the gives and asks.
+    touchpoints = [replace(tp, give=None, ask=None) for tp in history[0]]
+    asks = history[1]
+    gives = data.draw(gives_for(history))
+    expected = score_contact(touchpoints, asks, now=NOW, gives=gives)
+    rows = [packed(tp) for tp in touchpoints]
+    data.draw(st.randoms()).shuffle(rows)
+    assert score_history(rows, asks, now=NOW, gives=gives) == expected
+    bands = data.draw(st.sets(st.sampled_from(sorted(BANDS))))
+    only = score_history(
+        [packed(tp) for tp in touchpoints], asks, now=NOW, gives=gives, bands=bands
+    )
+    assert only == (expected if expected["band"] in bands else None)

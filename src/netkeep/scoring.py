@@ -21,7 +21,7 @@ import bisect
 import itertools
 import math
 import statistics
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +30,7 @@ from netkeep.text import plural
 from netkeep.vocab import Band
 
 __all__ = [
+    "CHANNEL_CODES",
     "AskRecord",
     "GiveRecord",
     "Rhythm",
@@ -39,6 +40,7 @@ __all__ = [
     "mirror",
     "rhythm",
     "score_contact",
+    "score_history",
 ]
 
 
@@ -259,6 +261,37 @@ def _touch_rows(touchpoints: Iterable[Any]) -> list[tuple[Any, ...]]:
     return rows
 
 
+# The rows scoring walks: (ts, id, flags), sorted. ``flags`` packs the side (1: "in"), two_way (2),
+# no_reply (4) and the channel's index in CHANNEL_CODES (times 8), so ``netkeep score`` can read a
+# touchpoint as three numbers. Only the nouns of channels reach the output, so a channel outside
+# CHANNEL_CODES reads as "other".
+CHANNEL_CODES = ("call", "email", "text", "meeting", "social", "letter", "other")
+_CHANNEL_CODE = {channel: code for code, channel in enumerate(CHANNEL_CODES)}
+_OTHER_CODE = _CHANNEL_CODE["other"]
+_SIDE, _TWO_WAY, _NO_REPLY, _AWAITS_NOTHING = 1, 2, 4, 6
+_CODE_SHIFT = 3
+
+
+def _packed_rows(
+    wide: list[tuple[Any, ...]],
+) -> tuple[list[tuple[Any, ...]], dict[int, tuple[Any, Any]]]:
+    """``_touch_rows``' rows as (ts, id, flags), and the give and ask texts by row index."""
+    code = _CHANNEL_CODE.get
+    rows = [
+        (
+            row[0],
+            row[1],
+            row[3]
+            | (_TWO_WAY if row[4] else 0)
+            | (_NO_REPLY if row[8] else 0)
+            | code(row[5], _OTHER_CODE) << _CODE_SHIFT,
+        )
+        for row in wide
+    ]
+    extras = {i: (row[6], row[7]) for i, row in enumerate(wide) if row[6] or row[7]}
+    return rows, extras
+
+
 def _flag(ts: float, two_way: bool, next_reply: float, now_ts: float, window: float) -> bool | None:
     """Answered, as docs/scoring.md defines it: two-way, or the other side started a touchpoint
     within the window after it (``next_reply`` is when they next did); else pending while a reply
@@ -325,16 +358,54 @@ def score_contact(
     Rates and initiative are recency-weighted shares (0..1, 2 decimals, None when nothing counted);
     ask, give and open-ask figures are plain counts.
     """
+    rows, extras = _packed_rows(_touch_rows(touchpoints))
+    scored = _score_rows(rows, asks, gives, now=now, settings=settings, extras=extras)
+    assert scored is not None  # without a choice of bands, every contact has a row
+    return scored
+
+
+def score_history(
+    rows: list[tuple[Any, ...]],
+    asks: Iterable[AskRecord] = (),
+    *,
+    now: datetime,
+    settings: ScoringSettings = ScoringSettings(),
+    gives: Iterable[GiveRecord] = (),
+    bands: Container[str] | None = None,
+) -> dict[str, Any] | None:
+    """``score_contact`` for touchpoints already in scoring's row form, as ``netkeep score`` reads
+    them in bulk: ``(epoch seconds, id, flags)``, flags being 1 for "in" (0 "out") + 2 if two-way
+    + 4 if it needs no reply + 8 x the channel's index in CHANNEL_CODES; in any order (they are
+    sorted here; ids must be unique). Their gives and asks are in ``gives`` and ``asks`` only.
+    Same result as ``score_contact``; with ``bands``, None for a contact in another band (its
+    explanation is not even written)."""
+    rows.sort()
+    return _score_rows(rows, asks, gives, now=now, settings=settings, extras={}, bands=bands)
+
+
+def _score_rows(
+    rows: list[tuple[Any, ...]],
+    asks: Iterable[AskRecord],
+    gives: Iterable[GiveRecord],
+    *,
+    now: datetime,
+    settings: ScoringSettings,
+    extras: dict[int, tuple[Any, Any]],
+    bands: Container[str] | None = None,
+) -> dict[str, Any] | None:
+    """The score row from sorted rows (see ``_packed_rows``) and the give and ask texts typed on
+    them (``extras``, by row index). None when ``bands`` is given and the band is not in it."""
     now_ts = _ts(now)
     base_window = settings.response_window.total_seconds()
     half_life = settings.half_life.total_seconds()
     decay = _LN2 / half_life
     horizon = HORIZON_HALF_LIVES * half_life
     step = half_life / EVENTS_PER_HALF_LIFE
-    rows = _touch_rows(touchpoints)
     if rows and rows[-1][0] > now_ts:
         rows = [row for row in rows if row[0] <= now_ts]
     n = len(rows)
+    if bands is not None and n < MIN_TOUCHPOINTS and Band.new.value not in bands:
+        return None
     latest = rows[-1][0] if rows else now_ts
 
     # Each side's window for answering the other, from its own usual reply latency.
@@ -348,11 +419,14 @@ def score_contact(
 
     ask_list = list(asks)
     asked_in = {a.touchpoint_id: a.status for a in ask_list if a.touchpoint_id is not None}
-    for row in rows:
-        if row[7] and row[1] not in asked_in:
+    for i, (_give, typed_ask) in sorted(extras.items()):
+        if i >= n or not typed_ask:
+            continue  # no ask, or a touchpoint after now
+        row = rows[i]
+        if row[1] not in asked_in:
             # An ask typed on a touchpoint without an ask record of its own: still open.
-            side = row[3]
-            ask_list.append(AskRecord(-1, _BY[side], row[7], "open", row[0], None, row[1]))
+            side = row[2] & _SIDE
+            ask_list.append(AskRecord(-1, _BY[side], typed_ask, "open", row[0], None, row[1]))
             asked_in[row[1]] = "open"
     ask_opened: list[list[float]] = [[], []]  # asks that took or may take something
     for ask in ask_list:
@@ -412,15 +486,23 @@ def score_contact(
         t.outreach_answered,
     )
     exp = math.exp
+    conversation_gap, took_nothing = CONVERSATION_GAP, _TOOK_NOTHING
     pointer = [len(interest_starts[_ME]) - 1, len(interest_starts[_THEM]) - 1]
     # One backward pass: "answered" needs the next touchpoint each side started.
     next_start = [math.inf, math.inf]
     weight_sum = 0.0
     year_started, latest_verdicts = t.year_started, t.latest
+    verdict_room = [5, 5]  # how many more latest verdicts each side keeps for the explanation
+    their_asks_in_year = 0
     neg_decay = -decay
     newer_age = -step
-    for i in range(n - 1, -1, -1):
-        ts, tp_id, _pos, side, two_way, channel, give, ask, no_reply = rows[i]
+    # Each row with its index and the one before it (older), newest first.
+    backward = reversed(rows)
+    older = itertools.chain(itertools.islice(reversed(rows), 1, None), (None,))
+    # Flags as literals (see _packed_rows): 1 side, 2 two-way, 4 no reply, 6 awaits no reply.
+    for i, (ts, tp_id, flags), prev in zip(itertools.count(n - 1, -1), backward, older):
+        side = flags & 1
+        two_way = flags & 2
         other = 1 - side
         age = latest - ts
         newer_age += step
@@ -430,21 +512,20 @@ def score_contact(
         weight_sum += weight
         if two_way:
             answering[other] += weight
-        if give:
+        if extras and extras.get(i, (None,))[0]:
             favours.append([ts, side, tp_id, None, weight])
         # Replies: a touchpoint that answers the other side's one-way outreach within the
         # replier's reply window, and expects no answer itself. Messages close together are one
         # conversation: after its first, the other side's are replies and the same side's carry
         # on (neither starts anything).
-        if i:
-            prev = rows[i - 1]
+        if prev is not None:
             gap = ts - prev[0]
-            if gap <= CONVERSATION_GAP:
-                if prev[3] != side:
+            if gap <= conversation_gap:
+                if (prev[2] ^ flags) & 1:
                     answering[side] += weight
                 next_start[side] = ts
                 continue
-            if prev[3] != side and not (prev[4] or prev[8]) and gap <= reply_window[side]:
+            if (prev[2] ^ flags) & 1 and not prev[2] & 6 and gap <= reply_window[side]:
                 answering[side] += weight
                 next_start[side] = ts
                 continue
@@ -452,7 +533,7 @@ def score_contact(
         if weight:
             starts[side] += 1
         status = asked_in.get(tp_id) if asked_in else None
-        if status is not None and status not in _TOOK_NOTHING:
+        if status is not None and status not in took_nothing:
             own_interest = True
         elif interest_starts[side]:
             # The loop walks back in time: move this side's pointer back to the last stretch
@@ -472,10 +553,10 @@ def score_contact(
         if ts >= year_ago:
             year_started[side] += 1
             if side and status is not None:
-                t.year_their_asks += 1
+                their_asks_in_year += 1
         if two_way:
             flag: bool | None = True
-        elif no_reply:
+        elif flags & 4:
             flag = None
         elif next_start[other] - ts <= window[other]:
             flag = True
@@ -487,9 +568,12 @@ def score_contact(
             counted[side] += weight
             if flag:
                 answered[side] += weight
-            if len(latest_verdicts[side]) < 5:
+            if verdict_room[side]:
+                verdict_room[side] -= 1
+                channel = CHANNEL_CODES[flags >> 3]
                 latest_verdicts[side].append((channel, flag))
         next_start[side] = ts
+    t.year_their_asks = their_asks_in_year
 
     times = [row[0] for row in rows]
 
@@ -534,6 +618,8 @@ def score_contact(
             responsiveness = known[0] if known else RESPONSE_PRIOR_RATE
         score = round(100 * balance**BALANCE_EXPONENT * responsiveness)
         band = _band(t, they_answer, i_answer, now_ts, window)
+    if bands is not None and band not in bands:
+        return None
 
     streak, streak_channels, pending = _unanswered_streak(rows, now_ts - window[_THEM])
     result: dict[str, Any] = {
@@ -703,16 +789,22 @@ def _intervals(
         max(0, n - 1 - int(horizon // step)),
         bisect.bisect_left(rows, (latest - horizon,)),
     )
-    prev = rows[first]
+    prev_ts, _id, prev_flags = rows[first]
     prev_reply = False
-    for row in itertools.islice(rows, first + 1, None):
-        gap = row[0] - prev[0]
+    for ts, _id, flags in itertools.islice(rows, first + 1, None):
+        gap = ts - prev_ts
         if gaps_too:
             gaps.append(gap)
-        reply = row[3] != prev[3] and not (prev[4] or prev[8] or prev_reply) and gap <= cap
-        if reply:
-            replies[row[3]].append(gap)
-        prev, prev_reply = row, reply
+        if (
+            (flags ^ prev_flags) & _SIDE
+            and not (prev_flags & _AWAITS_NOTHING or prev_reply)
+            and gap <= cap
+        ):
+            replies[flags & _SIDE].append(gap)
+            prev_reply = True
+        else:
+            prev_reply = False
+        prev_ts, prev_flags = ts, flags
     return gaps, replies
 
 
@@ -749,7 +841,7 @@ def rhythm(
     RHYTHM_MIN_SAMPLES intervals or replies tell nothing: None.
     """
     now_ts = _ts(now)
-    rows = [row for row in _touch_rows(touchpoints) if row[0] <= now_ts]
+    rows = [row for row in _packed_rows(_touch_rows(touchpoints))[0] if row[0] <= now_ts]
     half_life = settings.half_life.total_seconds()
     gaps, replies = _intervals(
         rows,
@@ -850,12 +942,12 @@ def _unanswered_streak(
     streak = pending = 0
     channels: set[str] = set()
     for row in reversed(rows):
-        side, two_way, channel = row[3], row[4], row[5]
-        if side != _ME or two_way:
-            break
+        flags = row[2]
+        if flags & (_SIDE | _TWO_WAY):
+            break  # theirs, or a live exchange
         streak += 1
         pending += row[0] > pending_after
-        channels.add(channel)
+        channels.add(CHANNEL_CODES[flags >> _CODE_SHIFT])
     return streak, channels, pending
 
 

@@ -63,7 +63,7 @@ def digest(
 ) -> None:
     """What needs attention: reach out, you owe, waiting on, watch. Silent when all is quiet."""
     from netkeep import store
-    from netkeep.digest import build_digest
+    from netkeep.digest import WATCH_BANDS, build_digest
     from netkeep.staleness import stale_rows
     from netkeep.vocab import ASK_KEYS, OWE_KEYS, SCORE_KEYS, STALE_KEYS
 
@@ -77,7 +77,10 @@ def digest(
         sys.stderr.write(f"netkeep digest: no database at {path}; nothing to report\n")
         return
     with session(write=False) as db:
-        scoring = store.start_score_rows(db, now=moment, settings=config, as_of=then)
+        # Only the watch list needs score rows: the other contacts are not even explained.
+        scoring = store.start_score_rows(
+            db, now=moment, settings=config, as_of=then, bands=WATCH_BANDS
+        )
         candidates = store.staleness_rows(db, as_of=then)
         owe = store.owe_rows(db, window=config.scoring.response_window, as_of=then)
         my_open_asks = store.ask_rows(db, by="me", as_of=then)
