@@ -1215,7 +1215,7 @@ def _reading(location: str) -> Iterator[Connection]:
     from netkeep.db import open_session
     from netkeep.db_path import server_url
 
-    # An absolute file path (PRAGMA database_list) or a server URL (see dialect.store_location).
+    # An absolute file path or a server URL: see dialect.store_location.
     opened = (
         open_session(Path(location), write=False)
         if location.startswith("/")
