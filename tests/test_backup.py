@@ -8,15 +8,16 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+# `backup` of the SQLite file: a consistent copy of the file itself. Backup on a PostgreSQL server
+# (a JSON export of one snapshot) is tested in test_postgresql.py.
+pytestmark = pytest.mark.sqlite_only
+
 # Logs touchpoints straight into the database, one transaction each, until told to stop.
 WRITER = r"""
 import sqlite3, sys, time
 from pathlib import Path
-
-import pytest
-
-# `backup` of the SQLite file: a consistent copy of the file itself.
-pytestmark = pytest.mark.sqlite_only
 db, stop = sys.argv[1], Path(sys.argv[2])
 connection = sqlite3.connect(db, timeout=30, isolation_level=None)
 connection.execute("PRAGMA busy_timeout = 30000")

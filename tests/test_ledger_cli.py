@@ -70,15 +70,15 @@ def test_fulfils_without_a_give_records_the_ask_itself_as_given(cli, dana):
     ],
 )
 def test_fulfils_refuses_what_it_cannot_fulfil_and_writes_nothing(
-    cli, dana, db_path, args, message
+    cli, dana, database, args, message
 ):
     cli.ok("log", dana, "--in", "--ask", "an intro", "--when", "2026-06-01")
     cli.ok("add", "Bo")
     cli.ok("log", "bo", "--in", "--ask", "advice", "--when", "2026-06-01")
-    before = db_path.read_bytes()
+    before = database.snapshot()
     result = cli("log", dana, "--give", "intro", *args)
     assert result.exit_code == 2 and message in result.stderr, result.stderr
-    assert db_path.read_bytes() == before
+    assert database.snapshot() == before
 
 
 def test_fulfils_refuses_an_ask_already_resolved(cli, dana):
@@ -389,14 +389,14 @@ def test_a_version_2_export_still_imports_with_its_gives_and_source_keys(cli, tm
         ),
     ],
 )
-def test_a_version_2_document_has_no_ledger_keys(cli, tmp_path, db_path, change, message):
+def test_a_version_2_document_has_no_ledger_keys(cli, tmp_path, database, change, message):
     document = {**_v1_document(), "version": 2}
     change(document)
     path = tmp_path / "v2.json"
     path.write_text(json.dumps(document), encoding="utf-8")
     result = cli("import", str(path))
     assert result.exit_code == 2 and message in result.stderr
-    assert not db_path.exists()
+    assert not database.exists()
 
 
 def test_a_version_3_document_refuses_a_give_pointing_nowhere(cli, tmp_path, db_path):

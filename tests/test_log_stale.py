@@ -76,14 +76,14 @@ def test_log_when_relative_and_absolute(cli):
     )
 
 
-def test_log_refuses_the_future_and_junk_dates(cli, db_path):
+def test_log_refuses_the_future_and_junk_dates(cli, database):
     cli.ok("add", "Sam Lee")
-    before = db_path.read_bytes()
+    before = database.snapshot()
     for when in ("tomorrow-ish", "2027-01-01", "32 Marchember"):
         result = cli("log", "sam", "--when", when)
         assert result.exit_code == 2, when
         assert result.stderr.startswith("Error: ")
-    assert db_path.read_bytes() == before
+    assert database.snapshot() == before
 
 
 def test_log_unknown_contact_fails_unless_create(cli):
@@ -231,10 +231,10 @@ def test_stale_csv_header_and_plain_table(cli):
     assert "Quiet Quinn" in table and "\x1b[" not in table
 
 
-def test_read_commands_on_a_missing_database_create_nothing(cli, db_path):
+def test_read_commands_on_a_missing_database_create_nothing(cli, database, db_path):
     for args in (["list"], ["stale"], ["score"], ["owe"], ["asks"]):
         result = cli(*args, "--format", "json")
         assert result.exit_code == 0, args
         assert result.stdout.strip() == "[]"
-    assert not db_path.exists()
+    assert not database.exists()
     assert not db_path.parent.exists()

@@ -90,46 +90,46 @@ def test_day_and_month_resolved_by_date_order(cli, sam, config_file):
         ("may", "not a whole date"),
     ],
 )
-def test_ambiguous_and_partial_dates_are_refused(cli, sam, db_path, when, says):
-    before = db_path.read_bytes()
+def test_ambiguous_and_partial_dates_are_refused(cli, sam, database, when, says):
+    before = database.snapshot()
     result = cli("log", "sam", "--when", when)
     assert result.exit_code == 2, (when, result.stdout, result.stderr)
     assert result.stderr.startswith("Error: ") and says in result.stderr
     assert result.stderr.count("\n") == 1 and result.stdout == ""
-    assert db_path.read_bytes() == before
+    assert database.snapshot() == before
 
 
-def test_resolve_when_uses_the_same_rules(cli, sam, db_path):
+def test_resolve_when_uses_the_same_rules(cli, sam, database):
     cli.ok("log", "sam", "--when", "2026-06-01", "--ask", "an intro")
-    before = db_path.read_bytes()
+    before = database.snapshot()
     result = cli("resolve", "1", "--when", "3/11/2026")
     assert result.exit_code == 2 and "date_order" in result.stderr
-    assert db_path.read_bytes() == before
+    assert database.snapshot() == before
     resolved = cli.json("resolve", "1", "--when", "2h ago")
     assert resolved["resolved_at"] == "2026-06-15T10:00:00+00:00"
 
 
-def test_touchpoint_edit_when_uses_the_same_rules(cli, sam, db_path, config_file):
+def test_touchpoint_edit_when_uses_the_same_rules(cli, sam, database, config_file):
     cli.ok("log", "sam", "--when", "2026-06-01")
-    before = db_path.read_bytes()
+    before = database.snapshot()
     for when, says in (("10m ago", "'10 min ago' or '10 mo ago'"), ("3/11/2026", "date_order")):
         result = cli("touchpoint", "edit", "1", "--when", when)
         assert result.exit_code == 2 and says in result.stderr, result.stderr
-    assert db_path.read_bytes() == before
+    assert database.snapshot() == before
     config_file.write_text('[defaults]\ndate_order = "dmy"\n')
     cli.ok("touchpoint", "edit", "1", "--when", "3/11/2025 9am")
     cli.ok("touchpoint", "edit", "1", "--when", "yesterday 9am")
     assert cli.json("show", "sam")["touchpoints"][0]["occurred_at"] == "2026-06-14T09:00:00+00:00"
 
 
-def test_invalid_date_order_fails_naming_the_key(cli, sam, config_file, db_path):
+def test_invalid_date_order_fails_naming_the_key(cli, sam, config_file, database):
     config_file.write_text('[defaults]\ndate_order = "ymd"\n')
-    before = db_path.read_bytes()
+    before = database.snapshot()
     for args in (("config",), ("log", "sam", "--when", "3/11/2026")):
         result = cli(*args)
         assert result.exit_code == 2, (args, result.stderr)
         assert result.stderr.startswith("Error: config ") and "defaults.date_order" in result.stderr
-    assert db_path.read_bytes() == before
+    assert database.snapshot() == before
 
 
 def test_config_shows_the_date_order(cli, config_file):
