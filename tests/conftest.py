@@ -200,8 +200,11 @@ def netkeep_env(tmp_path, monkeypatch, database_url):
     """Point netkeep at tmp_path, freeze "now", and make local time UTC for stable tables.
 
     On PostgreSQL, NETKEEP_DATABASE_URL selects the test's own database; NETKEEP_DB still points
-    into tmp_path (unused) so nothing can reach a real file."""
+    into tmp_path (unused) so nothing can reach a real file. The user cache dir (completion's names
+    of a server database) is in tmp_path too: a database name can come back in a later run (it
+    holds the process id), and must not find names cached by an earlier one."""
     monkeypatch.setenv("NETKEEP_DB", str(tmp_path / "data" / "netkeep.db"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     if database_url is None:
         monkeypatch.delenv("NETKEEP_DATABASE_URL", raising=False)
     else:

@@ -53,14 +53,32 @@ def test_archived_contacts_are_not_offered(run, people):
     assert bash("netkeep log Old", run) == []
 
 
-def test_real_bash_completion_function(run, people):
-    """Source the script `--show-completion` prints and call it as bash would on Tab."""
+def test_real_bash_completion_function(people):
+    """Source the script `--show-completion` prints and call it as bash would on Tab.
+
+    `--show-completion` takes no shell name: Typer detects the shell netkeep runs in from its
+    parent processes. So it runs from bash here, as it does for a user; run straight from the test
+    process it would find whatever started the suite (no shell at all in a detached run, and then
+    it prints nothing)."""
     if shutil.which("bash") is None:
         pytest.skip("bash is not installed")
-    script = run("--show-completion", "bash").stdout
-    assert "_NETKEEP_COMPLETE=complete_bash" in script
     exe = netkeep_executable()
     bin_dir = os.path.dirname(exe[0])
+    env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
+    # `&& :` keeps bash as netkeep's parent (a lone command would be exec'd in bash's place).
+    shown = subprocess.run(
+        ["bash", "--norc", "-c", "netkeep --show-completion && :"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    script = shown.stdout
+    assert shown.returncode == 0 and "_NETKEEP_COMPLETE=complete_bash" in script, (
+        shown.returncode,
+        shown.stderr,
+        script[:200],
+    )
     program = f"""
 {script}
 COMP_WORDS=(netkeep log "Sam\\ L"); COMP_CWORD=2
@@ -70,11 +88,10 @@ COMP_WORDS=(netkeep log sam --via e); COMP_CWORD=4
 _netkeep_completion netkeep
 printf '[%s]\\n' "${{COMPREPLY[@]}}"
 """
-    env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""))
     result = subprocess.run(
         ["bash", "--norc", "-c", program], capture_output=True, text=True, env=env, timeout=60
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0, (result.returncode, result.stderr)
     assert result.stdout.splitlines() == [r"[Sam\ Lee]", "[email]"]
 
 
