@@ -11,10 +11,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ import typer.main
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
+from netkeep import dialect
 from netkeep.cli import app
 
 FROZEN_NOW = "2026-06-15T12:00:00+00:00"
@@ -286,6 +289,60 @@ class Database:
             return self.path.read_bytes() if self.path.exists() else None
         return self.dump()
 
+    @contextmanager
+    def write_lock(self) -> Iterator[WriteLockHolder]:
+        """Another writer holds netkeep's write lock, as a long import or a cron job would."""
+        holder = WriteLockHolder(self)
+        try:
+            yield holder
+        finally:
+            holder.release()
+
+    def write_lock_is_free(self) -> bool:
+        """Whether a writer could take the write lock right now (tried without waiting)."""
+        if self.engine_name == "sqlite":
+            probe = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                probe.execute("ROLLBACK")
+                return True
+            except sqlite3.OperationalError:
+                return False
+            finally:
+                probe.close()
+        return bool(
+            self.execute(f"SELECT pg_try_advisory_xact_lock({dialect.WRITE_LOCK_KEY})")[0][0]
+        )
+
+    def wait_for_a_waiting_writer(self, process: subprocess.Popen) -> None:
+        """Block until `process` is inside its command, at the database, after the write lock.
+
+        On a server: its wait shows in pg_locks as an advisory lock not granted. SQLite's wait does
+        not show, so there: it has the file open (past start-up, about to take the lock)."""
+        deadline = time.monotonic() + 60  # a guard against hanging, not a timing assumption
+        while time.monotonic() < deadline:
+            assert process.poll() is None, process.communicate()
+            if self._waits_for_the_lock(process.pid):
+                return
+            time.sleep(0.01)
+        raise AssertionError("netkeep never reached the write lock")
+
+    def _waits_for_the_lock(self, pid: int) -> bool:
+        if self.engine_name == "postgresql":
+            waiting = self.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+            return bool(waiting[0][0])
+        fds = f"/proc/{pid}/fd"
+        if not os.path.isdir(fds):
+            pytest.skip("needs /proc to see which files a process has open")
+        try:
+            names = {os.readlink(os.path.join(fds, fd)) for fd in os.listdir(fds)}
+        except FileNotFoundError:  # a descriptor closed while we looked
+            return False
+        return str(self.path.resolve()) in names
+
     def reset(self) -> None:
         """Back to no database at all, as before netkeep's first write."""
         if self.engine_name == "sqlite":
@@ -296,6 +353,32 @@ class Database:
         with self.engine.begin() as connection:
             connection.exec_driver_sql("DROP SCHEMA public CASCADE")
             connection.exec_driver_sql("CREATE SCHEMA public")
+
+
+class WriteLockHolder:
+    """Another writer in the middle of a change: SQLite's write transaction (BEGIN IMMEDIATE), or
+    netkeep's advisory write lock on a server; either way with a row inserted and not committed."""
+
+    def __init__(self, database: Database) -> None:
+        self.connection: Any
+        if database.engine_name == "sqlite":
+            self.connection = sqlite3.connect(database.path, isolation_level=None)
+            self.connection.execute("BEGIN IMMEDIATE")
+            execute = self.connection.execute
+        else:
+            self.connection = database.engine.connect()
+            self.connection.exec_driver_sql(dialect.WRITE_LOCK_SQL)
+            execute = self.connection.exec_driver_sql
+        # 'now' is a time literal on PostgreSQL; SQLite stores the text as it is.
+        execute("INSERT INTO contact (name, tier, created_at) VALUES ('x', 'network', 'now')")
+
+    def release(self) -> None:
+        """Roll the change back, freeing the lock (again: nothing)."""
+        if self.connection is None:
+            return
+        self.connection.rollback()
+        self.connection.close()
+        self.connection = None
 
 
 @pytest.fixture

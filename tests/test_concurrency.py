@@ -1,18 +1,18 @@
-"""Several processes writing at once (WAL, busy timeout), and a lock held past the timeout."""
+"""Several processes writing at once (WAL or the server's write lock, busy timeout), a lock held
+past the timeout, and an import killed midway, on both engines."""
 
 from __future__ import annotations
 
 import json
 import multiprocessing
 import os
-import sqlite3
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
-import pytest
-
-from conftest import BuiltRunner
+from conftest import BuiltRunner, netkeep_executable
 
 WORKERS = 8
 WRITES_EACH = 25
@@ -76,26 +76,16 @@ def test_eight_processes_writing_at_once_all_land(cli, database, engine):
     assert notes == {f"w{w}-n{n}" for w in range(WORKERS) for n in range(WRITES_EACH)}
 
 
-def hold_write_lock(db_path) -> sqlite3.Connection:
-    holder = sqlite3.connect(db_path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    holder.execute("INSERT INTO contact (name, tier, created_at) VALUES ('x', 'network', 'now')")
-    return holder
-
-
-@pytest.mark.sqlite_only
-def test_a_lock_held_past_the_timeout_is_a_clear_error(cli, run, db_path):
+def test_a_lock_held_past_the_timeout_is_a_clear_error(cli, run, database):
+    """Another writer holds the lock (a SQLite write transaction, or netkeep's advisory lock on a
+    server) past NETKEEP_BUSY_TIMEOUT: one clear line, exit 1, after waiting."""
     cli.ok("add", "Sam Lee")
     before = cli.json("list")
-    holder = hold_write_lock(db_path)
-    try:
+    with database.write_lock():
         started = time.monotonic()
         result = run("log", "sam", env={"NETKEEP_BUSY_TIMEOUT": "1"})
         waited = time.monotonic() - started
         in_process = cli("add", "Bo Chen", env={"NETKEEP_BUSY_TIMEOUT": "1"})
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     assert result.returncode == 1, result.stderr
     assert result.stderr.startswith("Error: ") and "locked" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
@@ -105,39 +95,103 @@ def test_a_lock_held_past_the_timeout_is_a_clear_error(cli, run, db_path):
     assert cli.json("list") == before
 
 
-@pytest.mark.sqlite_only
-def test_readers_are_not_blocked_by_a_writer(cli, db_path):
-    """WAL: `list`, `show` and `stale` read the last committed state while a write is open."""
+def test_readers_are_not_blocked_by_a_writer(cli, database):
+    """`list`, `show` and `stale` read the last committed state while a write is open (WAL on
+    SQLite; on a server reads take no write lock)."""
     cli.ok("add", "Sam Lee")
     cli.ok("log", "sam")
-    holder = hold_write_lock(db_path)
-    try:
+    with database.write_lock():
         env = {"NETKEEP_BUSY_TIMEOUT": "1"}
         names = [row["name"] for row in json.loads(cli.ok("list", "-f", "json", env=env).stdout)]
         shown = json.loads(cli.ok("show", "sam", "-f", "json", env=env).stdout)
         cli.ok("stale", env=env)
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     assert names == ["Sam Lee"]
     assert len(shown["touchpoints"]) == 1
 
 
-@pytest.mark.sqlite_only
-def test_a_writer_waits_for_a_short_lock_instead_of_failing(cli, run, db_path):
+def test_a_writer_waits_for_a_short_lock_instead_of_failing(cli, database):
     """A lock released within the busy timeout costs a wait, not an error."""
     cli.ok("add", "Sam Lee")
-    holder = hold_write_lock(db_path)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "netkeep", "log", "sam"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "NETKEEP_BUSY_TIMEOUT": "30"},
-    )
-    time.sleep(1.5)
-    holder.execute("ROLLBACK")
-    holder.close()
-    _stdout, stderr = child.communicate(timeout=60)
+    with database.write_lock() as holder:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "netkeep", "log", "sam"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NETKEEP_BUSY_TIMEOUT": "30"},
+        )
+        database.wait_for_a_waiting_writer(child)
+        holder.release()
+        _stdout, stderr = child.communicate(timeout=60)
     assert child.returncode == 0, stderr
     assert len(cli.json("show", "sam")["touchpoints"]) == 1
+
+
+# --- a crash in the middle of an import ---------------------------------------------------------
+
+
+def big_export(tmp_path: Path, run) -> Path:
+    """A netkeep JSON export of a generated network, big enough that importing it takes a while."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.pop(0)
+    source = tmp_path / "source.db"
+    generate(source, contacts=1_000, touchpoints=30_000, years=5, seed=6)
+    exported = tmp_path / "export.json"
+    result = run("--db", str(source), "export", "--format", "json", "--output", str(exported))
+    assert result.returncode == 0, result.stderr
+    return exported
+
+
+def counts(database, engine: str) -> dict[str, int]:
+    if engine == "sqlite":
+        assert database.execute("PRAGMA integrity_check")[0][0] == "ok"
+    return {table: database.count(table) for table in ("contact", "touchpoint", "ask")}
+
+
+def test_an_import_killed_midway_leaves_all_or_nothing(cli, run, tmp_path, database, engine):
+    exported = big_export(tmp_path, run)
+    complete = json.loads(exported.read_text(encoding="utf-8"))
+    cli.ok("add", "Already Here", "--email", "here@example.org")
+    cli.ok("log", "here@example.org")
+    before = counts(database, engine)
+
+    child = subprocess.Popen(
+        [*netkeep_executable(), "import", str(exported)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    # Kill while the import's transaction is open: it holds the write lock from its first row
+    # to its commit, so a writer that cannot get the lock knows the import is midway.
+    seen_busy = killed_busy = False
+    deadline = time.monotonic() + 120
+    while child.poll() is None and time.monotonic() < deadline:
+        if not database.write_lock_is_free():
+            if seen_busy:  # busy on two looks 0.2 s apart: well inside the import
+                child.send_signal(signal.SIGKILL)
+                killed_busy = True
+                break
+            seen_busy = True
+            time.sleep(0.2)
+        else:
+            time.sleep(0.005)
+    child.wait(timeout=60)
+    assert killed_busy and child.returncode == -signal.SIGKILL, (
+        "the import finished before it could be interrupted; make the export bigger",
+        child.stderr.read(),
+    )
+
+    after = counts(database, engine)
+    everything = {
+        "contact": before["contact"] + len(complete["contacts"]),
+        "touchpoint": before["touchpoint"] + len(complete["touchpoints"]),
+        "ask": before["ask"] + len(complete["asks"]),
+    }
+    assert after in (before, everything)
+    # netkeep opens it afterwards and carries on (on a server, once the killed client's session
+    # has ended and released the lock).
+    assert "Already Here" in [row["name"] for row in cli.json("list")]
+    cli.ok("log", "here@example.org")

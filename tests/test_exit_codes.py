@@ -7,7 +7,6 @@ import pty
 import re
 import select
 import signal
-import sqlite3
 import subprocess
 import time
 
@@ -79,45 +78,22 @@ def test_runtime_failure_exits_1(run, db_path):
 
 
 @pytest.fixture
-def locked(db_path, network):
+def locked(database, network):
     """Another process holds the write lock, as a long import or a cron job would."""
-    holder = sqlite3.connect(db_path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    yield holder
-    if holder.in_transaction:
-        holder.rollback()
-    holder.close()
+    with database.write_lock() as holder:
+        yield holder
 
 
-@pytest.mark.sqlite_only
 def test_a_lock_held_past_the_timeout_exits_1(run, locked):
     result = run("log", "sam", env={"NETKEEP_BUSY_TIMEOUT": "0.2"})
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith("Error: database ") and "locked" in result.stderr
 
 
-def _wait_until_open(process: subprocess.Popen, path) -> None:
-    """Block until `process` has `path` open: it is past start-up, inside a command, at the database."""
-    fds = f"/proc/{process.pid}/fd"
-    if not os.path.isdir(fds):
-        pytest.skip("needs /proc to see which files a process has open")
-    target = str(path.resolve())
-    deadline = time.monotonic() + 60  # a guard against hanging, not a timing assumption
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()
-        try:
-            names = {os.readlink(os.path.join(fds, fd)) for fd in os.listdir(fds)}
-        except FileNotFoundError:  # a descriptor closed while we looked
-            continue
-        if target in names:
-            return
-        time.sleep(0.01)
-    raise AssertionError("netkeep never opened the database")
-
-
-@pytest.mark.sqlite_only
-def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_changes_nothing(cli, locked, db_path):
-    # A busy timeout far longer than the test: the wait ends because the lock is released below.
+def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_changes_nothing(
+    cli, locked, database, engine
+):
+    # A busy timeout far longer than the test: the wait ends because of Ctrl-C.
     env = dict(os.environ, NETKEEP_BUSY_TIMEOUT="600")
     process = subprocess.Popen(
         [*netkeep_executable(), "log", "sam", "--note", "never saved"],
@@ -127,11 +103,13 @@ def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_changes_nothing(cli, lo
         text=True,
         env=env,
     )
-    _wait_until_open(process, db_path)
+    database.wait_for_a_waiting_writer(process)
     process.send_signal(signal.SIGINT)
-    # SQLite's wait does not notice the signal; once the lock is free, its next retry returns and the
-    # pending interrupt stops netkeep before it commits.
-    locked.rollback()
+    if engine == "sqlite":
+        # SQLite's wait does not notice the signal; once the lock is free, its next retry returns
+        # and the pending interrupt stops netkeep before it commits. On a server the wait ends at
+        # once, the lock still held (psycopg cancels the waiting statement).
+        locked.release()
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert stderr == "Error: interrupted\n" and stdout == ""

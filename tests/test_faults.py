@@ -6,18 +6,15 @@ import ctypes
 import ctypes.util
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import netkeep_executable
-
-# Faults of the SQLite file: not a database, foreign, newer, a folder, read-only, killed writes.
+# Faults of the SQLite file: not a database, foreign, newer, a folder, read-only. (A killed import,
+# on both engines, is in test_concurrency.py.)
 pytestmark = pytest.mark.sqlite_only
 
 WRITES = [["add", "Sam Lee"], ["log", "sam", "--create"]]
@@ -235,89 +232,3 @@ def test_a_read_only_database_refuses_writes_and_stays_untouched(read_only_db):
         assert "Traceback" not in stdout + stderr
     assert snapshot(read_only_db) == before
     assert sorted(p.name for p in read_only_db.parent.iterdir()) == ["netkeep.db"]
-
-
-# --- a crash in the middle of an import ---------------------------------------------------------
-
-
-def big_export(tmp_path: Path, run) -> Path:
-    """A netkeep JSON export of a generated network, big enough that importing it takes a while."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    try:
-        from generate import generate
-    finally:
-        sys.path.pop(0)
-    source = tmp_path / "source.db"
-    generate(source, contacts=1_000, touchpoints=30_000, years=5, seed=6)
-    exported = tmp_path / "export.json"
-    result = run("--db", str(source), "export", "--format", "json", "--output", str(exported))
-    assert result.returncode == 0, result.stderr
-    return exported
-
-
-def counts(path: Path) -> dict[str, int]:
-    con = sqlite3.connect(path)
-    try:
-        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        return {
-            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("contact", "touchpoint", "ask")
-        }
-    finally:
-        con.close()
-
-
-def test_an_import_killed_midway_leaves_all_or_nothing(cli, run, tmp_path, db_path):
-    exported = big_export(tmp_path, run)
-    complete = json.loads(exported.read_text(encoding="utf-8"))
-    cli.ok("add", "Already Here", "--email", "here@example.org")
-    cli.ok("log", "here@example.org")
-    before = counts(db_path)
-
-    child = subprocess.Popen(
-        [*netkeep_executable(), "import", str(exported)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    # Kill while the import's transaction is open: it holds the write lock from its first row
-    # to its commit, so a writer that cannot get the lock knows the import is midway.
-    probe = sqlite3.connect(db_path, timeout=0, isolation_level=None)
-
-    def import_in_progress() -> bool:
-        try:
-            probe.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
-            return True
-        probe.execute("ROLLBACK")
-        return False
-
-    seen_busy = killed_busy = False
-    deadline = time.monotonic() + 120
-    while child.poll() is None and time.monotonic() < deadline:
-        if import_in_progress():
-            if seen_busy:  # busy on two looks 0.2 s apart: well inside the import
-                child.send_signal(signal.SIGKILL)
-                killed_busy = True
-                break
-            seen_busy = True
-            time.sleep(0.2)
-        else:
-            time.sleep(0.005)
-    child.wait(timeout=60)
-    probe.close()
-    assert killed_busy and child.returncode == -signal.SIGKILL, (
-        "the import finished before it could be interrupted; make the export bigger",
-        child.stderr.read(),
-    )
-
-    after = counts(db_path)
-    everything = {
-        "contact": before["contact"] + len(complete["contacts"]),
-        "touchpoint": before["touchpoint"] + len(complete["touchpoints"]),
-        "ask": before["ask"] + len(complete["asks"]),
-    }
-    assert after in (before, everything)
-    # netkeep opens it afterwards and carries on.
-    assert "Already Here" in [row["name"] for row in cli.json("list")]
-    cli.ok("log", "here@example.org")
