@@ -318,6 +318,27 @@ def test_export_import_into_empty_exports_identically(cli, tmp_path):
     assert cli.ok("--db", str(restored), "export").stdout == first
 
 
+def test_ids_kept_by_an_import_are_never_given_again(cli, tmp_path, database):
+    """An export imported into an empty database keeps its ids; the next `add` and `log` get ids
+    above them (on a server the identity sequences are advanced past the imported ids)."""
+    full_history(cli)
+    document = json.loads(cli.ok("export").stdout)
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    database.reset()
+    assert "ids kept" in cli.ok("import", str(path)).stderr
+    cli.ok("add", "New Person")
+    cli.ok("log", "new person", "--my-ask", "a coffee", "--their-give", "advice")
+    for table, key in (
+        ("contact", "contacts"),
+        ("touchpoint", "touchpoints"),
+        ("ask", "asks"),
+        ("give", "gives"),
+    ):
+        highest = max(record["id"] for record in document[key])
+        assert database.execute(f"SELECT max(id) FROM {table}")[0][0] == highest + 1, table
+
+
 def test_json_into_a_non_empty_database_merges_and_renumbers(cli, tmp_path):
     full_history(cli)
     path = tmp_path / "export.json"
