@@ -77,6 +77,14 @@ def test_runtime_failure_exits_1(run, db_path):
     assert result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
 
 
+def ctrl_c_as_on_a_terminal() -> None:
+    """In the child before netkeep starts: Ctrl-C (SIGINT) does its default, as in a terminal.
+
+    A shell that starts the suite in the background (`pytest &`, nohup) sets SIGINT to be ignored,
+    and every process started below inherits that: netkeep would never see the Ctrl-C sent."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def locked(database, network):
     """Another process holds the write lock, as a long import or a cron job would."""
@@ -102,6 +110,7 @@ def test_ctrl_c_while_waiting_for_the_lock_exits_130_and_changes_nothing(
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=ctrl_c_as_on_a_terminal,
     )
     database.wait_for_a_waiting_writer(process)
     process.send_signal(signal.SIGINT)
@@ -148,6 +157,7 @@ def on_a_terminal(args, *, env=None, answer_after: bytes | None = None, interrup
         stderr=slave,
         env=dict(os.environ, **(env or {})),
         start_new_session=True,
+        preexec_fn=ctrl_c_as_on_a_terminal,
     )
     os.close(slave)
     output = b""

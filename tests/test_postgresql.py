@@ -463,6 +463,8 @@ def test_backup_writes_the_json_export_and_names_pg_dump(cli, pg, tmp_path):
     assert len(data["touchpoints"]) == 1 and len(data["asks"]) == 1
     assert data == json.loads(cli.ok("export").stdout)
     assert cli("backup", str(dest)).exit_code == 2  # exists: --force to replace it
+    missing = cli("backup", str(tmp_path / "nope" / "team.json"))
+    assert missing.exit_code == 2 and "no such folder" in missing.stderr
 
 
 def test_backup_restores_with_import_into_an_empty_database(cli, pg, tmp_path):
