@@ -254,3 +254,14 @@ def test_an_owner_restoring_an_export_keeps_everyones_names(sam, ana, cli, membe
     cli.ok("--db", str(other), "import", str(old))
     shown = cli.json("--db", str(other), "show", "lee")
     assert [t["logged_by"] for t in shown["touchpoints"]] == ["me", "me"]
+
+
+@team
+def test_undo_of_your_rm_does_not_put_back_touchpoints_in_a_colleagues_name(sam, ana, database):
+    sam.ok("add", "Lee Park")
+    ana.ok("log", "lee", "--note", "ana's call")
+    sam.ok("rm", "lee", "--yes")
+    before = database.snapshot()
+    message = one_line_error(sam("undo"))
+    assert "may not record touchpoints as ana" in message
+    assert database.snapshot() == before
