@@ -60,6 +60,7 @@ def one_line_error(result, code: int = 1) -> str:
 def test_in_a_file_everything_is_logged_by_me_and_mine_changes_nothing(cli):
     cli.ok("add", "Lee Park")
     cli.ok("add", "Kim Doe")
+    cli.ok("add", "Never Met")  # no touchpoint at all
     cli.ok("log", "lee", "--when", "40 days ago")
     cli.ok("log", "kim", "--in", "--via", "email", "--ask", "an intro", "--when", "3 days ago")
     shown = cli.json("show", "lee")
@@ -69,7 +70,10 @@ def test_in_a_file_everything_is_logged_by_me_and_mine_changes_nothing(cli):
         everything = cli.json(*command)
         assert everything and cli.json(*command, "--mine") == everything
     assert cli.json("digest", "--mine") == cli.json("digest")
-    assert cli.json("score", "--member", "me") == cli.json("score")
+    assert "Never Met" in names(cli.json("stale", "--days", "0", "--mine"))
+    # score --member: the contacts that member logged with (not Never Met), scored as ever.
+    logged_with = [row for row in cli.json("score") if row["name"] != "Never Met"]
+    assert cli.json("score", "--member", "me") == logged_with
     result = cli("score", "--member", "ana")
     assert "members: me" in one_line_error(result, 2)
 

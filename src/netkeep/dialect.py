@@ -195,13 +195,15 @@ def _server_failure(
 # lists are JSON text; on PostgreSQL they are TIMESTAMPTZ and JSONB.
 
 
+def one_member(name: str) -> bool:
+    """Whether the store has one member only, who logged everything in it (even history imported
+    under other names): a file. On a server each member is a database role."""
+    return name != POSTGRESQL
+
+
 def logged_by_me(name: str, column: str) -> str:
-    """A condition: the touchpoint's `logged_by` column names the member running netkeep. On a
-    server that is the database role; a file has one user, who logged everything in it (even
-    history imported under other names), so there it always holds."""
-    if name == POSTGRESQL:
-        return f"{column} = current_user"
-    return "1 = 1"
+    """A condition: the touchpoint's `logged_by` column names the member running netkeep."""
+    return "1 = 1" if one_member(name) else f"{column} = current_user"
 
 
 def current_member(name: str) -> str:
