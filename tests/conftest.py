@@ -8,6 +8,7 @@ itself carry `@pytest.mark.sqlite_only` and run once. Without it, only SQLite ru
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -127,6 +128,13 @@ def _marked(metafunc, name: str) -> bool:
             if getattr(mark, "name", None) == name:
                 return True
     return False
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without a server, tests about PostgreSQL alone are left out quietly (the summary's one
+    line says how to run them)."""
+    if not POSTGRES_URL:
+        items[:] = [item for item in items if item.get_closest_marker("postgresql_only") is None]
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -444,3 +452,66 @@ def pytest_collection_finish(session):
         raise pytest.UsageError(
             "no tests collected: the suite is missing or everything was deselected"
         )
+
+
+class Members:
+    """Two members, `sam` and `ana`, with login roles on the test's PostgreSQL database and the
+    privileges docs/team.md grants: Sam creates netkeep's tables, Ana reads and writes them."""
+
+    NAMES = ("sam", "ana")
+
+    def __init__(self, url: sqlalchemy.URL) -> None:
+        self.url = url
+        self.admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+    def url_of(self, member: str) -> str:
+        """The member's URL (the test server trusts local connections: no password)."""
+        return self.url.set(username=member, password=None).render_as_string(hide_password=False)
+
+    def engine_of(self, member: str) -> sqlalchemy.Engine:
+        return sqlalchemy.create_engine(self.url_of(member), poolclass=NullPool)
+
+    def create(self) -> None:
+        with self.admin.connect() as connection:
+            for name in self.NAMES:
+                exists = connection.exec_driver_sql(
+                    f"SELECT 1 FROM pg_roles WHERE rolname = '{name}'"
+                ).first()
+                if exists is None:
+                    connection.exec_driver_sql(f"CREATE ROLE {name} LOGIN")
+            database = self.url.database
+            connection.exec_driver_sql(f'GRANT CONNECT ON DATABASE "{database}" TO sam, ana')
+            connection.exec_driver_sql("GRANT USAGE ON SCHEMA public TO sam, ana")
+            connection.exec_driver_sql("GRANT CREATE ON SCHEMA public TO sam")
+            connection.exec_driver_sql(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE sam IN SCHEMA public "
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ana"
+            )
+            connection.exec_driver_sql(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE sam IN SCHEMA public "
+                "GRANT USAGE, UPDATE ON SEQUENCES TO ana"
+            )
+
+    def drop(self) -> None:
+        """What the roles own and were granted here goes; the roles too, when nothing else on
+        the server holds them."""
+        with self.admin.connect() as connection:
+            for name in self.NAMES:  # one at a time: both at once trips over default ACLs
+                connection.exec_driver_sql(f"DROP OWNED BY {name} CASCADE")
+            for name in self.NAMES:
+                with contextlib.suppress(sqlalchemy.exc.DBAPIError):
+                    connection.exec_driver_sql(f"DROP ROLE IF EXISTS {name}")
+        self.admin.dispose()
+
+
+@pytest.fixture
+def members(database_url) -> Iterator[Members]:
+    """Sam and Ana on the test's PostgreSQL database (PostgreSQL tests only)."""
+    if database_url is None:
+        pytest.fail("the members fixture needs the PostgreSQL engine", pytrace=False)
+    team = Members(database_url)
+    team.create()
+    try:
+        yield team
+    finally:
+        team.drop()

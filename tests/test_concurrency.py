@@ -22,11 +22,13 @@ WRITES_EACH = 25
 # netkeep imported already; all start writing at the same moment.
 
 
-def _writer(worker: int, start_at: float, failures) -> None:
+def _writer(worker: int, start_at: float, failures, url: str | None = None) -> None:
     # In this child only: build the Click command once, as a real process does (Typer's runner
     # rebuilds it on every call, which would dominate the timing).
     runner = BuiltRunner()
     os.environ["NETKEEP_BUSY_TIMEOUT"] = "30"
+    if url is not None:  # a team member's own role on the server
+        os.environ["NETKEEP_DATABASE_URL"] = url
     while time.time() < start_at:
         time.sleep(0.002)
     mine = []
@@ -49,14 +51,20 @@ def _writer(worker: int, start_at: float, failures) -> None:
     failures.put(mine)
 
 
-def test_eight_processes_writing_at_once_all_land(cli, database, engine):
+def test_eight_processes_writing_at_once_all_land(cli, database, engine, request):
+    """On PostgreSQL the processes log as two members, Sam (even workers) and Ana (odd)."""
+    urls: dict[int, str | None] = dict.fromkeys(range(WORKERS))
+    if engine == "postgresql":
+        members = request.getfixturevalue("members")
+        urls = {w: members.url_of("ana" if w % 2 else "sam") for w in range(WORKERS)}
     for worker in range(WORKERS):
-        cli.ok("add", f"Worker {worker}")
+        add = ["add", f"Worker {worker}"]
+        cli.ok(*(["--db-url", urls[0], *add] if urls[0] else add))  # Sam creates the tables
     context = multiprocessing.get_context("fork")
     failures = context.Queue()
     start_at = time.time() + 0.5
     children = [
-        context.Process(target=_writer, args=(worker, start_at, failures))
+        context.Process(target=_writer, args=(worker, start_at, failures, urls[worker]))
         for worker in range(WORKERS)
     ]
     for child in children:
@@ -74,6 +82,17 @@ def test_eight_processes_writing_at_once_all_land(cli, database, engine):
         assert database.execute("PRAGMA integrity_check")[0][0] == "ok"
     assert total == WORKERS * WRITES_EACH
     assert notes == {f"w{w}-n{n}" for w in range(WORKERS) for n in range(WRITES_EACH)}
+    # Every row names the member whose process logged it.
+    logged = {
+        row.note: row.logged_by
+        for row in database.execute("SELECT note, logged_by FROM touchpoint")
+    }
+    expected = {
+        f"w{w}-n{n}": ("me" if engine == "sqlite" else "ana" if w % 2 else "sam")
+        for w in range(WORKERS)
+        for n in range(WRITES_EACH)
+    }
+    assert logged == expected
 
 
 def test_a_lock_held_past_the_timeout_is_a_clear_error(cli, run, database):

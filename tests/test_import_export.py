@@ -272,14 +272,15 @@ def test_export_has_the_spec_shape(cli):
     full_history(cli)
     document = json.loads(cli.ok("export").stdout)
     assert list(document) == ["format", "version", "contacts", "touchpoints", "asks", "gives"]
-    assert (document["format"], document["version"]) == ("netkeep", 3)
+    assert (document["format"], document["version"]) == ("netkeep", 4)
     contact_keys = "id name emails phone company title tags tier cadence note created_at archived"
     assert list(document["contacts"][0]) == contact_keys.split()
     touchpoint_keys = (
         "id contact_id occurred_at channel direction two_way note ask give source source_key "
-        "no_reply"
+        "no_reply logged_by"
     )
     assert list(document["touchpoints"][0]) == touchpoint_keys.split()
+    assert all(isinstance(t["logged_by"], str) for t in document["touchpoints"])
     ask_keys = "id contact_id touchpoint_id name by what status opened_at resolved_at"
     assert list(document["asks"][0]) == ask_keys.split()
     give_keys = "id contact_id touchpoint_id by what given_at fulfils"
@@ -390,7 +391,7 @@ def test_export_of_a_missing_database_is_empty_and_creates_nothing(cli, database
     document = json.loads(cli.ok("export").stdout)
     assert document == {
         "format": "netkeep",
-        "version": 3,
+        "version": 4,
         "contacts": [],
         "touchpoints": [],
         "asks": [],

@@ -571,6 +571,7 @@ def json_export() -> dict:
                 "source": None,
                 "source_key": None,
                 "no_reply": False,
+                "logged_by": "ana",
             }
         ],
         "asks": [
@@ -594,7 +595,7 @@ def test_json_export_is_lossless(tmp_path):
     buffer = io.StringIO()
     write_json(json_export(), buffer)
     document = json.loads(buffer.getvalue())
-    assert (document["format"], document["version"]) == ("netkeep", 3)
+    assert (document["format"], document["version"]) == ("netkeep", 4)
     assert "last_touch" not in document["contacts"][0]
     assert "answered" not in document["touchpoints"][0]
     assert "days_open" not in document["asks"][0]
@@ -647,7 +648,7 @@ def mutate(change) -> str:
     ("change", "message"),
     [
         (lambda d: d.update(format="other"), "not a netkeep export"),
-        (lambda d: d.update(version=4), "written by a newer netkeep (format version 4)"),
+        (lambda d: d.update(version=5), "written by a newer netkeep (format version 5)"),
         (lambda d: d.update(version=0), "unknown format version 0"),
         (lambda d: d.update(version="1"), '"version" must be an integer'),
         (lambda d: d.update(contacts={}), "'contacts' must be a list"),

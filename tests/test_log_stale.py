@@ -19,6 +19,7 @@ TOUCHPOINT_KEYS = {
     "source",
     "source_key",
     "no_reply",
+    "logged_by",
     "asks",
     "gives",
 }

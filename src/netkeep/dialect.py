@@ -170,6 +170,9 @@ def _server_failure(
     sqlstate: str | None, text: str, where: str, busy_seconds: float
 ) -> RuntimeFailure:
     detail = _first_line(text)
+    if sqlstate == "42501" and "may not record touchpoints as" in text:
+        # netkeep's own trigger: a member wrote a touchpoint under another member's name.
+        return RuntimeFailure(f"database {where}: {detail} (a member logs as themselves only)")
     if sqlstate in _SERVER_MESSAGES:
         message = _SERVER_MESSAGES[sqlstate]
         return RuntimeFailure(message.format(where=where, busy=busy_seconds, detail=detail))
@@ -190,6 +193,22 @@ def _server_failure(
 # "postgresql") and pastes the SQL text it gets into its own statements, which use named binds.
 # On SQLite, times are naive UTC text ('YYYY-MM-DD HH:MM:SS.ffffff', as SQLModel writes them) and
 # lists are JSON text; on PostgreSQL they are TIMESTAMPTZ and JSONB.
+
+
+def one_member(name: str) -> bool:
+    """Whether the store has one member only, who logged everything in it (even history imported
+    under other names): a file. On a server each member is a database role."""
+    return name != POSTGRESQL
+
+
+def logged_by_me(name: str, column: str) -> str:
+    """A condition: the touchpoint's `logged_by` column names the member running netkeep."""
+    return "1 = 1" if one_member(name) else f"{column} = current_user"
+
+
+def current_member(name: str) -> str:
+    """SQL naming the member running netkeep: the database role on a server, `me` in a file."""
+    return "current_user" if name == POSTGRESQL else "'me'"
 
 
 def json_elements(name: str, column: str, alias: str) -> str:

@@ -20,9 +20,17 @@ The last HISTORY_DEPTH commands are kept. See docs/reliability.md.
 
 On a PostgreSQL server the same journal is kept by permanent triggers that the schema creates
 (migration m004, and the step that adds a table): they record the statement that puts an updated
-or deleted row back, but only while the transaction's setting `netkeep.journal` holds the running
-command's entry id, which `start` sets. Marks there are each table's highest id as the command
-began: the command holds the write lock, so every row above it is the command's own.
+or deleted row back, with the table and id of that row (m007), but only while the transaction's
+setting `netkeep.journal` holds the running command's entry id, which `start` sets. Marks there
+are each table's highest id as the command began, and `ends` its highest id as it finished: the
+command holds the write lock, so the ids between are exactly the rows it inserted.
+
+Each entry names the member who ran the command (the database role; `me` in a file), and `undo`
+reverses the running member's latest command only, whatever colleagues did since: it deletes the
+ids between that command's marks and ends, never a colleague's later rows. It refuses when a
+colleague's later command changed, deleted or depends on a row the undo would change (a touchpoint
+logged on a contact the command created): replaying the undo with the triggers recording what it
+touches, it compares those rows with the colleagues' later entries, and rolls back on a match.
 """
 
 from __future__ import annotations
@@ -35,7 +43,8 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 
-from netkeep.dialect import JOURNAL_SETTING, POSTGRESQL, JsonList, UtcDateTime
+from netkeep.dialect import JOURNAL_SETTING, POSTGRESQL, JsonList, UtcDateTime, current_member
+from netkeep.errors import RuntimeFailure
 
 HISTORY_DEPTH = 100
 COMMANDS_TABLE = "undo_command"
@@ -191,14 +200,15 @@ def finish(conn: Connection, entry: Entry) -> None:
     HISTORY_DEPTH entries."""
     if _server(conn):
         conn.execute(text("SELECT set_config(:setting, '', true)"), {"setting": JOURNAL_SETTING})
-        inserted = _inserted_above(conn, entry.marks)
+        ends = _highest_ids(conn, list(entry.marks))
+        inserted = any(ends.get(name, 0) > mark for name, mark in entry.marks.items())
     else:
         temporary = conn.exec_driver_sql("SELECT name FROM temp.sqlite_master")
         for name in {row[0] for row in temporary}:
             if name.startswith(_TRIGGER_PREFIX):
                 conn.exec_driver_sql(f"DROP TRIGGER temp.{_ident(name)}")
-        counters = _counters(conn)
-        inserted = any(counters.get(name, 0) > mark for name, mark in entry.marks.items())
+        ends = {name: _counters(conn).get(name, 0) for name in entry.marks}
+        inserted = any(ends[name] > mark for name, mark in entry.marks.items())
     changed = conn.execute(
         text(f"SELECT 1 FROM {STEPS_TABLE} WHERE command_id = :entry LIMIT 1"),
         {"entry": entry.id},
@@ -207,8 +217,10 @@ def finish(conn: Connection, entry: Entry) -> None:
         conn.execute(text(f"DELETE FROM {COMMANDS_TABLE} WHERE id = :entry"), {"entry": entry.id})
         return
     conn.execute(
-        text(f"UPDATE {COMMANDS_TABLE} SET summary = :summary WHERE id = :entry"),
-        {"summary": entry.summary, "entry": entry.id},
+        text(
+            f"UPDATE {COMMANDS_TABLE} SET summary = :summary, ends = :ends WHERE id = :entry"
+        ).bindparams(bindparam("ends", type_=JsonList)),
+        {"summary": entry.summary, "ends": ends, "entry": entry.id},
     )
     oldest_kept = conn.execute(
         text(f"SELECT id FROM {COMMANDS_TABLE} ORDER BY id DESC LIMIT 1 OFFSET :keep"),
@@ -221,29 +233,26 @@ def finish(conn: Connection, entry: Entry) -> None:
             )
 
 
-def _inserted_above(conn: Connection, marks: dict[str, int]) -> bool:
-    """Whether any table has a row above its mark: rows this command inserted."""
-    if not marks:
-        return False
-    checks = " OR ".join(
-        f"EXISTS (SELECT 1 FROM {_ident(name)} WHERE id > {int(mark)})"
-        for name, mark in marks.items()
-    )
-    return bool(conn.exec_driver_sql(f"SELECT {checks}").scalar())
+def _decoded(value: Any) -> dict[str, int]:
+    return dict(json.loads(value) if isinstance(value, str) else value or {})
 
 
 def undo_last(conn: Connection) -> str | None:
-    """Reverse the latest journaled command (inside the caller's transaction); its summary, or
-    None when there is nothing to undo."""
+    """Reverse the running member's latest journaled command (inside the caller's transaction);
+    its summary, or None when there is nothing to undo. Raises RuntimeFailure, changing nothing,
+    when a colleague changed the same rows since."""
+    member = current_member(conn.dialect.name)
     latest = conn.execute(
-        text(f"SELECT id, summary, marks FROM {COMMANDS_TABLE} ORDER BY id DESC LIMIT 1").columns(
-            marks=JsonList
+        text(
+            f"SELECT id, summary, marks, ends, {member} FROM {COMMANDS_TABLE} "
+            f"WHERE member = {member} ORDER BY id DESC LIMIT 1"
         )
     ).first()
     if latest is None:
         return None
-    entry_id, summary, marks = latest
+    entry_id, summary, marks, ends, me = latest
     server = _server(conn)
+    probe = _probe(conn, entry_id, me) if server else None
     # Rows come back in the reverse order they went: a child may return before its parent.
     if server:
         conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
@@ -256,11 +265,78 @@ def undo_last(conn: Connection) -> str | None:
     for statement in list(steps):
         conn.exec_driver_sql(statement, execution_options=_VERBATIM)
     key = "id" if server else "rowid"
-    for table, mark in (json.loads(marks) if isinstance(marks, str) else marks).items():
-        conn.execute(text(f"DELETE FROM {_ident(table)} WHERE {key} > :mark"), {"mark": mark})
+    last_ids = _decoded(ends)
+    for table, mark in _decoded(marks).items():
+        # The command's own ids only: a colleague's later rows lie above them.
+        end = last_ids.get(table)
+        bound = "" if end is None else f" AND {key} <= :end"
+        conn.execute(
+            text(f"DELETE FROM {_ident(table)} WHERE {key} > :mark{bound}"),
+            {"mark": mark, "end": end},
+        )
+    if probe is not None:
+        _refuse_if_colleagues_changed(conn, entry_id, probe, me, str(summary))
     conn.execute(text(f"DELETE FROM {STEPS_TABLE} WHERE command_id = :entry"), {"entry": entry_id})
     conn.execute(text(f"DELETE FROM {COMMANDS_TABLE} WHERE id = :entry"), {"entry": entry_id})
     return str(summary)
+
+
+def _probe(conn: Connection, entry_id: int, member: str) -> int | None:
+    """When colleagues ran commands after `entry_id`, an entry that records what the undo about
+    to run touches (the triggers record it as for any command); None when nobody did."""
+    later = conn.execute(
+        text(f"SELECT 1 FROM {COMMANDS_TABLE} WHERE id > :entry AND member <> :me LIMIT 1"),
+        {"entry": entry_id, "me": member},
+    ).first()
+    if later is None:
+        return None
+    probe = int(
+        conn.execute(
+            text(
+                f"INSERT INTO {COMMANDS_TABLE} (summary, recorded_at) "
+                "VALUES ('undo (checking)', now()) RETURNING id"
+            )
+        ).scalar_one()
+    )
+    conn.execute(
+        text("SELECT set_config(:setting, :entry, true)"),
+        {"setting": JOURNAL_SETTING, "entry": str(probe)},
+    )
+    return probe
+
+
+def _refuse_if_colleagues_changed(
+    conn: Connection, entry_id: int, probe: int, member: str, summary: str
+) -> None:
+    """Raise when a row the undo touched was changed or inserted by a colleague's later command;
+    otherwise drop the probe entry."""
+    conn.execute(text("SELECT set_config(:setting, '', true)"), {"setting": JOURNAL_SETTING})
+    clash = conn.execute(
+        text(
+            f"""
+            SELECT later.member FROM {STEPS_TABLE} touched
+            JOIN {COMMANDS_TABLE} later ON later.id > :entry AND later.id <> :probe
+                 AND later.member <> :me
+            WHERE touched.command_id = :probe AND (
+                EXISTS (SELECT 1 FROM {STEPS_TABLE} theirs
+                        WHERE theirs.command_id = later.id
+                          AND theirs.table_name = touched.table_name
+                          AND theirs.row_id = touched.row_id)
+                OR touched.row_id BETWEEN
+                    COALESCE((later.marks ->> touched.table_name)::bigint, 0) + 1
+                    AND COALESCE((later.ends ->> touched.table_name)::bigint, 0))
+            ORDER BY later.id LIMIT 1
+            """
+        ),
+        {"entry": entry_id, "probe": probe, "me": member},
+    ).scalar()
+    if clash is not None:
+        raise RuntimeFailure(
+            f"cannot undo {summary}: {clash} has since changed what it recorded "
+            "(undo reverses your own commands only, and never a colleague's changes)"
+        )
+    conn.execute(text(f"DELETE FROM {STEPS_TABLE} WHERE command_id = :probe"), {"probe": probe})
+    conn.execute(text(f"DELETE FROM {COMMANDS_TABLE} WHERE id = :probe"), {"probe": probe})
 
 
 def history(conn: Connection) -> list[tuple[int, str, Any]]:

@@ -425,3 +425,81 @@ def m005_touchpoint_source() -> None:
 )
 def m006_favour_ledger() -> None:
     """Asks and gives by either side; withdrawn asks; touchpoints that need no reply."""
+
+
+@migration(
+    """
+    -- Who logged each touchpoint. A file has one user, `me`. The journal records which member ran
+    -- each command, the ids each command inserted (JSON object: table -> last id, beside the
+    -- marks), and the row each recorded statement puts back, so that undo reverses a member's own
+    -- command only and sees when a colleague changed the same rows since.
+    ALTER TABLE touchpoint ADD COLUMN logged_by TEXT NOT NULL DEFAULT 'me';
+    ALTER TABLE undo_command ADD COLUMN member TEXT NOT NULL DEFAULT 'me';
+    ALTER TABLE undo_command ADD COLUMN ends JSON NOT NULL DEFAULT '{}';
+    ALTER TABLE undo_step ADD COLUMN table_name TEXT;
+    ALTER TABLE undo_step ADD COLUMN row_id INTEGER;
+    """,
+    postgresql="""
+    -- On a server the member is the database role: the default, and a trigger refuses a
+    -- touchpoint written under another member's name (SQLSTATE 42501), unless the role writing
+    -- it is a member of that role or a superuser (restoring an export keeps everyone's names).
+    -- Rows logged before this step were logged by the role that upgrades the schema.
+    ALTER TABLE touchpoint ADD COLUMN logged_by TEXT NOT NULL DEFAULT current_user;
+    CREATE INDEX ix_touchpoint_logged_by ON touchpoint (logged_by, contact_id);
+
+    CREATE FUNCTION netkeep_logged_by() RETURNS trigger LANGUAGE plpgsql AS $body$
+    BEGIN
+        IF NEW.logged_by = current_user
+           OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+           OR (EXISTS (SELECT 1 FROM pg_roles WHERE rolname = NEW.logged_by)
+               AND pg_has_role(current_user, NEW.logged_by, 'MEMBER')) THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'role % may not record touchpoints as %', current_user, NEW.logged_by
+            USING ERRCODE = '42501';
+    END
+    $body$;
+    CREATE TRIGGER netkeep_logged_by BEFORE INSERT ON touchpoint
+        FOR EACH ROW EXECUTE FUNCTION netkeep_logged_by();
+    CREATE TRIGGER netkeep_logged_by_change BEFORE UPDATE ON touchpoint
+        FOR EACH ROW WHEN (OLD.logged_by IS DISTINCT FROM NEW.logged_by)
+        EXECUTE FUNCTION netkeep_logged_by();
+
+    ALTER TABLE undo_command ADD COLUMN member TEXT NOT NULL DEFAULT current_user;
+    ALTER TABLE undo_command ADD COLUMN ends JSONB NOT NULL DEFAULT '{}';
+    ALTER TABLE undo_step ADD COLUMN table_name TEXT;
+    ALTER TABLE undo_step ADD COLUMN row_id BIGINT;
+    CREATE INDEX ix_undo_step_row ON undo_step (table_name, row_id);
+
+    CREATE OR REPLACE FUNCTION netkeep_journal() RETURNS trigger LANGUAGE plpgsql AS $body$
+    DECLARE
+        entry TEXT := current_setting('netkeep.journal', true);
+        columns TEXT;
+    BEGIN
+        IF entry IS NULL OR entry = '' THEN
+            RETURN NULL;
+        END IF;
+        IF TG_OP = 'DELETE' THEN
+            INSERT INTO undo_step (command_id, statement, table_name, row_id)
+            VALUES (entry::bigint, format(
+                'INSERT INTO %I.%I SELECT * FROM jsonb_populate_record(NULL::%I.%I, %L)',
+                TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_TABLE_SCHEMA, TG_TABLE_NAME, to_jsonb(OLD)),
+                TG_TABLE_NAME, OLD.id);
+        ELSE
+            SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO columns
+                FROM pg_attribute WHERE attrelid = TG_RELID AND attnum > 0 AND NOT attisdropped;
+            INSERT INTO undo_step (command_id, statement, table_name, row_id)
+            VALUES (entry::bigint, format(
+                'UPDATE %I.%I SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%I.%I, %L)) '
+                'WHERE id = %s',
+                TG_TABLE_SCHEMA, TG_TABLE_NAME, columns, columns, TG_TABLE_SCHEMA, TG_TABLE_NAME,
+                to_jsonb(OLD), OLD.id),
+                TG_TABLE_NAME, OLD.id);
+        END IF;
+        RETURN NULL;
+    END
+    $body$;
+    """,
+)
+def m007_members() -> None:
+    """Who logged each touchpoint; whose command each undo entry is."""

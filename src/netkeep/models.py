@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column
+from sqlalchemy import Column, FetchedValue
 from sqlmodel import Field, SQLModel
 
 from netkeep.dialect import JsonList, UtcDateTime
@@ -44,6 +44,9 @@ class Touchpoint(SQLModel, table=True):
     source: str | None = None  # the export it was captured from; None when typed
     source_key: str | None = None  # stable within its source, so re-imports add nothing
     no_reply: bool = False  # inbound that needs no reply: it closes a thread
+    # Who logged it: the database's default (`me` in a file, the member's role on a server), so
+    # left unset (None) when written; a server refuses a name other than the writer's own.
+    logged_by: str | None = Field(default=None, sa_column_kwargs={"server_default": FetchedValue()})
 
 
 class Ask(SQLModel, table=True):

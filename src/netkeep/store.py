@@ -89,6 +89,27 @@ def _ask_status_sql(as_of: datetime | None) -> tuple[str, str]:
     )
 
 
+def _logged_by_me_sql(engine: str, as_of: datetime | None) -> str:
+    """Contact `c` has a touchpoint logged by the running member (by `as_of`); always true in a
+    file, which is all its one member's."""
+    if dialect.one_member(engine):
+        return "1 = 1"
+    return (
+        "EXISTS (SELECT 1 FROM touchpoint m WHERE m.contact_id = c.id AND "
+        f"{dialect.logged_by_me(engine, 'm.logged_by')}{_until('m.occurred_at', as_of)})"
+    )
+
+
+def _on_my_touchpoint_sql(engine: str, column: str) -> str:
+    """The row's touchpoint (`column`) was logged by the running member (always, in a file)."""
+    if dialect.one_member(engine):
+        return "1 = 1"
+    return (
+        f"EXISTS (SELECT 1 FROM touchpoint m WHERE m.id = {column} AND "
+        f"{dialect.logged_by_me(engine, 'm.logged_by')})"
+    )
+
+
 def _last_touch_sql(as_of: datetime | None) -> str:
     if as_of is None:
         return LAST_TOUCH_SQL
@@ -414,11 +435,17 @@ def staleness_rows(
     tag: str | None = None,
     tier: str | None = None,
     as_of: datetime | None = None,
+    mine: bool = False,
 ) -> list[dict[str, Any]]:
     """Active contacts with what staleness needs: tier, own cadence, tags, creation, last touch,
-    and their count of unanswered outreach since the last reply. Plain cursor rows, no ORM."""
+    and their count of unanswered outreach since the last reply. Plain cursor rows, no ORM.
+
+    The last touch is anyone's on the team; `mine` keeps the contacts the running member has
+    logged at least one touchpoint with."""
     engine = _engine_name(session)
     where, params = _filters(engine, tag=tag, tier=tier, include_archived=False, as_of=as_of)
+    if mine:
+        where += f" AND {_logged_by_me_sql(engine, as_of)}"
     sql = (
         f"SELECT c.id, c.name, c.tier, c.cadence, c.tags, c.created_at, {_last_touch_sql(as_of)}, "
         "(SELECT count(*) FROM touchpoint u WHERE u.contact_id = c.id "
@@ -802,7 +829,8 @@ def touchpoints_of(
     everyone's."""
     sql = (
         "SELECT t.id, t.contact_id, t.occurred_at, t.channel, t.direction, t.two_way, t.note, "
-        f"t.source, t.source_key, t.no_reply FROM touchpoint t WHERE t.contact_id = :cid"
+        "t.source, t.source_key, t.no_reply, t.logged_by FROM touchpoint t "
+        f"WHERE t.contact_id = :cid"
         f"{_until('t.occurred_at', as_of)} ORDER BY t.occurred_at, t.id"
     )
     asks_in: dict[int, list[dict[str, Any]]] = {}
@@ -855,6 +883,7 @@ def touchpoint_dict(
         "source": touchpoint.source,
         "source_key": touchpoint.source_key,
         "no_reply": touchpoint.no_reply,
+        "logged_by": touchpoint.logged_by,
     }
     return with_ledger(
         data,
@@ -934,6 +963,7 @@ def histories(
     id_range: tuple[int, int] | None = None,
     as_of: datetime | None = None,
     scoring_rows: bool = False,
+    member: str | None = None,
 ) -> Iterable[tuple[int, str, list[Any], list[Any], list[Any]]]:
     """(contact id, name, touchpoints, AskRecords, GiveRecords) per contact, streamed from a
     connection: one contact (archived or not), or the active contacts (with ids in
@@ -945,6 +975,9 @@ def histories(
     a touchpoint), one indexed query per contact (no tuple is rebuilt in Python). The gives are
     all in the GiveRecords and the asks in the AskRecords (a touchpoint's `give` and `ask` are
     left empty, so nothing counts twice).
+
+    With `member`, one member's history: the contacts they logged a touchpoint with, only the
+    touchpoints they logged, and the asks and gives recorded on those.
     """
     from netkeep.scoring import AskRecord, GiveRecord
 
@@ -958,6 +991,18 @@ def histories(
         params.update(low=low, high=high)
     if as_of is not None:
         where += f" AND {EXISTED_SQL}"
+    # What one member logged: touchpoints (`t`), and asks and gives on them.
+    logged_sql = "EXISTS (SELECT 1 FROM touchpoint m WHERE m.id = {} AND m.logged_by = :member)"
+    touch_only = ask_only = give_only = ""
+    if member is not None:
+        params["member"] = member
+        where += (
+            " AND EXISTS (SELECT 1 FROM touchpoint m WHERE m.contact_id = c.id "
+            "AND m.logged_by = :member)"
+        )
+        touch_only = " AND t.logged_by = :member"
+        ask_only = " AND " + logged_sql.format("a.touchpoint_id")
+        give_only = " AND " + logged_sql.format("g.touchpoint_id")
     contacts = list(
         _fetch(raw, f"SELECT c.id, c.name FROM contact c WHERE {where} ORDER BY c.id", params)
     )
@@ -966,7 +1011,7 @@ def histories(
     ask_sql = (
         f"SELECT a.contact_id, a.id, a.asked_by, a.what, {status}, a.opened_at, {resolved}, "
         f"a.touchpoint_id FROM ask a JOIN contact c ON c.id = a.contact_id WHERE {where}"
-        f"{_until('a.opened_at', as_of)} ORDER BY a.opened_at, a.id"
+        f"{ask_only}{_until('a.opened_at', as_of)} ORDER BY a.opened_at, a.id"
     )
     for cid, ask_id, by, what, ask_status, opened_at, resolved_at, tp_id in _fetch(
         raw, ask_sql, params
@@ -978,7 +1023,7 @@ def histories(
     give_sql = (
         "SELECT g.contact_id, g.id, g.given_by, g.what, g.given_at, g.touchpoint_id, g.fulfils "
         f"FROM give g JOIN contact c ON c.id = g.contact_id WHERE {where}"
-        f"{_until('g.given_at', as_of)} ORDER BY g.given_at, g.id"
+        f"{give_only}{_until('g.given_at', as_of)} ORDER BY g.given_at, g.id"
     )
     for cid, give_id, by, what, given_at, tp_id, fulfils in _fetch(raw, give_sql, params):
         gives.setdefault(cid, []).append(
@@ -987,13 +1032,14 @@ def histories(
     # Epoch seconds computed by the database: scoring needs no datetime object per touchpoint.
     epoch = dialect.epoch_seconds(raw.dialect.name, "t.occurred_at")
     if scoring_rows:
-        yield from _scoring_histories(raw, contacts, asks, gives, where, params, epoch, as_of)
+        until = touch_only + _until("t.occurred_at", as_of)
+        yield from _scoring_histories(raw, contacts, asks, gives, where, params, epoch, until)
         return
     rows = _fetch(
         raw,
         f"SELECT t.contact_id, t.id, {epoch}, t.direction, t.two_way, t.channel, NULL, NULL, "
         f"t.no_reply FROM touchpoint t JOIN contact c ON c.id = t.contact_id WHERE {where}"
-        f"{_until('t.occurred_at', as_of)} ORDER BY t.contact_id, t.occurred_at",
+        f"{touch_only}{_until('t.occurred_at', as_of)} ORDER BY t.contact_id, t.occurred_at",
         params,
     )
     groups = itertools.groupby(rows, key=operator.itemgetter(0))
@@ -1015,10 +1061,11 @@ def _scoring_histories(
     where: str,
     params: dict[str, Any],
     epoch: str,
-    as_of: datetime | None,
+    until: str,
 ) -> Iterator[tuple[int, str, list[Any], list[Any], list[Any]]]:
     """`histories` in the packed form `scoring.score_history` takes: `(epoch, id, flags)` a
-    touchpoint, the flags packing direction, two-way, no-reply and the channel's code."""
+    touchpoint, the flags packing direction, two-way, no-reply and the channel's code; `until`
+    narrows the touchpoints (`t`) further."""
     from netkeep.scoring import CHANNEL_CODES
 
     code = " ".join(f"WHEN '{channel}' THEN {i}" for i, channel in enumerate(CHANNEL_CODES))
@@ -1027,7 +1074,6 @@ def _scoring_histories(
         " + CASE WHEN t.no_reply THEN 4 ELSE 0 END"
         f" + 8 * CASE t.channel {code} ELSE {CHANNEL_CODES.index('other')} END"
     )
-    until = _until("t.occurred_at", as_of)
     if raw.dialect.name == dialect.SQLITE:
         # In-process SQLite answers one indexed query per contact faster than Python regroups
         # one big result: the rows arrive in the form scoring reads, nothing is rebuilt.
@@ -1072,9 +1118,13 @@ def ask_rows(
     include_resolved: bool = False,
     by: str | None = None,
     as_of: datetime | None = None,
+    mine: bool = False,
 ) -> list[dict[str, Any]]:
+    """Asks, oldest first; `mine`: only those made in touchpoints the running member logged."""
     clauses: list[str] = []
     params: dict[str, Any] = _as_of_params(as_of)
+    if mine:
+        clauses.append(_on_my_touchpoint_sql(_engine_name(session), "a.touchpoint_id"))
     if contact_id is not None:
         clauses.append("a.contact_id = :cid")
         params["cid"] = contact_id
@@ -1095,19 +1145,31 @@ def ask_rows(
     return [_ask_dict(row) for row in _sql(session, sql, params)]
 
 
+def members_in_use(session: Session) -> list[str]:
+    """The names touchpoints were logged by, sorted."""
+    return [
+        str(name)
+        for name in _sql(
+            session, "SELECT DISTINCT logged_by FROM touchpoint ORDER BY logged_by"
+        ).scalars()
+    ]
+
+
 def get_ask(session: Session, ask_id: int) -> Ask | None:
     return session.get(Ask, ask_id)
 
 
 def owe_rows(
-    session: Session, *, window: Any, as_of: datetime | None = None
+    session: Session, *, window: Any, as_of: datetime | None = None, mine: bool = False
 ) -> list[dict[str, Any]]:
     """Their one-way outreach not yet followed by anything of yours (or a live exchange), and their
     open asks, oldest first. Archived contacts are left out.
 
     A message of theirs that closes a thread is not owed: one marked as needing no reply, and a
     reply to your outreach (the touchpoint just before it is yours, at most the response `window`
-    earlier) that carries no ask of theirs."""
+    earlier) that carries no ask of theirs.
+
+    `mine` keeps their outreach that the running member logged, and their asks made in it."""
     # Per contact, the latest touchpoint of yours or live exchange (one backward index seek);
     # their one-way messages at or after it are waiting on you.
     engine = _engine_name(session)
@@ -1119,6 +1181,8 @@ def owe_rows(
         "ORDER BY m.occurred_at DESC LIMIT 1)"
     )
     gap = dialect.days_between(engine, "t.occurred_at", "p.occurred_at")
+    logged = dialect.logged_by_me(engine, "t.logged_by") if mine else "1 = 1"
+    ask_logged = _on_my_touchpoint_sql(engine, "a.touchpoint_id") if mine else "1 = 1"
     sql = f"""
         WITH settled AS (
             SELECT c.id AS contact_id, c.name,
@@ -1134,7 +1198,7 @@ def owe_rows(
                 ORDER BY a.id LIMIT 1) AS ask
         FROM settled s JOIN touchpoint t
              ON t.contact_id = s.contact_id AND t.occurred_at >= s.until
-        WHERE t.direction = 'in' AND NOT t.two_way AND NOT t.no_reply
+        WHERE t.direction = 'in' AND NOT t.two_way AND NOT t.no_reply AND {logged}
           {_until("t.occurred_at", as_of)}
           AND NOT (
             NOT EXISTS (SELECT 1 FROM ask x WHERE x.touchpoint_id = t.id AND x.asked_by = 'them')
@@ -1152,8 +1216,8 @@ def owe_rows(
                t.channel, a.what
         FROM open_ask a JOIN settled s ON s.contact_id = a.contact_id
         LEFT JOIN touchpoint t ON t.id = a.touchpoint_id
-        WHERE t.id IS NULL OR t.two_way OR t.direction = 'out' OR t.occurred_at < s.until
-           OR t.no_reply
+        WHERE (t.id IS NULL OR t.two_way OR t.direction = 'out' OR t.occurred_at < s.until
+           OR t.no_reply) AND {ask_logged}
         ORDER BY 4, 3
     """
     rows = []
@@ -1199,11 +1263,12 @@ def _scored_range(
     as_of: datetime | None,
     bands: Collection[str] | None,
     id_range: tuple[int, int],
+    member: str | None = None,
 ) -> list[Any]:
     """One share of `score` in a forked helper process, on its own reading connection to the
     parent's store (`path`: see `dialect.store_location`)."""
     with _reading(path) as raw:
-        return _scored(raw, now, scoring, as_of, bands, id_range=id_range)
+        return _scored(raw, now, scoring, as_of, bands, id_range=id_range, member=member)
 
 
 @contextlib.contextmanager
@@ -1232,10 +1297,12 @@ def score_rows(
     settings: Any,
     contact_id: int | None = None,
     as_of: datetime | None = None,
+    member: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Score rows (keys as in docs/reference.md) for every active contact, or for one contact (archived or not)."""
+    """Score rows (keys as in docs/reference.md) for every active contact, or for one contact
+    (archived or not); with `member`, from that member's history only (see `histories`)."""
     return start_score_rows(
-        session, now=now, settings=settings, contact_id=contact_id, as_of=as_of
+        session, now=now, settings=settings, contact_id=contact_id, as_of=as_of, member=member
     )()
 
 
@@ -1247,6 +1314,7 @@ def start_score_rows(
     contact_id: int | None = None,
     as_of: datetime | None = None,
     bands: Collection[str] | None = None,
+    member: str | None = None,
 ) -> Callable[[], list[dict[str, Any]]]:
     """Start scoring; the returned function waits for the rows.
 
@@ -1262,7 +1330,7 @@ def start_score_rows(
     raw = session.connection()
     shares = [] if contact_id is not None else _shares(raw)
     if len(shares) < 2:
-        rows = _scored(raw, now, scoring, as_of, bands, contact_id=contact_id)
+        rows = _scored(raw, now, scoring, as_of, bands, contact_id=contact_id, member=member)
         return lambda: rows
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -1271,7 +1339,8 @@ def start_score_rows(
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=len(shares), mp_context=context)
     futures = [
-        pool.submit(_scored_range, path, now, scoring, as_of, bands, share) for share in shares
+        pool.submit(_scored_range, path, now, scoring, as_of, bands, share, member)
+        for share in shares
     ]
 
     def wait() -> list[dict[str, Any]]:
@@ -1431,6 +1500,15 @@ class _RowWriter:
         }
         self.pending: list[dict[str, Any]] = []
         self.pending_table = ""
+        self._member: str | None = None
+
+    def member(self) -> str:
+        """The member running the import (`me` in a file, the role on a server)."""
+        if self._member is None:
+            self._member = str(
+                _sql(self.connection, f"SELECT {dialect.current_member(self.engine)}").scalar_one()
+            )
+        return self._member
 
     def ids_ever_given(self) -> bool:
         """Whether the tables hold or ever gave an id (an id is never given twice)."""
@@ -1744,6 +1822,9 @@ class _Importer:
             "no_reply": bool(record.get("no_reply", False)),
             "source": record.get("source"),
             "source_key": record.get("source_key"),
+            # Kept from the file (a server refuses another member's name unless the importing
+            # role may act as them); a file older than `logged_by` was logged by the importer.
+            "logged_by": record.get("logged_by") or self.writer.member(),
         }
         if self.ids.keep:
             self.writer.buffer("touchpoint", {"id": record["id"], **row})
@@ -1916,7 +1997,7 @@ def export_touchpoints(session: Session) -> Iterator[dict[str, Any]]:
         f"AND a.asked_by = {_INITIATOR_SQL} ORDER BY a.id LIMIT 1), "
         "(SELECT g.what FROM give g WHERE g.touchpoint_id = t.id "
         f"AND g.given_by = {_INITIATOR_SQL} ORDER BY g.id LIMIT 1), t.no_reply, "
-        "t.source, t.source_key FROM touchpoint t ORDER BY t.id"
+        "t.source, t.source_key, t.logged_by FROM touchpoint t ORDER BY t.id"
     )
     for row in _streamed(session, sql):
         (
@@ -1932,6 +2013,7 @@ def export_touchpoints(session: Session) -> Iterator[dict[str, Any]]:
             no_reply,
             source,
             key,
+            logged_by,
         ) = row
         yield {
             "id": tid,
@@ -1946,6 +2028,7 @@ def export_touchpoints(session: Session) -> Iterator[dict[str, Any]]:
             "source": source,
             "source_key": key,
             "no_reply": bool(no_reply),
+            "logged_by": logged_by,
         }
 
 

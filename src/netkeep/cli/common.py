@@ -409,6 +409,15 @@ def nothing_matches(
     return None
 
 
+MineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--mine",
+        help="Only what you logged: on a team server, touchpoints your database role logged "
+        "(a file has one user: everything).",
+    ),
+]
+
 AsOfOpt = Annotated[
     str | None,
     typer.Option(

@@ -413,6 +413,8 @@ def show(
         pictures.draw_show(data, now=moment)
     if data["touchpoints"]:
         shown = data["touchpoints"] if all_ else data["touchpoints"][:RECENT_TOUCHPOINTS]
+        # Who logged each: worth a column once more than one member has logged with them.
+        members = {t["logged_by"] for t in data["touchpoints"]}
         print_table(
             shown,
             [
@@ -424,6 +426,7 @@ def show(
                 Column("note", "Note"),
                 Column("asks", "Asks", cell=_ledger_cell),
                 Column("gives", "Gives", cell=_ledger_cell),
+                *([Column("logged_by", "Logged by")] if len(members) > 1 else []),
             ],
             title=f"Touchpoints ({len(shown)} of {len(data['touchpoints'])}, newest first)",
         )

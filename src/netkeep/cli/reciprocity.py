@@ -12,6 +12,7 @@ from netkeep.cli.common import (
     WHEN_HELP,
     AsOfOpt,
     FormatOpt,
+    MineOpt,
     SingleFormatOpt,
     app,
     as_of_moment,
@@ -74,6 +75,16 @@ def score(
             "--band", case_sensitive=False, help="Only contacts in this band.", show_default=False
         ),
     ] = None,
+    member: Annotated[
+        str | None,
+        typer.Option(
+            "--member",
+            metavar="NAME",
+            help="Score one member's history: the touchpoints NAME logged, and their asks and "
+            "gives.",
+            show_default=False,
+        ),
+    ] = None,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -85,7 +96,17 @@ def score(
     then, moment = as_of_moment(as_of, now())
     with session(write=False) as db:
         contact_id = store.find_contact(db, contact).id if contact else None
-        rows = store.score_rows(db, now=moment, settings=config, contact_id=contact_id, as_of=then)
+        if member is not None:
+            members = store.members_in_use(db)
+            if member not in members:
+                raise BadInput(
+                    f"no touchpoints logged by {member!r} (members: {', '.join(members)})"
+                    if members
+                    else f"no touchpoints logged by {member!r} (none logged yet)"
+                )
+        rows = store.score_rows(
+            db, now=moment, settings=config, contact_id=contact_id, as_of=then, member=member
+        )
     empty = "No contacts to score."
     if band is not None:
         bands: dict[str, int] = {}
@@ -127,7 +148,7 @@ def _headline(row: dict[str, Any]) -> str:
     rich_help_panel=LOOK,
     epilog="Examples:\n  netkeep owe\n  netkeep owe --format json | jq -r '.[].name'",
 )
-def owe(fmt: FormatOpt = OutputFormat.table) -> None:
+def owe(mine: MineOpt = False, fmt: FormatOpt = OutputFormat.table) -> None:
     """Whom you owe a reply: their unanswered outreach and open asks.
 
     A message of theirs that closes a thread is not listed: one logged --no-reply-needed, and a
@@ -140,7 +161,7 @@ def owe(fmt: FormatOpt = OutputFormat.table) -> None:
     moment = now()
     config = settings()
     with session(write=False) as db:
-        rows = store.owe_rows(db, window=config.scoring.response_window)
+        rows = store.owe_rows(db, window=config.scoring.response_window, mine=mine)
     for row in rows:
         row["days_waiting"] = max(0, days_between(row["occurred_at"], moment))
     emit_rows(
@@ -179,6 +200,7 @@ def asks(
             "--by", case_sensitive=False, help="Asked by me or by them.", show_default=False
         ),
     ] = None,
+    mine: MineOpt = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Open asks (all with --all): favours requested by you or by them."""
@@ -189,7 +211,11 @@ def asks(
     with session(write=False) as db:
         contact_id = store.find_contact(db, contact).id if contact else None
         rows = store.ask_rows(
-            db, contact_id=contact_id, include_resolved=all_, by=by.value if by else None
+            db,
+            contact_id=contact_id,
+            include_resolved=all_,
+            by=by.value if by else None,
+            mine=mine,
         )
     with_days_open(rows, moment)
     columns = [

@@ -11,6 +11,7 @@ import typer
 from netkeep.cli.common import (
     SCRIPTS,
     AsOfOpt,
+    MineOpt,
     app,
     as_of_moment,
     database_target,
@@ -59,6 +60,7 @@ def digest(
             help="text, markdown (both silent when all is quiet) or json.",
         ),
     ] = DigestFormat.text,
+    mine: MineOpt = False,
     as_of: AsOfOpt = None,
 ) -> None:
     """What needs attention: reach out, you owe, waiting on, watch. Silent when all is quiet."""
@@ -81,10 +83,14 @@ def digest(
         scoring = store.start_score_rows(
             db, now=moment, settings=config, as_of=then, bands=WATCH_BANDS
         )
-        candidates = store.staleness_rows(db, as_of=then)
-        owe = store.owe_rows(db, window=config.scoring.response_window, as_of=then)
-        my_open_asks = store.ask_rows(db, by="me", as_of=then)
+        candidates = store.staleness_rows(db, as_of=then, mine=mine)
+        owe = store.owe_rows(db, window=config.scoring.response_window, as_of=then, mine=mine)
+        my_open_asks = store.ask_rows(db, by="me", as_of=then, mine=mine)
         scores = scoring()
+        if mine:
+            # Watch the contacts you have logged with (the score stays the team's).
+            logged = {row["id"] for row in candidates}
+            scores = [row for row in scores if row["id"] in logged]
     result = build_digest(
         stale=stale_rows(candidates, now=moment, settings=config),
         owe=owe,

@@ -14,6 +14,7 @@ from netkeep.cli.common import (
     AsOfOpt,
     ContactsArg,
     FormatOpt,
+    MineOpt,
     SingleFormatOpt,
     TagFilterOpt,
     TierFilterOpt,
@@ -512,7 +513,10 @@ def touchpoint_rm(
     epilog="Examples:\n  netkeep undo\n  netkeep undo   # again: the command before that",
 )
 def undo() -> None:
-    """Reverse the last command that changed something, saying what it was."""
+    """Reverse the last command that changed something, saying what it was.
+
+    On a team server: your own last command, never a colleague's.
+    """
     from netkeep import store
     from netkeep.render import note
 
@@ -558,10 +562,14 @@ def stale(
             "interval) before their cadence is due.",
         ),
     ] = False,
+    mine: MineOpt = False,
     as_of: AsOfOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Contacts gone quiet past their cadence, most overdue first."""
+    """Contacts gone quiet past their cadence, most overdue first.
+
+    Quiet means nobody on the team touched them; --mine keeps those you have logged with.
+    """
     from netkeep import store
     from netkeep.render import Column, emit_rows
     from netkeep.staleness import rhythm_rows, stale_rows
@@ -577,7 +585,7 @@ def stale(
     usual: dict[int, timedelta | None] = {}
     with session(write=False) as db:
         tier_name = filter_tier(db, config, tier)
-        candidates = store.staleness_rows(db, tag=tag, tier=tier_name, as_of=then)
+        candidates = store.staleness_rows(db, tag=tag, tier=tier_name, as_of=then, mine=mine)
         empty = None if candidates else nothing_matches(db, tag=tag, tier=tier_name)
         if rhythm:
             from netkeep.scoring import rhythm as learn_rhythm

@@ -1,9 +1,10 @@
 """netkeep's own JSON export: written losslessly, read back strictly.
 
-Shape: `{"format": "netkeep", "version": 3, "contacts": [...], "touchpoints": [...],
+Shape: `{"format": "netkeep", "version": 4, "contacts": [...], "touchpoints": [...],
 "asks": [...], "gives": [...]}` (docs/import-export.md). Versions 1 and 2 (no `gives`, no
 `no_reply`, and each touchpoint's `give` its initiator's favour; version 1 also without a
-touchpoint's `source` and `source_key`) still import. Every stored key must be present (null when
+touchpoint's `source` and `source_key`; version 3 without a touchpoint's `logged_by`, which
+import then sets to the importing member) still import. Every stored key must be present (null when
 empty; a touchpoint's `source` and `source_key` may be left out) with the right type; unknown keys
 are refused, the derived keys (`last_touch`, `answered`, `days_open`) and an ask's `name` are accepted
 and ignored. Ids must be unique and every reference must point into the same file.
@@ -26,11 +27,12 @@ from netkeep.io.records import DERIVED_KEYS, ContactIn, ImportBatch, fail
 from netkeep.vocab import CONTACT_FIELDS, AskStatus, Channel, Direction, Side
 
 FORMAT_NAME = "netkeep"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Version 1 files (before captured history) are read as they are: their touchpoints are typed ones.
 # Version 2 files (before the favour ledger) have no `gives` list and no `no_reply`, and each
 # touchpoint's `give` is its initiator's favour itself.
-READABLE_VERSIONS = (1, 2, 3)
+# Version 3 files (before team members) have no touchpoint `logged_by`: the importer logged them.
+READABLE_VERSIONS = (1, 2, 3, 4)
 
 _CONTACT_KEYS = CONTACT_FIELDS
 _TOUCHPOINT_KEYS = (
@@ -46,15 +48,17 @@ _TOUCHPOINT_KEYS = (
     "source",
     "source_key",
     "no_reply",
+    "logged_by",
 )
 # Versions 1 and 2: no `no_reply`, and `give` is the favour itself rather than a view of the gives
 # list (version 1 has no `source` and `source_key` either: see _OPTIONAL).
-_TOUCHPOINT_KEYS_BEFORE_LEDGER = _TOUCHPOINT_KEYS[:-1]
+_TOUCHPOINT_KEYS_BEFORE_LEDGER = _TOUCHPOINT_KEYS[:-2]
 _LEDGER_VERSION = 3  # the first version with the gives list
-# Keys a record may leave out (null then): those added in version 2.
+# Keys a record may leave out (null then): those added in version 2, and `logged_by` (version 4;
+# null: the importing member).
 _OPTIONAL = {
     "contacts": frozenset(),
-    "touchpoints": frozenset({"source", "source_key"}),
+    "touchpoints": frozenset({"source", "source_key", "logged_by"}),
     "asks": frozenset(),
     "gives": frozenset(),
 }
@@ -595,6 +599,7 @@ def _touchpoint_checks() -> dict[str, Callable[[Any], Any]]:
         "source": _optional(_required_text),
         "source_key": _optional(_required_text),
         "no_reply": _flag,
+        "logged_by": _optional(_required_text),
     }
 
 
