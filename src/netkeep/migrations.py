@@ -440,5 +440,5 @@ def m006_favour_ledger() -> None:
         INCLUDE (direction, two_way, channel, no_reply);
     """,
 )
-def m007_touchpoint_history_ids() -> None:
+def m008_touchpoint_history_ids() -> None:
     """On PostgreSQL, touchpoint ids in the history index."""

@@ -1219,9 +1219,9 @@ def _reading(location: str) -> Iterator[Connection]:
 
     # An absolute file path or a server URL: see dialect.store_location.
     opened = (
-        open_session(Path(location), write=False)
+        open_session(Path(location), write=False, helper=True)
         if location.startswith("/")
-        else open_session(server_url(location, "store"), write=False)
+        else open_session(server_url(location, "store"), write=False, helper=True)
     )
     with opened as session:
         yield session.connection()
