@@ -17,7 +17,7 @@ commands whose labels start with those words (and the floors).
 
 `--engine postgresql --url ADMIN_URL` (a superuser's URL, e.g. the one `.ci/postgres` prints) also
 loads the same network into the database `netkeep_bench_<contacts>_<touchpoints>` on that server
-(`netkeep export` of the SQLite file, then `netkeep import` into PostgreSQL, then VACUUM ANALYZE;
+(`netkeep export` of the SQLite file, then `netkeep import` into PostgreSQL, then VACUUM and ANALYZE;
 kept for later runs, reloaded with --regenerate) and times `stale`, `score` and `digest` there,
 beside the same commands on the SQLite file in the same rounds. Target: each within 2x its SQLite
 time.
@@ -103,7 +103,7 @@ def load_postgres(
     """The generated network in a PostgreSQL database of its own; returns that database's URL.
 
     Loaded the way a team would move to PostgreSQL: `netkeep export` of the file, `netkeep import`
-    of the JSON (every id kept), then VACUUM ANALYZE so the planner knows the tables (and index-only
+    of the JSON (every id kept), then VACUUM and ANALYZE so the planner knows the tables (and index-only
     scans find the pages all-visible)."""
     url, created = postgres_database(python, admin_url, name, "fresh" if fresh else "keep")
     if not created:
@@ -118,10 +118,11 @@ def load_postgres(
         if done.returncode != 0:
             postgres_database(python, admin_url, name, "drop")  # no half-loaded database kept
             raise SystemExit(f"{' '.join(argv[1:3])} failed: {done.stderr[-400:]}")
-    # CHECKPOINT first: on a server with synchronous_commit off (as .ci/postgres runs) the import's
-    # commit may not be on disk yet, and VACUUM then cannot mark the pages all-visible, which
-    # index-only scans need; autovacuum would get there later on a server in use.
-    postgres_run(python, url, "CHECKPOINT", "VACUUM ANALYZE")
+    # With synchronous_commit off (as .ci/postgres runs the server) VACUUM cannot mark a page
+    # all-visible, which index-only scans need, while the commit of its rows may not be flushed:
+    # CHECKPOINT flushes the import's, and ANALYZE comes after VACUUM because its own commits
+    # would hold VACUUM back again. (Autovacuum gets there later on a server in use.)
+    postgres_run(python, url, "CHECKPOINT", "VACUUM", "ANALYZE")
     print(json.dumps({"postgresql": name, "loaded_from": exported.name}))
     return url
 
