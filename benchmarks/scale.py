@@ -103,8 +103,8 @@ def load_postgres(
     """The generated network in a PostgreSQL database of its own; returns that database's URL.
 
     Loaded the way a team would move to PostgreSQL: `netkeep export` of the file, `netkeep import`
-    of the JSON (every id kept), then VACUUM and ANALYZE so the planner knows the tables (and index-only
-    scans find the pages all-visible)."""
+    of the JSON (every id kept), then VACUUM and ANALYZE so the planner knows the tables (and
+    index-only scans find the pages all-visible)."""
     url, created = postgres_database(python, admin_url, name, "fresh" if fresh else "keep")
     if not created:
         print(f"reusing PostgreSQL database {name} (--regenerate reloads it)")
