@@ -534,6 +534,23 @@ def test_completion_reads_a_private_cache_and_never_connects(cli, pg, tmp_path):
     assert result.stdout.strip() == "[]"  # another database: no cache, nothing offered
 
 
+def test_the_names_cache_is_rewritten_only_when_the_names_changed(cli, pg, tmp_path):
+    seed()
+    cli.ok("list")
+    [cache] = list((tmp_path / "cache").rglob("*.json"))
+    written = cache.stat()
+    cli.ok("log", "sam", "--via", "email")
+    cli.ok("stale")
+    assert cache.stat().st_ino == written.st_ino  # same names: the file was left alone
+    assert cache.stat().st_mtime_ns == written.st_mtime_ns
+    # A colleague's change (here behind netkeep's back) reaches the cache with the next command.
+    pg.run("UPDATE contact SET name = 'Ana Ruiz-Lee' WHERE name = 'Ana Ruiz'")
+    cli.ok("log", "sam", "--via", "email")
+    assert json.loads(cache.read_text()) == ["Ana Ruiz-Lee", "Sam Lee"]
+    cli.ok("archive", "Ana")
+    assert json.loads(cache.read_text()) == ["Sam Lee"]
+
+
 def test_the_ledger_step_moves_gives_on_the_server_too(pg, monkeypatch):
     """A server database at m005 with gives on touchpoints upgrades like a file (m006's body)."""
     import netkeep.db

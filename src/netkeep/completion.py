@@ -6,7 +6,9 @@ error into the user's command line.
 
 It never opens a network connection: on a PostgreSQL server, names come from a private local cache
 (a 0600 file in the user cache dir, one per server database, keyed without the password) that
-every command which opens that database rewrites. No cache yet: nothing is offered.
+every command which opens that database brings up to date: beside it, the fingerprint of the names
+it holds, which the server computes, so that the names are read and written again only when they
+changed. No cache yet: nothing is offered.
 
 Typer keeps only the candidates that start with the typed text, exactly. Names match in any case and
 without accents (`sa` finds `Sam Lee`, `jo` finds `José Álvarez`), so a candidate keeps the prefix as
@@ -40,23 +42,49 @@ def names_cache(identity: str) -> Path:
     return Path(user_cache_dir("netkeep", appauthor=False)) / "names" / f"{digest}.json"
 
 
-def remember_names(url_text: str, names: list[str]) -> None:
-    """Keep the active contacts' names of a server database for completion (best effort: a cache
-    that cannot be written only means nothing is offered)."""
+def _fingerprint_file(path: Path) -> Path:
+    return path.with_suffix(".fingerprint")
+
+
+def remembered_fingerprint(url_text: str) -> str | None:
+    """The fingerprint of the names the cache of a server database holds (None: no cache)."""
+    from netkeep.db_path import server_identity
+
+    path = _fingerprint_file(names_cache(server_identity(url_text)))
+    try:
+        return path.read_text(encoding="ascii").strip() or None
+    except (OSError, ValueError):
+        return None
+
+
+def remember_names(url_text: str, names: list[str], *, fingerprint: str | None = None) -> None:
+    """Keep the active contacts' names of a server database for completion, with their
+    fingerprint (best effort: a cache that cannot be written only means nothing is offered)."""
     from netkeep.db_path import server_identity
 
     path = names_cache(server_identity(url_text))
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with contextlib.suppress(OSError):
         for folder in reversed([path.parent, *path.parent.parents]):
             if not folder.exists():
                 folder.mkdir(mode=0o700)
+        # The names first: a fingerprint never vouches for names that are not there.
+        _fingerprint_file(path).unlink(missing_ok=True)
+        _replace(path, json.dumps(sorted(set(names)), ensure_ascii=False))
+        if fingerprint is not None:
+            _replace(_fingerprint_file(path), fingerprint)
+
+
+def _replace(path: Path, content: str) -> None:
+    """Write a private (0600) file whole, or leave the one there."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(sorted(set(names)), out, ensure_ascii=False)
+            out.write(content)
         os.replace(temporary, path)
-    with contextlib.suppress(OSError):
-        temporary.unlink()
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
 
 
 def _cached_names(url_text: str) -> list[str]:

@@ -216,11 +216,14 @@ def _start_journal(session: Session, summary: str) -> Any:
 
 def _server_engine(url: URL) -> Engine:
     """A PostgreSQL engine; psycopg is imported here, on first use of a server URL only. Its pool
-    lets the schema check's connection serve the command too; it is disposed with the command."""
+    lets the schema check's connection serve the command too; it is disposed with the command.
+    netkeep stores no hstore values, so the dialect need not look the type up (three statements
+    on every connection)."""
     return create_engine(
         url,
         connect_args=dialect.server_connect_args(dict(url.query), busy_seconds=busy_seconds()),
         pool_size=1,
+        use_native_hstore=False,
     )
 
 
@@ -320,19 +323,22 @@ def describe_failure(exc: BaseException, target: Target) -> RuntimeFailure:
 
 
 @contextlib.contextmanager
-def open_session(target: Target, *, write: bool, journal: str | None = None) -> Iterator[Session]:
+def open_session(
+    target: Target, *, write: bool, journal: str | None = None, helper: bool = False
+) -> Iterator[Session]:
     """One command, one transaction, on the selected store (a SQLite file or a server URL).
 
     A read on a missing database sees an empty, in-memory network and creates nothing. A write
     creates the database (a file 0600 in folders 0700; netkeep's tables on a server); if the
     command then fails, a new file is removed. A write with a `journal` summary is recorded for
     `undo` (netkeep.journal); the command may refine the summary with
-    `netkeep.journal.describe(session.info, …)`.
+    `netkeep.journal.describe(session.info, …)`. A `helper` process of a command (score's
+    workers) leaves shell completion's cache of a server's names to the command.
     """
     opened = (
         _sqlite_session(target, write=write, journal=journal)
         if isinstance(target, Path)
-        else _server_session(target, write=write, journal=journal)
+        else _server_session(target, write=write, journal=journal, remember_names=not helper)
     )
     with opened as session:
         yield session
@@ -409,49 +415,102 @@ def _sqlite_session(path: Path, *, write: bool, journal: str | None) -> Iterator
     engine.dispose()
 
 
+class _SchemaNotCurrent(Exception):
+    """The quick schema check found netkeep's tables missing or a step pending."""
+
+
+def _check_schema(session: Session, url: URL) -> None:
+    """The schema check of every command on a server: one statement, in the command's own
+    transaction. Raises _SchemaNotCurrent when the long way is needed (no tables yet, steps
+    pending), which `migrate_server` takes; a newer netkeep's database is refused here."""
+    try:
+        applied = session.execute(text(f"SELECT name FROM {MIGRATIONS_TABLE}")).scalars().all()
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == _UNDEFINED_TABLE:
+            raise _SchemaNotCurrent from exc
+        raise
+    if _pending(list(applied), shown_url(url)):
+        raise _SchemaNotCurrent
+
+
+_UNDEFINED_TABLE = "42P01"  # SQLSTATE: no netkeep_migrations table (yet)
+
+
 @contextlib.contextmanager
-def _server_session(url: URL, *, write: bool, journal: str | None) -> Iterator[Session]:
+def _server_session(
+    url: URL, *, write: bool, journal: str | None, remember_names: bool = True
+) -> Iterator[Session]:
     """A command on a PostgreSQL server. Writes take the write lock (an advisory lock held to the
     end of the transaction, as SQLite's BEGIN IMMEDIATE); reads see one snapshot, read-only. A
     read of a database without netkeep's tables sees an empty network in memory; the first write
-    creates them in its own transaction."""
+    creates them in its own transaction.
+
+    The usual case costs one statement before the command's own: the schema check, inside the
+    command's transaction. Only a database without tables or with steps pending takes the long
+    way (`migrate_server`, then the command in a new transaction)."""
     engine = _server_engine(url)
     import psycopg  # loaded with the engine's dialect; its own errors escape SQLAlchemy's wrapper
 
+    def command(
+        applied: list[str] | None, *, checked: bool
+    ) -> contextlib.AbstractContextManager[Session]:
+        check = (lambda db: _check_schema(db, url)) if checked else None
+        if not write:
+            reader = engine.execution_options(**dialect.read_options())
+            return _command(reader, write=False, journal=None, prepare=check)
+        create = None if applied is not None else (lambda db: _create_schema(db, url))
+        return _command(
+            engine,
+            write=True,
+            journal=journal,
+            first=dialect.WRITE_LOCK_SQL,
+            prepare=check or create,
+        )
+
+    names: tuple[str, list[str]] | None = None
     try:
         try:
-            applied = migrate_server(engine, url)
-            if applied is None and not write:
-                with _empty_network() as session:
-                    yield session
-                return
-            if write:
-                opened = _command(
-                    engine,
-                    write=True,
-                    journal=journal,
-                    first=dialect.WRITE_LOCK_SQL,
-                    prepare=None if applied is not None else lambda db: _create_schema(db, url),
-                )
-            else:
-                reader = engine.execution_options(**dialect.read_options())
-                opened = _command(reader, write=False, journal=None)
-            with opened as session:
+            with contextlib.ExitStack() as stack:
+                try:
+                    session = stack.enter_context(command([], checked=True))
+                except _SchemaNotCurrent:
+                    applied = migrate_server(engine, url)
+                    if applied is None and not write:
+                        yield stack.enter_context(_empty_network())
+                        return
+                    session = stack.enter_context(command(applied, checked=False))
                 yield session
-                names = _active_names(session)
+                if remember_names:
+                    names = _changed_names(session, url)
         except (DBAPIError, psycopg.Error) as exc:
             raise describe_failure(exc, url) from exc
     finally:
         engine.dispose()
-    from netkeep.completion import remember_names
+    if names is not None:  # the command committed: its names are the database's now
+        from netkeep.completion import remember_names as remember
 
-    remember_names(shown_url(url), names)
+        remember(shown_url(url), names[1], fingerprint=names[0])
 
 
-def _active_names(session: Session) -> list[str]:
-    """Active contacts' names, for shell completion (which never connects to the server)."""
+# Shell completion never connects to the server: each command keeps a private cache of the
+# active contacts' names (netkeep.completion). The server reduces them to a fingerprint (md5 of
+# the names in id order), so a command reads every name only when they changed since the cache
+# was written: a `log` on a large network reads one short row, not 10,000 names.
+_NAMES_FINGERPRINT_SQL = (
+    "SELECT md5(COALESCE(CAST(array_agg(name ORDER BY id) AS text), '')) "
+    "FROM contact WHERE NOT archived"
+)
+
+
+def _changed_names(session: Session, url: URL) -> tuple[str, list[str]] | None:
+    """(fingerprint, active contacts' names) when they differ from the completion cache's."""
+    from netkeep.completion import remembered_fingerprint
+
+    fingerprint = str(session.execute(text(_NAMES_FINGERPRINT_SQL)).scalar_one())
+    if fingerprint == remembered_fingerprint(shown_url(url)):
+        return None
     rows = session.execute(text("SELECT name FROM contact WHERE NOT archived"))
-    return [str(name) for name in rows.scalars()]
+    return fingerprint, [str(name) for name in rows.scalars()]
 
 
 def has_store(target: Target) -> bool:

@@ -58,8 +58,13 @@ def sqlite_begin(*, write: bool) -> str:
 def server_connect_args(query: dict[str, Any], *, busy_seconds: float) -> dict[str, Any]:
     """libpq parameters for every server connection: times in UTC (so TIMESTAMPTZ values come
     back as UTC and text times bound by store code mean UTC), the busy timeout as `lock_timeout`,
-    and a name in pg_stat_activity. Options the URL already carries are kept."""
-    settings = f"-c TimeZone=UTC -c lock_timeout={max(1, round(busy_seconds * 1000))}"
+    and a name in pg_stat_activity. Options the URL already carries are kept. They travel in the
+    connection's start-up packet: no SET statement, no round trip of their own.
+
+    JIT compilation is off: netkeep's statements are index walks whose estimated cost crosses
+    PostgreSQL's JIT thresholds on a large network, and compiling them took longer (0.1-0.3 s a
+    statement) than it saved."""
+    settings = f"-c TimeZone=UTC -c lock_timeout={max(1, round(busy_seconds * 1000))} -c jit=off"
     given = query.get("options")
     args: dict[str, Any] = {
         "options": f"{given} {settings}" if given else settings,
@@ -230,13 +235,14 @@ def epoch_seconds(name: str, column: str) -> str:
     double operations), so scores come out the same on both engines."""
     if name == POSTGRESQL:
         # SQLite reads the seconds as a double (whole seconds + microseconds / 1e6) and rounds
-        # them to milliseconds in double arithmetic; done the same way here.
-        whole = f"floor(EXTRACT(SECOND FROM {column}))"
-        micros = f"(EXTRACT(MICROSECONDS FROM {column}) - {whole} * 1000000)"
-        seconds = f"(CAST({whole} AS float8) + CAST({micros} AS float8) / 1000000.0)"
-        minute_ms = f"EXTRACT(EPOCH FROM date_trunc('minute', {column})) * 1000"
+        # them to milliseconds in double arithmetic. date_part() computes exactly that double
+        # (whole seconds + microseconds / 1000000.0) and works in doubles throughout, where
+        # EXTRACT works in numeric, several times slower on a million rows; the whole minutes
+        # are exact in a double.
+        seconds = f"date_part('second', {column})"
+        minute_ms = f"date_part('epoch', date_trunc('minute', {column})) * 1000"
         julian_ms = f"({minute_ms} + {_UNIX_EPOCH_JULIAN_MS} + floor({seconds} * 1000 + 0.5))"
-        return f"(CAST({julian_ms} AS float8) / 86400000.0 - 2440587.5) * 86400.0"
+        return f"({julian_ms} / 86400000.0 - 2440587.5) * 86400.0"
     return f"(julianday({column}) - 2440587.5) * 86400.0"
 
 
@@ -343,10 +349,12 @@ _cursor_names = itertools.count(1)
 def streaming_cursor(connection: Connection) -> Any:
     """A DBAPI cursor on the connection that hands rows over as they are fetched: SQLite's always
     does; psycopg's default one reads the whole result first, so on PostgreSQL it is a server-side
-    (named) cursor, which lives until the command's transaction ends."""
+    (named) cursor, which lives until the command's transaction ends. Its rows come in binary
+    form: numbers and times are decoded without parsing text (a third less client time on a
+    million rows), into the same Python values as the text form gives."""
     raw: Any = connection.connection.dbapi_connection
     if connection.dialect.name == POSTGRESQL:
-        return raw.cursor(name=f"netkeep_rows_{next(_cursor_names)}")
+        return raw.cursor(name=f"netkeep_rows_{next(_cursor_names)}", binary=True)
     return raw.cursor()
 
 

@@ -1180,9 +1180,13 @@ def owe_rows(
         f"AND (m.direction = 'out' OR m.two_way){_until('m.occurred_at', as_of)} "
         "ORDER BY m.occurred_at DESC LIMIT 1)"
     )
-    gap = dialect.days_between(engine, "t.occurred_at", "p.occurred_at")
+    gap = dialect.days_between(engine, "t.occurred_at", "q.occurred_at")
     logged = dialect.logged_by_me(engine, "t.logged_by") if mine else "1 = 1"
     ask_logged = _on_my_touchpoint_sql(engine, "a.touchpoint_id") if mine else "1 = 1"
+    # Their open asks. The ask of one touchpoint is looked up in the ask table itself (by its
+    # touchpoint index), not in the `open_ask` list: PostgreSQL keeps a list used twice as a
+    # table without indexes, and scanned all of it for every touchpoint.
+    open_ask_where = f"a.asked_by = 'them' AND {status} = 'open'{_until('a.opened_at', as_of)}"
     sql = f"""
         WITH settled AS (
             SELECT c.id AS contact_id, c.name,
@@ -1190,11 +1194,10 @@ def owe_rows(
             FROM contact c WHERE NOT c.archived{"" if as_of is None else " AND " + EXISTED_SQL}
         ),
         open_ask AS (
-            SELECT a.* FROM ask a
-            WHERE a.asked_by = 'them' AND {status} = 'open'{_until("a.opened_at", as_of)}
+            SELECT a.* FROM ask a WHERE {open_ask_where}
         )
         SELECT t.contact_id, s.name, t.id AS touchpoint_id, t.occurred_at, t.channel,
-               (SELECT a.what FROM open_ask a WHERE a.touchpoint_id = t.id
+               (SELECT a.what FROM ask a WHERE a.touchpoint_id = t.id AND {open_ask_where}
                 ORDER BY a.id LIMIT 1) AS ask
         FROM settled s JOIN touchpoint t
              ON t.contact_id = s.contact_id AND t.occurred_at >= s.until
@@ -1202,14 +1205,13 @@ def owe_rows(
           {_until("t.occurred_at", as_of)}
           AND NOT (
             NOT EXISTS (SELECT 1 FROM ask x WHERE x.touchpoint_id = t.id AND x.asked_by = 'them')
-            AND EXISTS (
-                SELECT 1 FROM touchpoint p WHERE p.id = (
-                    SELECT q.id FROM touchpoint q WHERE q.contact_id = t.contact_id
-                    AND (q.occurred_at < t.occurred_at
-                         OR (q.occurred_at = t.occurred_at AND q.id < t.id))
-                    ORDER BY q.occurred_at DESC, q.id DESC LIMIT 1)
-                AND p.direction = 'out'
-                AND {gap} <= :window_days)
+            AND (
+                -- the touchpoint just before it (from the history index alone) was yours
+                SELECT q.direction = 'out' AND {gap} <= :window_days FROM touchpoint q
+                WHERE q.contact_id = t.contact_id
+                AND (q.occurred_at < t.occurred_at
+                     OR (q.occurred_at = t.occurred_at AND q.id < t.id))
+                ORDER BY q.occurred_at DESC, q.id DESC LIMIT 1) IS TRUE
           )
         UNION ALL
         SELECT a.contact_id, s.name, a.touchpoint_id, COALESCE(t.occurred_at, a.opened_at),
@@ -1282,9 +1284,9 @@ def _reading(location: str) -> Iterator[Connection]:
 
     # An absolute file path or a server URL: see dialect.store_location.
     opened = (
-        open_session(Path(location), write=False)
+        open_session(Path(location), write=False, helper=True)
         if location.startswith("/")
-        else open_session(server_url(location, "store"), write=False)
+        else open_session(server_url(location, "store"), write=False, helper=True)
     )
     with opened as session:
         yield session.connection()
