@@ -1042,15 +1042,23 @@ def histories(
         f"{touch_only}{_until('t.occurred_at', as_of)} ORDER BY t.contact_id, t.occurred_at",
         params,
     )
+    for cid, name, touchpoints in _per_contact(contacts, rows):
+        yield cid, name, touchpoints, asks.get(cid, []), gives.get(cid, [])
+
+
+def _per_contact(
+    contacts: Iterable[tuple[Any, ...]], rows: Iterable[tuple[Any, ...]]
+) -> Iterator[tuple[int, str, list[Any]]]:
+    """Each contact with its rows (less the leading contact id), from two streams in contact id
+    order: walked together, one contact in memory at a time."""
     groups = itertools.groupby(rows, key=operator.itemgetter(0))
     group = next(groups, None)
-    # Both streams are in contact id order: walk them together, one contact in memory at a time.
     for cid, name in contacts:
         touchpoints: list[Any] = []
         if group is not None and group[0] == cid:
             touchpoints = [row[1:] for row in group[1]]
             group = next(groups, None)
-        yield cid, name, touchpoints, asks.get(cid, []), gives.get(cid, [])
+        yield cid, name, touchpoints
 
 
 def _scoring_histories(
@@ -1093,13 +1101,7 @@ def _scoring_histories(
         "ORDER BY t.contact_id, t.occurred_at",
         params,
     )
-    groups = itertools.groupby(rows, key=operator.itemgetter(0))
-    group = next(groups, None)
-    for cid, name in contacts:
-        touches: list[Any] = []
-        if group is not None and group[0] == cid:
-            touches = [row[1:] for row in group[1]]
-            group = next(groups, None)
+    for cid, name, touches in _per_contact(contacts, rows):
         yield cid, name, touches, asks.get(cid, []), gives.get(cid, [])
 
 
