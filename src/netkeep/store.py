@@ -35,7 +35,7 @@ from netkeep.text import unique
 from netkeep.vocab import CONTACT_FIELDS
 
 if TYPE_CHECKING:
-    from netkeep.scoring import TouchpointRecord
+    from netkeep.scoring import AskRecord, GiveRecord, TouchpointRecord
 
 # What a tier may be called (as in the config's [cadence] keys).
 TIER_NAME = re.compile(r"[\w-]+")
@@ -814,6 +814,38 @@ def touchpoint_records(touchpoints: Iterable[dict[str, Any]]) -> list[Touchpoint
         )
         for t in touchpoints
     ]
+
+
+def ledger_records(
+    asks: Iterable[dict[str, Any]], gives: Iterable[dict[str, Any]]
+) -> tuple[list[AskRecord], list[GiveRecord]]:
+    """Scoring's records of `ask_rows` and `give_rows` rows, as `score` builds from its bulk read."""
+    from netkeep.scoring import AskRecord, GiveRecord
+
+    ask_records = [
+        AskRecord(
+            id=a["id"],
+            by=a["by"],
+            what=a["what"],
+            status=a["status"],
+            opened_at=a["opened_at"],
+            resolved_at=a["resolved_at"],
+            touchpoint_id=a["touchpoint_id"],
+        )
+        for a in asks
+    ]
+    give_records = [
+        GiveRecord(
+            id=g["id"],
+            by=g["by"],
+            what=g["what"],
+            given_at=g["given_at"],
+            touchpoint_id=g["touchpoint_id"],
+            fulfils=g["fulfils"],
+        )
+        for g in gives
+    ]
+    return ask_records, give_records
 
 
 def touchpoints_of(

@@ -284,13 +284,7 @@ def profile(
     from netkeep import store, timeline
     from netkeep.cli.reciprocity import with_days_open
     from netkeep.models import saved_id
-    from netkeep.scoring import (
-        AskRecord,
-        GiveRecord,
-        answered_flags,
-        rhythm,
-        score_contact,
-    )
+    from netkeep.scoring import answered_flags, rhythm, score_contact
 
     asks = with_days_open(
         store.ask_rows(db, contact_id=found.id, include_resolved=True, as_of=as_of), moment
@@ -299,29 +293,7 @@ def profile(
     touchpoints = store.touchpoints_of(db, saved_id(found), asks=asks, gives=gives, as_of=as_of)
     # The same records `score` builds from its bulk read: gives only as GiveRecords.
     records = store.touchpoint_records(touchpoints)
-    ask_records = [
-        AskRecord(
-            id=a["id"],
-            by=a["by"],
-            what=a["what"],
-            status=a["status"],
-            opened_at=a["opened_at"],
-            resolved_at=a["resolved_at"],
-            touchpoint_id=a["touchpoint_id"],
-        )
-        for a in asks
-    ]
-    give_records = [
-        GiveRecord(
-            id=g["id"],
-            by=g["by"],
-            what=g["what"],
-            given_at=g["given_at"],
-            touchpoint_id=g["touchpoint_id"],
-            fulfils=g["fulfils"],
-        )
-        for g in gives
-    ]
+    ask_records, give_records = store.ledger_records(asks, gives)
     flags = answered_flags(records, now=moment, window=config.response_window.timedelta)
     for touchpoint, answered in zip(touchpoints, flags, strict=True):
         touchpoint["answered"] = answered
