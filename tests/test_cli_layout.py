@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import json
 import subprocess
 import sys
 
@@ -69,3 +71,33 @@ def test_help_and_version_do_not_open_the_database_layer():
     for args in (["--help"], ["--version"]):
         modules = _imported_modules(*args)
         assert not {"sqlmodel", "sqlalchemy", "netkeep.db", "vobject"} & modules, args
+
+
+def _collector(*args: str) -> dict[str, object]:
+    """How `main()` left the garbage collector: on or off when the database was open, and after."""
+    code = (
+        "import gc, json, sys; sys.argv = ['netkeep', *sys.argv[1:]]\n"
+        "from netkeep.cli import common, main\n"
+        "seen, loaded = [], common.loaded\n"
+        "def spy():\n    seen.append(gc.isenabled())\n    loaded()\n"
+        "common.loaded = spy\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps({'at_open': seen, 'after': gc.isenabled(), "
+        "'frozen': gc.get_freeze_count()}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_start_up_skips_garbage_collection_and_the_command_gets_it_back(cli):
+    # Off while the libraries load, frozen out of every later collection, on for the work.
+    state = _collector("log", "Nobody", "--create")
+    assert state["at_open"] == [False]
+    assert state["after"] is True
+    assert state["frozen"] > 10_000
+    # A command run in-process (as the tests run them) keeps the collector as it found it.
+    assert gc.isenabled()
+    cli.ok("log", "Nobody", "--create")
+    assert gc.isenabled() and gc.get_freeze_count() == 0

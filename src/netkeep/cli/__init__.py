@@ -8,6 +8,7 @@ unknown command, shell completion, `from netkeep.cli import app` — loads every
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -103,6 +104,8 @@ def command_name(argv: list[str]) -> str | None:
 
 
 def main() -> None:
+    # No cyclic garbage collection while the command starts: netkeep.cli.common.loaded.
+    gc.disable()
     from netkeep.cli.common import app
 
     name = command_name(sys.argv[1:])

@@ -6,6 +6,7 @@ it. SQLModel, SQLAlchemy and Rich tables are imported inside the functions that 
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -235,7 +236,24 @@ def session(*, write: bool, journal: bool = True) -> Iterator[Session]:
 
     summary = command_line() if write and journal else None
     with open_session(database_target(), write=write, journal=summary) as db_session:
+        loaded()
         yield db_session
+
+
+def loaded() -> None:
+    """The command's libraries are in: garbage collection resumes, without them.
+
+    `main()` turns the cyclic garbage collector off while a command starts. Importing SQLAlchemy,
+    SQLModel, psycopg and netkeep leaves some 80,000 objects that live until exit, and the
+    collector walked them over and over while they were created, then once more at exit: a
+    quarter of `log`'s time on PostgreSQL (docs/postgresql.md, "Speed"). Here, with the database
+    open, they move to the permanent generation (`gc.freeze()`), which no collection visits, the
+    one at exit included, and the command's own work is collected as usual. Nothing to do when
+    the collector is on (commands run in-process, as tests do).
+    """
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def did(db_session: Session, summary: str) -> None:
