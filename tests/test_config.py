@@ -59,7 +59,15 @@ def test_config_command_json(run, config_file, db_path):
         "date_order",
         "half_life",
         "response_window",
+        "me",
     ]
+    assert data["me"] == {
+        "emails": [],
+        "phones": [],
+        "linkedin": None,
+        "names": [],
+        "region": None,
+    }
     assert data["store"] == "sqlite"
     assert data["database"] == str(db_path) and data["database_exists"] is False
     assert data["config"] == str(config_file) and data["config_exists"] is True
@@ -86,6 +94,28 @@ def test_config_command_text_and_single_values(cli, config_file, db_path, tmp_pa
     assert cli.ok("--db", str(other), "config", "database").stdout == f"{other}\n"
     result = cli("config", "colour")
     assert result.exit_code == 2 and "unknown key 'colour'" in result.stderr
+
+
+def test_config_shows_who_you_are(cli, config_file):
+    assert "me               unset" in cli.ok("config").stdout
+    config_file.write_text(
+        '[me]\nemails = ["sam@example.com", "sam@work.example"]\nnames = ["Sam"]\nregion = "US"\n'
+    )
+    text = cli.ok("config").stdout
+    assert "me               emails sam@example.com, sam@work.example; names Sam; region US" in text
+    assert cli.json("config")["me"]["emails"] == ["sam@example.com", "sam@work.example"]
+    assert cli.ok("config", "me.emails").stdout == "sam@example.com\nsam@work.example\n"
+    assert cli.ok("config", "me.region").stdout == "US\n"
+    assert cli.ok("config", "me.linkedin").stdout == "\n"
+    assert cli.ok("config", "me").stdout.splitlines()[:2] == [
+        "emails sam@example.com, sam@work.example",
+        "phones",
+    ]
+    result = cli("config", "me.phone")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: unknown me key 'phone' (choose from: emails, phones, linkedin, names, region)\n"
+    )
 
 
 def test_cadence_override_changes_stale(run, cli, config_file):

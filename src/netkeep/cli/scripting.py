@@ -156,7 +156,9 @@ CONFIG_KEYS = [
     "date_order",
     "half_life",
     "response_window",
+    "me",
 ]
+SECTIONS = ("cadence", "me")  # keys whose values are tables: `config cadence.close`, `config me.emails`
 
 
 def _complete_config_key(incomplete: str) -> list[str]:
@@ -175,7 +177,7 @@ def config_command(
     key: Annotated[
         str | None,
         typer.Argument(
-            help=f"Print only this value ({', '.join(CONFIG_KEYS)}, or cadence.TIER).",
+            help=f"Print only this value ({', '.join(CONFIG_KEYS)}, cadence.TIER or me.KEY).",
             show_default=False,
             autocompletion=_complete_config_key,
         ),
@@ -210,6 +212,13 @@ def config_command(
         "date_order": config.date_order,
         "half_life": str(config.half_life),
         "response_window": str(config.response_window),
+        "me": {
+            "emails": list(config.me.emails),
+            "phones": list(config.me.phones),
+            "linkedin": config.me.linkedin,
+            "names": list(config.me.names),
+            "region": config.me.region,
+        },
     }
     if key is not None:
         value = _lookup(data, key)
@@ -217,7 +226,10 @@ def config_command(
             write_json(value)
         elif isinstance(value, dict):
             for name, item in value.items():
-                typer.echo(f"{name} {item}")
+                typer.echo(f"{name} {_text(item)}".rstrip())
+        elif isinstance(value, list):
+            for item in value:
+                typer.echo(item)
         else:
             typer.echo(_text(value))
         return
@@ -240,6 +252,7 @@ def config_command(
             ("date order", data["date_order"] or "unset (dates like 3/11/2026 are refused)"),
             ("half-life", data["half_life"]),
             ("response window", data["response_window"]),
+            ("me", _me_text(data["me"])),
             ("version", data["version"]),
         ]
     )
@@ -247,11 +260,13 @@ def config_command(
 
 def _lookup(data: dict[str, Any], key: str) -> Any:
     name = key.strip().lower().replace("-", "_")
-    if name.startswith("cadence."):
-        tier = name.split(".", 1)[1]
-        if tier not in data["cadence"]:
-            raise BadInput(f"unknown tier {tier!r} (choose from: {', '.join(data['cadence'])})")
-        return data["cadence"][tier]
+    section, _, item = name.partition(".")
+    if item and section in SECTIONS:
+        if item not in data[section]:
+            what = "tier" if section == "cadence" else f"{section} key"
+            choices = ", ".join(data[section])
+            raise BadInput(f"unknown {what} {item!r} (choose from: {choices})")
+        return data[section][item]
     if name not in data:
         raise BadInput(f"unknown key {key!r} (choose from: {', '.join(CONFIG_KEYS)})")
     return data[name]
@@ -262,7 +277,15 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(value)
     return str(value)
+
+
+def _me_text(me: dict[str, Any]) -> str:
+    """`[me]` on one line: `emails sam@example.com, sam@work.com; region US`."""
+    parts = [f"{name} {_text(value)}" for name, value in me.items() if value]
+    return "; ".join(parts) or "unset (who you are in captured mail, chats and calls)"
 
 
 def _version() -> str:
