@@ -7,6 +7,7 @@ import random
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy
 
 from netkeep import dialect
@@ -64,3 +65,13 @@ def test_epoch_seconds_are_sqlites_to_the_last_bit(engine, database, db_path):
         ]
     expected = sqlite_reference(moments)
     assert [value.hex() for value in found] == [value.hex() for value in expected]
+
+
+def test_a_snapshot_id_is_checked_before_it_reaches_sql():
+    # SET TRANSACTION SNAPSHOT takes no bind parameters: only pg_export_snapshot's ids pass.
+    assert dialect.import_snapshot_sql("00000003-0000001B-1") == (
+        "SET TRANSACTION SNAPSHOT '00000003-0000001B-1'"
+    )
+    for bad in ("", "1", "00000003-0000001B-1'; DROP TABLE contact; --", "x-y"):
+        with pytest.raises(ValueError):
+            dialect.import_snapshot_sql(bad)

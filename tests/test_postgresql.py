@@ -284,6 +284,33 @@ def test_reads_do_not_wait_for_a_writer(cli, pg, monkeypatch):
     assert result.exit_code == 0
 
 
+def test_scoring_helpers_read_in_the_commands_snapshot(cli, pg, monkeypatch, run):
+    """`score`'s helper processes read what the command reads: touchpoints committed after it
+    began are in none of its rows, though the helpers connect after that commit."""
+    import netkeep.store
+
+    for name in ("Ana Ruiz", "Bo Chen"):
+        cli.ok("add", name)
+        cli.ok("log", name, "--when", "2026-05-01")
+    monkeypatch.setattr(netkeep.store, "PARALLEL_MIN_TOUCHPOINTS", 0)
+    monkeypatch.setattr(netkeep.store, "PARALLEL_CORES", 2)
+    split = netkeep.store._shares
+
+    def split_then_log_more(raw):
+        shares = split(raw)  # the command's first reads: its snapshot is taken
+        for name in ("ana", "bo"):
+            assert run("log", name, "--when", "2026-06-01").returncode == 0  # another process
+        assert len(shares) == 2  # the work goes to helper processes
+        return shares
+
+    monkeypatch.setattr(netkeep.store, "_shares", split_then_log_more)
+    rows = cli.json("score")
+    assert [(row["name"], row["touchpoints"]) for row in rows] == [("Ana Ruiz", 1), ("Bo Chen", 1)]
+    monkeypatch.setattr(netkeep.store, "_shares", split)
+    rows = cli.json("score")
+    assert [(row["name"], row["touchpoints"]) for row in rows] == [("Ana Ruiz", 2), ("Bo Chen", 2)]
+
+
 def test_a_wrong_port_is_cannot_connect_without_the_password(cli, monkeypatch):
     monkeypatch.setenv("NETKEEP_DATABASE_URL", "postgresql://netkeep:s3cret@127.0.0.1:1/nothing")
     result = cli("list")

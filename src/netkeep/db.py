@@ -324,7 +324,12 @@ def describe_failure(exc: BaseException, target: Target) -> RuntimeFailure:
 
 @contextlib.contextmanager
 def open_session(
-    target: Target, *, write: bool, journal: str | None = None, helper: bool = False
+    target: Target,
+    *,
+    write: bool,
+    journal: str | None = None,
+    helper: bool = False,
+    snapshot: str | None = None,
 ) -> Iterator[Session]:
     """One command, one transaction, on the selected store (a SQLite file or a server URL).
 
@@ -333,12 +338,15 @@ def open_session(
     command then fails, a new file is removed. A write with a `journal` summary is recorded for
     `undo` (netkeep.journal); the command may refine the summary with
     `netkeep.journal.describe(session.info, …)`. A `helper` process of a command (score's
-    workers) leaves shell completion's cache of a server's names to the command.
+    workers) leaves shell completion's cache of a server's names to the command, and on a server
+    reads in the command's `snapshot` (`dialect.export_snapshot`).
     """
     opened = (
         _sqlite_session(target, write=write, journal=journal)
         if isinstance(target, Path)
-        else _server_session(target, write=write, journal=journal, remember_names=not helper)
+        else _server_session(
+            target, write=write, journal=journal, remember_names=not helper, snapshot=snapshot
+        )
     )
     with opened as session:
         yield session
@@ -438,7 +446,12 @@ _UNDEFINED_TABLE = "42P01"  # SQLSTATE: no netkeep_migrations table (yet)
 
 @contextlib.contextmanager
 def _server_session(
-    url: URL, *, write: bool, journal: str | None, remember_names: bool = True
+    url: URL,
+    *,
+    write: bool,
+    journal: str | None,
+    remember_names: bool = True,
+    snapshot: str | None = None,
 ) -> Iterator[Session]:
     """A command on a PostgreSQL server. Writes take the write lock (an advisory lock held to the
     end of the transaction, as SQLite's BEGIN IMMEDIATE); reads see one snapshot, read-only. A
@@ -457,7 +470,8 @@ def _server_session(
         check = (lambda db: _check_schema(db, url)) if checked else None
         if not write:
             reader = engine.execution_options(**dialect.read_options())
-            return _command(reader, write=False, journal=None, prepare=check)
+            first = dialect.import_snapshot_sql(snapshot) if snapshot else None
+            return _command(reader, write=False, journal=None, first=first, prepare=check)
         create = None if applied is not None else (lambda db: _create_schema(db, url))
         return _command(
             engine,

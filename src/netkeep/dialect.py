@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -423,6 +424,27 @@ def store_location(connection: Connection) -> str | None:
         return connection.engine.url.render_as_string(hide_password=False)
     path: str = connection.exec_driver_sql("PRAGMA database_list").fetchone()[2]  # type: ignore[index]
     return path or None
+
+
+def export_snapshot(connection: Connection) -> str | None:
+    """The snapshot of the connection's transaction, for a command's helper processes to read
+    exactly what the command reads (PostgreSQL keeps it while the transaction lasts). None on
+    SQLite, which cannot share one between processes: a helper reads the latest committed data."""
+    if connection.dialect.name != POSTGRESQL:
+        return None
+    snapshot: str = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+    return snapshot
+
+
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+(-[0-9A-F]+)+")
+
+
+def import_snapshot_sql(snapshot: str) -> str:
+    """The first statement of a helper's transaction: read in the command's snapshot. (SET
+    TRANSACTION takes no parameters; the id is checked to be one pg_export_snapshot gives.)"""
+    if not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise ValueError(f"not a snapshot id: {snapshot!r}")
+    return f"SET TRANSACTION SNAPSHOT '{snapshot}'"
 
 
 # What the sqlite3 module raises when netkeep works on a SQLite file itself (`backup`).

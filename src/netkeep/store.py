@@ -1294,6 +1294,7 @@ def _scored(
 
 def _scored_range(
     path: str,
+    snapshot: str | None,
     now: datetime,
     scoring: Any,
     as_of: datetime | None,
@@ -1302,15 +1303,15 @@ def _scored_range(
     member: str | None = None,
 ) -> list[Any]:
     """One share of `score` in a forked helper process, on its own reading connection to the
-    parent's store (`path`: see `dialect.store_location`)."""
-    with _reading(path) as raw:
+    parent's store (`path`: see `dialect.store_location`) and in its `snapshot`, if any."""
+    with _reading(path, snapshot) as raw:
         return _scored(raw, now, scoring, as_of, bands, id_range=id_range, member=member)
 
 
 @contextlib.contextmanager
-def _reading(location: str) -> Iterator[Connection]:
+def _reading(location: str, snapshot: str | None) -> Iterator[Connection]:
     """A reading connection of a helper process to the store at `location`, opened by netkeep.db
-    like any command's."""
+    like any command's; on a server, in the command's `snapshot` (`dialect.export_snapshot`)."""
     from pathlib import Path
 
     from netkeep.db import open_session
@@ -1320,7 +1321,9 @@ def _reading(location: str) -> Iterator[Connection]:
     opened = (
         open_session(Path(location), write=False, helper=True)
         if location.startswith("/")
-        else open_session(server_url(location, "store"), write=False, helper=True)
+        else open_session(
+            server_url(location, "store"), write=False, helper=True, snapshot=snapshot
+        )
     )
     with opened as session:
         yield session.connection()
@@ -1372,10 +1375,11 @@ def start_score_rows(
     from concurrent.futures import ProcessPoolExecutor
 
     path = str(dialect.store_location(raw))  # there is one: `_shares` split the work
+    snapshot = dialect.export_snapshot(raw)
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=len(shares), mp_context=context)
     futures = [
-        pool.submit(_scored_range, path, now, scoring, as_of, bands, share, member)
+        pool.submit(_scored_range, path, snapshot, now, scoring, as_of, bands, share, member)
         for share in shares
     ]
 
@@ -2430,10 +2434,14 @@ def _bands_at(
 
 
 def _bands_in_range(
-    path: str, moments: list[datetime], scoring: Any, id_range: tuple[int, int]
+    path: str,
+    snapshot: str | None,
+    moments: list[datetime],
+    scoring: Any,
+    id_range: tuple[int, int],
 ) -> list[dict[str, int]]:
     """One share of the monthly band mix in a forked helper process, reading like `score`'s."""
-    with _reading(path) as raw:
+    with _reading(path, snapshot) as raw:
         return _bands_at(raw, moments, scoring, id_range=id_range)
 
 
@@ -2451,11 +2459,19 @@ def band_history(
     from concurrent.futures import ProcessPoolExecutor
 
     path = str(dialect.store_location(raw))  # there is one: `_shares` split the work
+    snapshot = dialect.export_snapshot(raw)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=len(shares), mp_context=context) as pool:
         count = len(shares)
         parts = list(
-            pool.map(_bands_in_range, [path] * count, [moments] * count, [scoring] * count, shares)
+            pool.map(
+                _bands_in_range,
+                [path] * count,
+                [snapshot] * count,
+                [moments] * count,
+                [scoring] * count,
+                shares,
+            )
         )
     tallies: list[dict[str, int]] = [{} for _ in moments]
     for part in parts:

@@ -158,7 +158,8 @@ CONFIG_KEYS = [
     "response_window",
     "me",
 ]
-SECTIONS = ("cadence", "me")  # keys whose values are tables: `config cadence.close`, `config me.emails`
+# Keys whose values are tables, read one item at a time as `cadence.close` or `me.emails`.
+SECTIONS = ("cadence", "me")
 
 
 def _complete_config_key(incomplete: str) -> list[str]:
