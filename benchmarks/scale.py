@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     env.update(
         NETKEEP_NOW=NOW.isoformat(),
         NETKEEP_CONFIG=str(work / "no-config.toml"),
+        XDG_CACHE_HOME=str(work / "cache"),  # a server's names cache: here, not the user's
         NETKEEP_DEBUG="0",
         TZ="UTC",
     )

@@ -54,6 +54,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="netkeep-startup-"))
     env["NETKEEP_DB"] = str(workdir / "small.db")
     env["NETKEEP_CONFIG"] = str(workdir / "none.toml")
+    env["XDG_CACHE_HOME"] = str(workdir / "cache")  # a server's names cache: here, not the user's
     small_network(netkeep, env)
     on_postgres = None
     if args.engine == "postgresql":
