@@ -31,17 +31,24 @@ def test_command_name_skips_global_options():
     assert command_name([]) is None
 
 
-def _imported_modules(*args: str) -> set[str]:
+def _after_main(report: str, *args: str, before: str = "") -> str:
+    """Output of a fresh interpreter that runs `main()` on `args` (after the code `before`), then
+    the code `report`."""
     code = (
         "import sys; sys.argv = ['netkeep', *sys.argv[1:]]\n"
         "from netkeep.cli import main\n"
+        f"{before}"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print('\\n'.join(sorted(sys.modules)))"
+        f"{report}\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
     )
-    return set(result.stdout.split())
+    return result.stdout
+
+
+def _imported_modules(*args: str) -> set[str]:
+    return set(_after_main("print('\\n'.join(sorted(sys.modules)))", *args).split())
 
 
 def test_log_loads_only_its_own_command_module(db_path):
@@ -75,20 +82,18 @@ def test_help_and_version_do_not_open_the_database_layer():
 
 def _collector(*args: str) -> dict[str, object]:
     """How `main()` left the garbage collector: on or off when the database was open, and after."""
-    code = (
-        "import gc, json, sys; sys.argv = ['netkeep', *sys.argv[1:]]\n"
-        "from netkeep.cli import common, main\n"
+    spy = (
+        "import gc, json\n"
+        "from netkeep.cli import common\n"
         "seen, loaded = [], common.loaded\n"
         "def spy():\n    seen.append(gc.isenabled())\n    loaded()\n"
         "common.loaded = spy\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+    )
+    report = (
         "print(json.dumps({'at_open': seen, 'after': gc.isenabled(), "
         "'frozen': gc.get_freeze_count()}))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
-    )
-    return json.loads(result.stdout.splitlines()[-1])
+    return json.loads(_after_main(report, *args, before=spy).splitlines()[-1])
 
 
 def test_start_up_skips_garbage_collection_and_the_command_gets_it_back(cli):
