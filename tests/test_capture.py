@@ -147,6 +147,20 @@ def test_reimport_and_overlap_add_nothing(cli, tmp_path):
     assert len(cli.json("list")) == len(before)
 
 
+def test_a_broken_encoded_subject_is_kept_as_written(cli, tmp_path):
+    # An encoded word whose charset name holds a non-ASCII byte: email.header refuses it.
+    mail = tmp_path / "broken.mbox"
+    mail.write_bytes(
+        b"From kim@beta.example Wed Apr  1 12:00:00 2026\n"
+        b"Message-ID: <k1@beta.example>\nFrom: Kim Ng <kim@beta.example>\nTo: alex@me.example\n"
+        b"Date: Wed, 01 Apr 2026 12:00:00 +0000\n"
+        b"Subject: =?\x80utf-8?q?Caf=C3=A9?= and =?x-unknown?q?more?=\n\nCoffee?\n"
+    )
+    cli.ok("import", str(mail), *ME_EMAIL, "--create")
+    [touch] = cli.json("show", "kim")["touchpoints"]
+    assert touch["note"] == "=?\ufffdutf-8?q?Caf=C3=A9?= and =?x-unknown?q?more?="
+
+
 def test_maildir_reads_folders_and_skips_trash(cli, tmp_path):
     maildir = tmp_path / "Mail"
     shutil.copytree(FIXTURES / "maildir", maildir)

@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
@@ -194,7 +195,8 @@ def _text(value: object) -> str:
         return ""
     text = str(value)
     if "=?" in text:
-        with contextlib.suppress(ValueError, LookupError, UnicodeError, TypeError):
+        # A broken encoded word (an unknown or non-ASCII charset name) stays as it was written.
+        with contextlib.suppress(ValueError, LookupError, UnicodeError, TypeError, MessageError):
             text = str(make_header(decode_header(text)))
     text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     return " ".join(text.split())
