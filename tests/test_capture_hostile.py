@@ -64,6 +64,13 @@ def zip_bomb(path: Path, member: str, size: int) -> None:
             fh.write(block)
 
 
+def broken_first_member(data: bytes) -> bytes:
+    """A zip whose first member's compressed data starts with zeros: a deflate stream zlib
+    refuses ("invalid stored block lengths"), behind a directory that reads fine."""
+    start = 30 + int.from_bytes(data[26:28], "little") + int.from_bytes(data[28:30], "little")
+    return data[:start] + bytes(9) + data[start + 9 :]
+
+
 def hostile_files(tmp_path: Path) -> dict[str, tuple[Path, tuple[str, ...], str]]:
     """name -> (file, extra arguments, words the error must contain)."""
     files: dict[str, tuple[Path, tuple[str, ...], str]] = {}
@@ -113,6 +120,21 @@ def hostile_files(tmp_path: Path) -> dict[str, tuple[Path, tuple[str, ...], str]
         ("--format", "linkedin"),
         "zip",
     )
+    put(
+        "corrupt-deflate.zip",
+        broken_first_member((FIXTURES / "Basic_LinkedInDataExport.zip").read_bytes()),
+        ("--format", "linkedin"),
+        "cannot read the zip",
+    )
+    chat = tmp_path / "deflated-chat.zip"
+    with zipfile.ZipFile(chat, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(FIXTURES / "WhatsApp Chat with Kim Ng.txt", "_chat.txt")
+    put(
+        "corrupt-WhatsApp Chat - Kim Ng.zip",
+        broken_first_member(chat.read_bytes()),
+        ("--format", "whatsapp"),
+        "not a readable zip",
+    )
     bad_date = (
         (FIXTURES / "Invitations.csv").read_text().replace('"1/15/26, 9:30 AM"', "yesterday-ish")
     )
@@ -133,6 +155,8 @@ CASES = [
     "truncated-result.json",
     "deep-result.json",
     "truncated.zip",
+    "corrupt-deflate.zip",
+    "corrupt-WhatsApp Chat - Kim Ng.zip",
     "bad-date-Invitations.csv",
 ]
 

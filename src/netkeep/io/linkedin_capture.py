@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -211,6 +212,6 @@ def zip_members(path: Path, label: str) -> dict[str, str]:
                 found[base] = decode_bytes(raw, member)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
         raise fail(label, "", f"not a readable zip file ({exc})") from None
-    except (OSError, RuntimeError) as exc:  # CRC errors, encrypted members
+    except (OSError, RuntimeError, zlib.error) as exc:  # CRC errors, encrypted, corrupt members
         raise fail(label, "", f"cannot read the zip ({exc})") from None
     return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,7 +89,7 @@ def _text(path: Path, label: str) -> tuple[str, str | None]:
                 info = members[0]
                 with archive.open(info) as fh:
                     raw = fh.read(SIZE_LIMIT + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, zlib.error) as exc:
             raise fail(label, "", f"not a readable zip file ({exc})") from None
         if len(raw) > SIZE_LIMIT:
             raise fail(label, "", "the chat inside is too large")
