@@ -82,6 +82,12 @@ def hostile_files(tmp_path: Path) -> dict[str, tuple[Path, tuple[str, ...], str]
 
     xml = (FIXTURES / "sms-20260601.xml").read_bytes()
     put("sms-truncated.xml", xml[: len(xml) // 2], (), "not well-formed XML")
+    put(
+        "sms-unknown-encoding.xml",
+        xml.replace(b"encoding='UTF-8'", b"encoding='AUTF-8'", 1),
+        (),
+        "unknown encoding: AUTF-8",
+    )
     put("sms-laughs.xml", BILLION_LAUGHS, (), "document type declaration")
     put("sms-external.xml", EXTERNAL_ENTITY, (), "document type declaration")
     put("binary.mbox", bytes(range(256)) * 40, ("--format", "mbox"), "not an mbox")
@@ -144,6 +150,7 @@ def hostile_files(tmp_path: Path) -> dict[str, tuple[Path, tuple[str, ...], str]
 
 CASES = [
     "sms-truncated.xml",
+    "sms-unknown-encoding.xml",
     "sms-laughs.xml",
     "sms-external.xml",
     "binary.mbox",

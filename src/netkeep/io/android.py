@@ -40,6 +40,8 @@ def read_android(path: Path, label: str, me: Identity) -> Iterator[Message | Ski
     except ParseError as exc:
         line, column = exc.position
         raise fail(label, f"line {line}", f"not well-formed XML (column {column})") from None
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+        raise fail(label, "", f"not readable XML ({exc})") from None
 
 
 def _check_prolog(path: Path, label: str) -> None:
