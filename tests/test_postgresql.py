@@ -6,6 +6,7 @@ URL; each test gets a database of its own, dropped afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -243,17 +244,26 @@ def test_an_upgrade_waits_for_the_migration_lock_then_applies_once(cli, pg, monk
     assert pg.rows("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_test'") == [(1,)]
 
 
-def test_a_held_write_lock_times_out_as_locked(cli, pg, monkeypatch):
-    seed()
-    monkeypatch.setenv("NETKEEP_BUSY_TIMEOUT", "0.2")
+@contextlib.contextmanager
+def write_lock_held(pg):
+    """netkeep's write lock, held by another connection (as a writing colleague holds it)."""
     from sqlalchemy import create_engine, text
 
     other = create_engine(pg.url, pool_size=1)
-    with other.connect() as holder:
-        holder.execute(text(f"SELECT pg_advisory_xact_lock({dialect.WRITE_LOCK_KEY})"))
+    try:
+        with other.connect() as holder:
+            holder.execute(text(f"SELECT pg_advisory_xact_lock({dialect.WRITE_LOCK_KEY})"))
+            yield
+            holder.rollback()
+    finally:
+        other.dispose()
+
+
+def test_a_held_write_lock_times_out_as_locked(cli, pg, monkeypatch):
+    seed()
+    monkeypatch.setenv("NETKEEP_BUSY_TIMEOUT", "0.2")
+    with write_lock_held(pg):
         result = cli("undo")
-        holder.rollback()
-    other.dispose()
     assert result.exit_code == 1
     assert "is locked by another netkeep (waited 0.2 s)" in result.stderr
     assert "Traceback" not in result.stderr
@@ -263,24 +273,18 @@ def test_a_held_write_lock_times_out_as_locked(cli, pg, monkeypatch):
 def test_reads_do_not_wait_for_a_writer(cli, pg, monkeypatch):
     seed()
     monkeypatch.setenv("NETKEEP_BUSY_TIMEOUT", "0.2")
-    from sqlalchemy import create_engine, text
+    from netkeep.db import open_session
+    from netkeep.db_path import database_target
 
-    other = create_engine(pg.url, pool_size=1)
-    with other.connect() as holder:
-        holder.execute(text(f"SELECT pg_advisory_xact_lock({dialect.WRITE_LOCK_KEY})"))
+    with write_lock_held(pg):
         result = cli("config")  # any read: opens no write lock
-        from netkeep.db import open_session
-        from netkeep.db_path import database_target
-
         with open_session(database_target(), write=False) as db:
             assert db.get_bind().dialect.name == "postgresql"
             shown = [
                 db.connection().exec_driver_sql(f"SHOW {name}").scalar()
                 for name in ("transaction_isolation", "transaction_read_only", "TimeZone")
             ]
-        holder.rollback()
     assert shown == ["repeatable read", "on", "UTC"]
-    other.dispose()
     assert result.exit_code == 0
 
 
