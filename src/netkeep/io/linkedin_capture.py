@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -190,6 +189,7 @@ def zip_members(path: Path, label: str) -> dict[str, str]:
     """The CSV members of a LinkedIn export zip that netkeep reads, by lower-case base name, as
     text. Sizes are checked while reading, not trusted from the directory (a zip bomb lies)."""
     from netkeep.io.detect import decode_bytes
+    from netkeep.io.zips import ZIP_ERRORS
 
     wanted = {"messages.csv", "invitations.csv", "connections.csv"}
     found: dict[str, str] = {}
@@ -212,6 +212,6 @@ def zip_members(path: Path, label: str) -> dict[str, str]:
                 found[base] = decode_bytes(raw, member)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
         raise fail(label, "", f"not a readable zip file ({exc})") from None
-    except (OSError, RuntimeError, zlib.error) as exc:  # CRC errors, encrypted, corrupt members
+    except ZIP_ERRORS as exc:  # a member that cannot be read: CRC, encrypted, corrupt data
         raise fail(label, "", f"cannot read the zip ({exc})") from None
     return found

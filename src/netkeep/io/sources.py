@@ -100,10 +100,12 @@ def _first_record(text: str) -> list[str]:
 def _zip_kind(path: Path, label: str, fmt: str) -> str:
     import zipfile
 
+    from netkeep.io.zips import ZIP_ERRORS
+
     try:
         with zipfile.ZipFile(path) as archive:
             names = [name.rsplit("/", 1)[-1].lower() for name in archive.namelist()[:10_000]]
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except ZIP_ERRORS as exc:
         raise BadInput(f"{label}: not a readable zip file ({exc})") from None
     if {"messages.csv", "invitations.csv", "connections.csv"} & set(names):
         return "linkedin"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,6 +78,7 @@ def read_whatsapp(path: Path, label: str, me: Identity) -> Iterator[Message | Sk
 
 def _text(path: Path, label: str) -> tuple[str, str | None]:
     from netkeep.io.detect import decode_bytes, read_text
+    from netkeep.io.zips import ZIP_ERRORS
 
     if path.is_file() and zipfile.is_zipfile(path):
         try:
@@ -89,7 +89,7 @@ def _text(path: Path, label: str) -> tuple[str, str | None]:
                 info = members[0]
                 with archive.open(info) as fh:
                     raw = fh.read(SIZE_LIMIT + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, zlib.error) as exc:
+        except ZIP_ERRORS as exc:
             raise fail(label, "", f"not a readable zip file ({exc})") from None
         if len(raw) > SIZE_LIMIT:
             raise fail(label, "", "the chat inside is too large")
