@@ -42,14 +42,16 @@ JSON_OUTPUT = {
     "list": "an array of contact objects",
     "add": "a contact object",
     "edit": "a contact object",
-    "show": "a contact object with `touchpoints`, `asks` and `score` added",
+    "show": "a contact object with `touchpoints`, `asks` and `score` added, and `follow_up` "
+    "(`date`, `note`, or null), `snoozed_until` and `due` (due rows of the coming week)",
     "log": "a touchpoint object",
     "stale": "an array of stale rows",
     "score": "an array of score rows",
     "owe": "an array of owe rows",
     "asks": "an array of ask objects",
     "digest": "an object of arrays: `reach_out` (stale rows), `you_owe` (owe rows), "
-    "`waiting_on` (ask objects), `watch` (score rows)",
+    "`waiting_on` (ask objects), `watch` (score rows), `due` (due rows)",
+    "due": "an array of due rows",
     "resolve": "an ask object",
     "merge": "a contact object",
     "touchpoint edit": "a touchpoint object",
@@ -62,6 +64,7 @@ FILE_FORMATS = {"import", "export"}
 
 
 def _objects() -> dict[str, list[str]]:
+    from netkeep.agenda import DUE_KEYS
     from netkeep.cli.scripting import CONFIG_KEYS
     from netkeep.vocab import (
         ASK_KEYS,
@@ -79,6 +82,7 @@ def _objects() -> dict[str, list[str]]:
         "stale row": STALE_KEYS,
         "score row": SCORE_KEYS,
         "owe row": OWE_KEYS,
+        "due row": DUE_KEYS,
         "config": CONFIG_KEYS,
     }
 

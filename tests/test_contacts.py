@@ -17,6 +17,7 @@ CONTACT_KEYS = {
     "note",
     "created_at",
     "archived",
+    "birthday",
     "last_touch",
 }
 
@@ -145,7 +146,16 @@ def test_show_json_shape(cli):
     cli.ok("log", "sam", "--when", "3 days ago", "--no-answer")
     cli.ok("log", "sam", "--in", "--via", "email", "--when", "yesterday", "--ask", "intro")
     data = cli.json("show", "sam")
-    assert set(data) == CONTACT_KEYS | {"touchpoints", "asks", "gives", "score", "rhythm"}
+    assert set(data) == CONTACT_KEYS | {
+        "touchpoints",
+        "asks",
+        "gives",
+        "score",
+        "rhythm",
+        "follow_up",
+        "snoozed_until",
+        "due",
+    }
     assert {"touchpoints", "asks", "score"} <= set(data)
     first, second = data["touchpoints"]
     assert first["direction"] == "in"  # newest first

@@ -27,6 +27,7 @@ KEYS = {
     "you_owe": OWE_KEYS.split(),
     "waiting_on": ASK_KEYS.split(),
     "watch": SCORE_KEYS.split(),
+    "due": "kind contact_id name date note".split(),
 }
 
 
@@ -94,6 +95,7 @@ def test_digest_text_has_every_section(run, cli):
 
 def test_digest_json_sections_carry_the_spec_keys(run, cli):
     populate(cli.ok)
+    cli.ok("add", "Di Moss", "--birthday", "06-15")  # due: a birthday today
     result = run("digest", "--format", "json")
     assert result.returncode == 0 and result.stderr == ""
     data = json.loads(result.stdout)
@@ -132,7 +134,7 @@ def test_limit_applies_per_section_and_says_how_many_more(cli):
     assert "Reach out (2)\n  Old Friend:" in text and "  … and 1 more" in text
     assert "Waiting on (2)\n  Bo Chen: ask #2 'recommendation'" in text
     data = cli.json("digest", "--limit", "1")
-    assert [len(rows) for rows in data.values()] == [1, 1, 1, 1]
+    assert [len(rows) for rows in data.values()] == [1, 1, 1, 1, 0]
     assert data["reach_out"][0]["name"] == "Old Friend"  # most overdue first
 
 

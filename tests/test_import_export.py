@@ -272,8 +272,10 @@ def test_export_has_the_spec_shape(cli):
     full_history(cli)
     document = json.loads(cli.ok("export").stdout)
     assert list(document) == ["format", "version", "contacts", "touchpoints", "asks", "gives"]
-    assert (document["format"], document["version"]) == ("netkeep", 4)
-    contact_keys = "id name emails phone company title tags tier cadence note created_at archived"
+    assert (document["format"], document["version"]) == ("netkeep", 5)
+    contact_keys = (
+        "id name emails phone company title tags tier cadence note created_at archived birthday"
+    )
     assert list(document["contacts"][0]) == contact_keys.split()
     touchpoint_keys = (
         "id contact_id occurred_at channel direction two_way note ask give source source_key "
@@ -391,7 +393,7 @@ def test_export_of_a_missing_database_is_empty_and_creates_nothing(cli, database
     document = json.loads(cli.ok("export").stdout)
     assert document == {
         "format": "netkeep",
-        "version": 4,
+        "version": 5,
         "contacts": [],
         "touchpoints": [],
         "asks": [],

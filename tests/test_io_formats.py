@@ -58,6 +58,7 @@ def contact(**fields) -> dict:
         "note": None,
         "created_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
         "archived": False,
+        "birthday": None,
     }
     base.update(fields)
     return base
@@ -503,14 +504,15 @@ def test_csv_export_defuses_formula_cells_and_reads_back(tmp_path):
     text = buffer.getvalue()
     lines = text.splitlines()
     assert (
-        lines[0] == "id,name,emails,phone,company,title,tags,tier,cadence,note,created_at,archived"
+        lines[0]
+        == "id,name,emails,phone,company,title,tags,tier,cadence,note,created_at,archived,birthday"
     )
     assert lines[1].startswith(
         '7,"\'=HYPERLINK(""http://evil.example"")",\'-sales@example.org,\'+1 555'
     )
     assert ",'-Minus Corp,'\tTabbed,'=cmd; ok," in lines[1]
     assert '"\'@home\nsecond line"' in text
-    assert lines[-1] == "8,Plain,,,,,,network,3m,,2026-01-02T03:04:05+00:00,true"
+    assert lines[-1] == "8,Plain,,,,,,network,3m,,2026-01-02T03:04:05+00:00,true,"
 
     path = write(tmp_path, "export.csv", text)
     batch = read_file(path)
@@ -595,7 +597,7 @@ def test_json_export_is_lossless(tmp_path):
     buffer = io.StringIO()
     write_json(json_export(), buffer)
     document = json.loads(buffer.getvalue())
-    assert (document["format"], document["version"]) == ("netkeep", 4)
+    assert (document["format"], document["version"]) == ("netkeep", 5)
     assert "last_touch" not in document["contacts"][0]
     assert "answered" not in document["touchpoints"][0]
     assert "days_open" not in document["asks"][0]
@@ -648,7 +650,7 @@ def mutate(change) -> str:
     ("change", "message"),
     [
         (lambda d: d.update(format="other"), "not a netkeep export"),
-        (lambda d: d.update(version=5), "written by a newer netkeep (format version 5)"),
+        (lambda d: d.update(version=6), "written by a newer netkeep (format version 6)"),
         (lambda d: d.update(version=0), "unknown format version 0"),
         (lambda d: d.update(version="1"), '"version" must be an integer'),
         (lambda d: d.update(contacts={}), "'contacts' must be a list"),

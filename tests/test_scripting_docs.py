@@ -30,7 +30,7 @@ EXPECTED = {
     "netkeep stale --format json |": ["Sam Lee"],
     "netkeep digest --format markdown --limit 5": ["## Reach out (1)", "## Watch (1)"],
     "netkeep stale --format json | jq -r '.[].name'": [
-        '{"reach_out":1,"you_owe":1,"waiting_on":1,"watch":1}',
+        '{"reach_out":1,"you_owe":1,"waiting_on":1,"watch":1,"due":0}',
         "#2 Bo Chen: recommendation (45 days)",
         "Ana Ruiz via email, waiting 10 days",
         "ana@example.com",

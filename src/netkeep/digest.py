@@ -3,7 +3,8 @@
 - reach out: stale contacts, most overdue first (stale rows);
 - you owe: their outreach you have not followed up and their open asks, oldest first (owe rows);
 - waiting on: your open asks, oldest first (ask rows);
-- watch: fair-weather and unresponsive contacts, least reciprocal first (score rows).
+- watch: fair-weather and unresponsive contacts, least reciprocal first (score rows);
+- due: follow-ups due or overdue, birthdays today and tomorrow (netkeep.agenda's due rows).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from netkeep.dates import days_between
 from netkeep.text import plural
 from netkeep.vocab import Band
 
-SECTIONS = ("reach_out", "you_owe", "waiting_on", "watch")
+SECTIONS = ("reach_out", "you_owe", "waiting_on", "watch", "due")
 TITLES = {
+    "due": "Due",
     "reach_out": "Reach out",
     "you_owe": "You owe",
     "waiting_on": "Waiting on",
@@ -64,8 +66,10 @@ def build_digest(
     scores: Iterable[Row],
     now: datetime,
     limit: int | None = None,
+    due: Iterable[Row] = (),
 ) -> Digest:
-    """Assemble the sections. `stale` is already ranked; the others are ordered here."""
+    """Assemble the sections. `stale` and `due` are already ranked; the others are ordered
+    here."""
     you_owe = sorted(owe, key=lambda row: (row["occurred_at"], row["touchpoint_id"] or 0))
     for row in you_owe:
         row["days_waiting"] = max(0, days_between(row["occurred_at"], now))
@@ -79,7 +83,13 @@ def build_digest(
         (row for row in scores if row["band"] in WATCH_BANDS),
         key=lambda row: (row["score"] is None, row["score"] or 0, row["id"]),
     )
-    found = {"reach_out": list(stale), "you_owe": you_owe, "waiting_on": waiting_on, "watch": watch}
+    found = {
+        "reach_out": list(stale),
+        "you_owe": you_owe,
+        "waiting_on": waiting_on,
+        "watch": watch,
+        "due": list(due),
+    }
     return Digest(
         tuple(
             Section(key, found[key][:limit] if limit else found[key], len(found[key]))
@@ -113,6 +123,12 @@ def describe(key: str, row: Row) -> tuple[str, str]:
         text = f"{via} of {_day(row['occurred_at'])}, waiting {plural(row['days_waiting'], 'day')}"
         if row.get("ask"):
             text += f"; they asked: {row['ask']}"
+        return row["name"], text
+    if key == "due":
+        what = {"follow-up": "follow up", "birthday": "birthday", "snooze-ends": "snooze ends"}
+        text = f"{what[row['kind']]} {row['date']}"
+        if row.get("note"):
+            text += f": {row['note']}"
         return row["name"], text
     if key == "waiting_on":
         return (

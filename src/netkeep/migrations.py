@@ -520,3 +520,20 @@ def m007_members() -> None:
 )
 def m008_touchpoint_history_ids() -> None:
     """On PostgreSQL, touchpoint ids in the history index."""
+
+
+@migration(
+    """
+    -- A contact's birthday, its open follow-up and its snooze: dates as 'YYYY-MM-DD' text (the
+    -- user's local calendar day), a birthday without its year as 'MM-DD'. A follow-up is open
+    -- while no touchpoint with the contact has an id above follow_up_after (ids are never given
+    -- twice, so "logged after it was set" is "a higher id"); nothing is written to close it.
+    ALTER TABLE contact ADD COLUMN birthday TEXT;
+    ALTER TABLE contact ADD COLUMN follow_up_on TEXT;
+    ALTER TABLE contact ADD COLUMN follow_up_note TEXT;
+    ALTER TABLE contact ADD COLUMN follow_up_after BIGINT;
+    ALTER TABLE contact ADD COLUMN snoozed_until TEXT;
+    """
+)
+def m011_agenda() -> None:
+    """Birthdays, follow-ups and snoozes on contacts."""

@@ -29,6 +29,12 @@ class Contact(SQLModel, table=True):
     note: str | None = None
     created_at: datetime = Field(sa_type=UtcDateTime)  # aware UTC (stored as naive UTC text)
     archived: bool = False
+    birthday: str | None = None  # "MM-DD", or "YYYY-MM-DD" when the year is known
+    follow_up_on: str | None = None  # the local date ("YYYY-MM-DD") a follow-up is due
+    follow_up_note: str | None = None
+    # The highest touchpoint id when the follow-up was set: a later one with the contact closes it.
+    follow_up_after: int | None = None
+    snoozed_until: str | None = None  # the local date ("YYYY-MM-DD") the contact is back
 
 
 class Touchpoint(SQLModel, table=True):

@@ -42,7 +42,7 @@ TIER_NAME = re.compile(r"[\w-]+")
 
 CONTACT_COLUMNS = (
     "c.id, c.name, c.emails, c.phone, c.company, c.title, c.tags, c.tier, c.cadence, c.note, "
-    "c.created_at, c.archived"
+    "c.created_at, c.archived, c.birthday"
 )
 # The latest touchpoint of either direction: an index seek per contact.
 LAST_TOUCH_SQL = "(SELECT MAX(t.occurred_at) FROM touchpoint t WHERE t.contact_id = c.id)"
@@ -163,6 +163,7 @@ def contact_dict(contact: Contact, *, last_touch: datetime | None = None) -> dic
         "note": contact.note,
         "created_at": from_db(contact.created_at),
         "archived": contact.archived,
+        "birthday": contact.birthday,
         "last_touch": last_touch,
     }
 
@@ -436,16 +437,21 @@ def staleness_rows(
     tier: str | None = None,
     as_of: datetime | None = None,
     mine: bool = False,
+    awake_on: str | None = None,
 ) -> list[dict[str, Any]]:
     """Active contacts with what staleness needs: tier, own cadence, tags, creation, last touch,
     and their count of unanswered outreach since the last reply. Plain cursor rows, no ORM.
 
     The last touch is anyone's on the team; `mine` keeps the contacts the running member has
-    logged at least one touchpoint with."""
+    logged at least one touchpoint with; `awake_on` (a day, `YYYY-MM-DD`) leaves out the contacts
+    snoozed past it."""
     engine = _engine_name(session)
     where, params = _filters(engine, tag=tag, tier=tier, include_archived=False, as_of=as_of)
     if mine:
         where += f" AND {_logged_by_me_sql(engine, as_of)}"
+    if awake_on is not None:
+        where += " AND (c.snoozed_until IS NULL OR c.snoozed_until <= :awake_on)"
+        params["awake_on"] = awake_on
     sql = (
         f"SELECT c.id, c.name, c.tier, c.cadence, c.tags, c.created_at, {_last_touch_sql(as_of)}, "
         "(SELECT count(*) FROM touchpoint u WHERE u.contact_id = c.id "
@@ -770,7 +776,7 @@ def merge_contacts(session: Session, *, into: Contact, other: Contact) -> dict[s
         if joined != list(getattr(into, field)):
             setattr(into, field, joined)
             filled.append(field)
-    for field in ("phone", "company", "title", "cadence", "note"):
+    for field in ("phone", "company", "title", "cadence", "note", "birthday"):
         if not getattr(into, field) and getattr(other, field):
             setattr(into, field, getattr(other, field))
             filled.append(field)
@@ -1728,6 +1734,7 @@ class _MergePolicy:
             "note": record.note,
             "created_at": record.created_at or self.now,
             "archived": bool(record.archived),
+            "birthday": record.birthday,
         }
         self.rows[contact_id] = row
         if not self.lossless:  # people listed twice in a JSON export are two people
@@ -1745,7 +1752,7 @@ class _MergePolicy:
         # Kept first, then the new ones; duplicates in any case dropped.
         row["emails"] = unique([*row["emails"], *record.emails])
         row["tags"] = unique([*row["tags"], *record.tags])
-        for name in ("phone", "company", "title"):
+        for name in ("phone", "company", "title", "birthday"):
             value = getattr(record, name)
             if value and value.strip():
                 row[name] = value

@@ -109,6 +109,7 @@ CONTACT_KEYS = [
     "note",
     "created_at",
     "archived",
+    "birthday",
     "last_touch",
 ]
 TOUCHPOINT_KEYS = [

@@ -42,6 +42,9 @@ COMMAND_MODULES = {
     "export": "transfer",
     "backup": "transfer",
     "report": "report",
+    "follow-up": "agenda",
+    "snooze": "agenda",
+    "due": "agenda",
 }
 _GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--db-url")
 

@@ -77,6 +77,21 @@ EveryOpt = Annotated[
     ),
 ]
 NoteOpt = Annotated[str | None, typer.Option("--note", show_default=False)]
+BirthdayOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--birthday",
+        metavar="DATE",
+        help="MM-DD, or YYYY-MM-DD when the year is known; 'none' clears.",
+        show_default=False,
+    ),
+]
+
+
+def _birthday(value: str) -> str | None:
+    from netkeep.agenda import parse_birthday
+
+    return parse_birthday(value)
 
 
 def _cadence(value: str | None) -> str | None:
@@ -109,6 +124,7 @@ def add(
     tier: TierOpt = None,
     every: EveryOpt = None,
     note: NoteOpt = None,
+    birthday: BirthdayOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Add even if the name exists.")] = False,
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
@@ -129,6 +145,7 @@ def add(
         cadence=_cadence(every),
         note=note,
         created_at=now(),
+        birthday=None if birthday is None else _birthday(birthday),
     )
     with session(write=True) as db:
         store.add_contact(db, contact=contact, force=force)
@@ -148,7 +165,8 @@ def add(
 @app.command(
     rich_help_panel=RECORD,
     epilog="Examples:\n  netkeep edit sam --company 'New Co' --title CTO\n"
-    "  netkeep edit 12 --tier inner --every none",
+    "  netkeep edit 12 --tier inner --every none\n"
+    "  netkeep edit sam --birthday 03-14",
 )
 def edit(
     contact: ContactArg,
@@ -179,6 +197,7 @@ def edit(
         ),
     ] = None,
     note: NoteOpt = None,
+    birthday: BirthdayOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Rename even if the name exists.")] = False,
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
@@ -206,6 +225,8 @@ def edit(
             changes["tags"] = clean_list(tag)
         if tier is not None:
             changes["tier"] = config.check_tier(tier)
+        if birthday is not None:
+            changes["birthday"] = _birthday(birthday)
         if every is not None:
             changes["cadence"] = (
                 None if every.strip().lower() in ("none", "tier", "") else (_cadence(every))
@@ -312,6 +333,7 @@ def profile(
             records, ask_records, now=moment, settings=config.scoring, gives=give_records
         ),
     }
+    _add_agenda(db, data, found, moment)
     pace = rhythm(records, now=moment, settings=config.scoring)
     data["rhythm"] = {**timeline.rhythm_dict(pace), "text": timeline.rhythm_text(pace)}
     if history:
@@ -321,6 +343,20 @@ def profile(
     return data
 
 
+def _add_agenda(db: Session, data: dict[str, Any], found: Contact, moment: datetime) -> None:
+    """The contact's open follow-up, snooze, and what is due for them in the next week."""
+    from netkeep import agenda_store
+    from netkeep.agenda import due_items, local_today
+
+    data["follow_up"] = agenda_store.open_follow_up(db, contact_id=data["id"])
+    snoozed = found.snoozed_until
+    today = local_today(moment)
+    data["snoozed_until"] = snoozed if snoozed and snoozed > today.isoformat() else None
+    rows = agenda_store.agenda_rows(db, contact_id=data["id"])
+    data["due"] = [item.row() for item in due_items(rows, today=today, days=DUE_SHOWN_DAYS)]
+
+
+DUE_SHOWN_DAYS = 7  # how far ahead `show` lists what is due
 RECENT_TOUCHPOINTS = 10  # what `show` lists without --all
 
 
@@ -376,6 +412,10 @@ def show(
         ("Score", f"{figure}, {score['band']}"),
         ("Why", score["explanation"] or ""),
         ("Rhythm", data["rhythm"]["text"]),
+        ("Birthday", data["birthday"] or ""),
+        ("Follow up", _follow_up_text(data["follow_up"])),
+        ("Snoozed", f"until {data['snoozed_until']}" if data["snoozed_until"] else ""),
+        ("Due", "; ".join(f"{d['kind']} {d['date']}" for d in data["due"])),
         ("Note", data["note"] or ""),
     ]
     pairs([(label, value) for label, value in fields if value])
@@ -428,6 +468,13 @@ def show(
             ],
             title="Score over the last year",
         )
+
+
+def _follow_up_text(follow_up: dict[str, Any] | None) -> str:
+    if follow_up is None:
+        return ""
+    note = f": {follow_up['note']}" if follow_up["note"] else ""
+    return f"{follow_up['date']}{note}"
 
 
 def _ledger_cell(entries: Iterable[dict[str, Any]] | None) -> str:

@@ -63,8 +63,9 @@ def digest(
     mine: MineOpt = False,
     as_of: AsOfOpt = None,
 ) -> None:
-    """What needs attention: reach out, you owe, waiting on, watch. Silent when all is quiet."""
-    from netkeep import store
+    """What needs attention: reach out, you owe, waiting on, watch, due. Silent when all is quiet."""
+    from netkeep import agenda_store, store
+    from netkeep.agenda import DUE_KEYS, digest_due, local_today
     from netkeep.digest import WATCH_BANDS, build_digest
     from netkeep.staleness import stale_rows
     from netkeep.vocab import ASK_KEYS, OWE_KEYS, SCORE_KEYS, STALE_KEYS
@@ -83,7 +84,10 @@ def digest(
         scoring = store.start_score_rows(
             db, now=moment, settings=config, as_of=then, bands=WATCH_BANDS
         )
-        candidates = store.staleness_rows(db, as_of=then, mine=mine)
+        candidates = store.staleness_rows(
+            db, as_of=then, mine=mine, awake_on=None if then else local_today(moment).isoformat()
+        )
+        agenda = agenda_store.agenda_rows(db)
         owe = store.owe_rows(db, window=config.scoring.response_window, as_of=then, mine=mine)
         my_open_asks = store.ask_rows(db, by="me", as_of=then, mine=mine)
         scores = scoring()
@@ -98,12 +102,14 @@ def digest(
         scores=scores,
         now=moment,
         limit=limit,
+        due=digest_due(agenda, today=local_today(moment)),
     )
     if fmt == DigestFormat.json:
         from netkeep.render import write_json
 
         keys = {"reach_out": STALE_KEYS, "you_owe": OWE_KEYS, "waiting_on": ASK_KEYS}
         keys["watch"] = SCORE_KEYS
+        keys["due"] = DUE_KEYS
         write_json(
             {
                 section: [{key: row.get(key) for key in keys[section]} for row in rows]

@@ -45,7 +45,7 @@ from netkeep.vocab import (
 MAX_DAYS = 36600  # a hundred years: keeps the date arithmetic in range
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import date, datetime, timedelta
 
     from sqlmodel import Session
 
@@ -136,6 +136,15 @@ def log(
             "--force", help="With --create: add the person even if a name is close to theirs."
         ),
     ] = False,
+    follow_up: Annotated[
+        str | None,
+        typer.Option(
+            "--follow-up",
+            metavar="WHEN",
+            help="Also set a follow-up: tomorrow, friday, 'in 3 days', 'next week', a date, 2w.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Record a touchpoint (default: a call you made that connected).
@@ -147,6 +156,7 @@ def log(
 
     moment = now()
     occurred_at = parse_past(when, now=moment, date_order=date_order)
+    follow_up_on = _follow_up_day(follow_up, moment)
     is_two_way = two_way if two_way is not None else via in LIVE_CHANNELS
     direction = "in" if incoming else "out"
     side = "me" if direction == "out" else "them"
@@ -193,6 +203,11 @@ def log(
                 f", give {g.what!r}" + (f" fulfilling ask #{g.fulfils}" if g.fulfils else "")
                 for g in given
             )
+            if follow_up_on is not None:
+                from netkeep import agenda_store
+
+                agenda_store.set_follow_up(db, contact=found, on=follow_up_on, note=None)
+                with_asks += f", follow-up {follow_up_on.isoformat()}"
             parts.append(f"{added}{label} (touchpoint #{touchpoint.id}{with_asks})")
         did(db, f"log {via.value} with {', '.join(parts)}")
     if hints:
@@ -208,6 +223,23 @@ def log(
         return
     for data, label, created, made, given, streak in logged:
         _confirm_logged(data, label, created=created, made=made, given=given, streak=streak)
+    if follow_up_on is not None:
+        from netkeep.render import note as say
+
+        say(f"Follow up on {follow_up_on.isoformat()} ({follow_up_on:%A}).")
+
+
+def _follow_up_day(when: str | None, moment: datetime) -> date | None:
+    if when is None:
+        return None
+    from netkeep.agenda import parse_future_day
+
+    return parse_future_day(when, now=moment)
+
+
+def _today_text(moment: datetime) -> str:
+    """Today's local date, `YYYY-MM-DD` (the form snoozes are stored in)."""
+    return moment.astimezone().date().isoformat()
 
 
 def _resolve_all(
@@ -585,7 +617,11 @@ def stale(
     usual: dict[int, timedelta | None] = {}
     with session(write=False) as db:
         tier_name = filter_tier(db, config, tier)
-        candidates = store.staleness_rows(db, tag=tag, tier=tier_name, as_of=then, mine=mine)
+        # A snooze is today's choice: a look back (--as-of) shows everyone who was stale then.
+        awake_on = None if then else _today_text(moment)
+        candidates = store.staleness_rows(
+            db, tag=tag, tier=tier_name, as_of=then, mine=mine, awake_on=awake_on
+        )
         empty = None if candidates else nothing_matches(db, tag=tag, tier=tier_name)
         if rhythm:
             from netkeep.scoring import rhythm as learn_rhythm

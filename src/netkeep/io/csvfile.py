@@ -75,6 +75,7 @@ _ROLES = {
     "note": {"note", "notes", "comment", "comments"},
     "created_at": {"created at", "created", "connected on", "date added"},
     "archived": {"archived"},
+    "birthday": {"birthday", "bday", "birth date", "date of birth"},
     "url": {"url", "profile url", "linkedin url", "linkedin"},
 }
 _EMAIL_HEADER = re.compile(
@@ -267,8 +268,20 @@ def _contact(
         created_at=created_at,
         cadence=single.get("cadence"),
         archived=_flag(single.get("archived"), label, source),
+        birthday=_birthday(single.get("birthday"), label, source),
         source=source,
     )
+
+
+def _birthday(text: str | None, label: str, source: str) -> str | None:
+    from netkeep.agenda import parse_birthday
+
+    if text is None:
+        return None
+    try:
+        return parse_birthday(text)
+    except BadInput as exc:
+        raise fail(label, source, str(exc)) from None
 
 
 def _date(text: str | None, label: str, source: str) -> datetime | None:

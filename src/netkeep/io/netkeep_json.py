@@ -1,6 +1,6 @@
 """netkeep's own JSON export: written losslessly, read back strictly.
 
-Shape: `{"format": "netkeep", "version": 4, "contacts": [...], "touchpoints": [...],
+Shape: `{"format": "netkeep", "version": 5, "contacts": [...], "touchpoints": [...],
 "asks": [...], "gives": [...]}` (docs/import-export.md). Versions 1 and 2 (no `gives`, no
 `no_reply`, and each touchpoint's `give` its initiator's favour; version 1 also without a
 touchpoint's `source` and `source_key`; version 3 without a touchpoint's `logged_by`, which
@@ -27,12 +27,12 @@ from netkeep.io.records import DERIVED_KEYS, ContactIn, ImportBatch, fail
 from netkeep.vocab import CONTACT_FIELDS, AskStatus, Channel, Direction, Side
 
 FORMAT_NAME = "netkeep"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 # Version 1 files (before captured history) are read as they are: their touchpoints are typed ones.
 # Version 2 files (before the favour ledger) have no `gives` list and no `no_reply`, and each
 # touchpoint's `give` is its initiator's favour itself.
 # Version 3 files (before team members) have no touchpoint `logged_by`: the importer logged them.
-READABLE_VERSIONS = (1, 2, 3, 4)
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
 
 _CONTACT_KEYS = CONTACT_FIELDS
 _TOUCHPOINT_KEYS = (
@@ -54,10 +54,10 @@ _TOUCHPOINT_KEYS = (
 # list (version 1 has no `source` and `source_key` either: see _OPTIONAL).
 _TOUCHPOINT_KEYS_BEFORE_LEDGER = _TOUCHPOINT_KEYS[:-2]
 _LEDGER_VERSION = 3  # the first version with the gives list
-# Keys a record may leave out (null then): those added in version 2, and `logged_by` (version 4;
-# null: the importing member).
+# Keys a record may leave out (null then): those added in version 2, `logged_by` (version 4;
+# null: the importing member) and a contact's `birthday` (version 5).
 _OPTIONAL = {
-    "contacts": frozenset(),
+    "contacts": frozenset({"birthday"}),
     "touchpoints": frozenset({"source", "source_key", "logged_by"}),
     "asks": frozenset(),
     "gives": frozenset(),
@@ -445,6 +445,7 @@ def _contact_in(c: dict[str, Any], index: int) -> ContactIn:
         created_at=c["created_at"],
         cadence=c["cadence"],
         archived=c["archived"],
+        birthday=c.get("birthday"),
         id=c["id"],
         source=_where("contact", index, c),
     )
@@ -512,6 +513,17 @@ def _id(value: Any) -> int:
 
 def _optional(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else check(value)
+
+
+def _birthday(value: Any) -> str | None:
+    from netkeep.agenda import parse_birthday
+
+    if not isinstance(value, str):
+        raise _Invalid("must be a string or null")
+    try:
+        return parse_birthday(value)
+    except BadInput:
+        raise _Invalid("must be MM-DD or YYYY-MM-DD") from None
 
 
 def _text(value: Any) -> str:
@@ -582,6 +594,7 @@ def _contact_checks() -> dict[str, Callable[[Any], Any]]:
         "note": _optional(_text),
         "created_at": _time,
         "archived": _flag,
+        "birthday": _optional(_birthday),
     }
 
 

@@ -43,6 +43,7 @@ class ContactIn:
     created_at: datetime | None = None
     cadence: str | None = None
     archived: bool | None = None
+    birthday: str | None = None  # "MM-DD" or "YYYY-MM-DD"
     id: int | None = None
     source: str = field(default="", compare=False)
 

@@ -34,7 +34,7 @@ from netkeep.io.records import (
 
 # Properties netkeep reads; X-NETKEEP-* are netkeep's own (written by `export --format vcf`).
 _KEPT = frozenset(
-    {"VERSION", "FN", "N", "NICKNAME", "EMAIL", "TEL", "ORG", "TITLE", "NOTE", "CATEGORIES"}
+    {"VERSION", "FN", "N", "NICKNAME", "EMAIL", "TEL", "ORG", "TITLE", "NOTE", "CATEGORIES", "BDAY"}
 )
 _OWN_PREFIX = "X-NETKEEP-"
 _PROPERTY_NAME = re.compile(r"^[A-Za-z0-9-]+$")
@@ -346,6 +346,7 @@ def _contact_from(component: Any, card: _Card, label: str) -> ContactIn:
         if created_at.tzinfo is None:
             created_at = created_at.astimezone(UTC)
     archived_text = _first_text(component, _OWN_PREFIX + "ARCHIVED")
+    birthday = _birthday(_first_text(component, "BDAY"), label, source)
     return ContactIn(
         name=name,
         emails=emails,
@@ -358,8 +359,22 @@ def _contact_from(component: Any, card: _Card, label: str) -> ContactIn:
         created_at=created_at,
         cadence=_first_text(component, _OWN_PREFIX + "CADENCE"),
         archived=_archived(archived_text, label, source),
+        birthday=birthday,
         source=source,
     )
+
+
+def _birthday(text: str | None, label: str, source: str) -> str | None:
+    """BDAY as netkeep keeps it; a date-and-time keeps its date, and a BDAY that is not a date
+    (vCard 4 allows free text: "circa 1800") is left out rather than refusing the card."""
+    from netkeep.agenda import parse_birthday
+
+    if text is None or not text.strip():
+        return None
+    try:
+        return parse_birthday(text)
+    except BadInput:
+        return None
 
 
 def _archived(text: str | None, label: str, source: str) -> bool | None:
@@ -407,6 +422,12 @@ def _card(contact: dict[str, Any]) -> Any:
         card.add("categories").value = list(contact["tags"])
     if contact.get("note"):
         card.add("note").value = contact["note"]
+    if contact.get("birthday"):
+        # vCard 4 writes a day without its year as --MMDD (RFC 6350, 4.3.1).
+        birthday = contact["birthday"]
+        card.add("bday").value = (
+            birthday.replace("-", "") if len(birthday) == 10 else "--" + birthday.replace("-", "")
+        )
     if contact.get("tier"):
         card.add("x-netkeep-tier").value = contact["tier"]
     if contact.get("cadence"):
