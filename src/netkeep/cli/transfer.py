@@ -54,6 +54,7 @@ class ExportFormat(StrEnum):
     json = "json"
     csv = "csv"
     vcf = "vcf"
+    ics = "ics"
 
 
 class _DryRun(Exception):
@@ -464,7 +465,8 @@ def _summary(file: Path, counts: Any, *, dry_run: bool) -> str:
     "  netkeep export > netkeep.json\n"
     "  netkeep export --output netkeep.json\n"
     "  netkeep export --format csv --output contacts.csv\n"
-    "  netkeep export --format vcf > contacts.vcf",
+    "  netkeep export --format vcf > contacts.vcf\n"
+    "  netkeep export --format ics --output ~/calendars/netkeep.ics   # follow-ups, birthdays",
 )
 def export(
     fmt: Annotated[
@@ -473,7 +475,8 @@ def export(
             "--format",
             "-f",
             case_sensitive=False,
-            help="json (everything, lossless), csv or vcf (contacts only).",
+            help="json (everything, lossless), csv or vcf (contacts only), ics (open "
+            "follow-ups and birthdays as calendar events).",
         ),
     ] = ExportFormat.json,
     output: Annotated[
@@ -487,9 +490,12 @@ def export(
         ),
     ] = None,
 ) -> None:
-    """Export the database: json to re-import anywhere, or contacts as csv or vcf."""
+    """Export the database: json to re-import anywhere, contacts as csv or vcf, or a calendar."""
     from netkeep import io, store
 
+    if fmt == ExportFormat.ics:
+        _export_feed(output)
+        return
     with session(write=False) as db:
         totals = store.export_counts(db)
         total = totals["contacts"]
@@ -524,6 +530,16 @@ def export(
                     io.write_vcf(counted(store.export_contacts(db)), fh)
         finally:
             bar.close()
+
+
+def _export_feed(output: Path | None) -> None:
+    from netkeep import agenda_store
+    from netkeep.io.feed import write_feed
+
+    with session(write=False) as db:
+        rows = agenda_store.agenda_rows(db)
+    with _destination(output) as fh:
+        write_feed(rows, fh, now=now())
 
 
 def write_export(
