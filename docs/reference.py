@@ -52,6 +52,10 @@ JSON_OUTPUT = {
     "digest": "an object of arrays: `reach_out` (stale rows), `you_owe` (owe rows), "
     "`waiting_on` (ask objects), `watch` (score rows), `due` (due rows)",
     "due": "an array of due rows",
+    "source list": "an array of source rows",
+    "sync": "an array, one object per source: `name`, `kind`, `path`, `read`, `unchanged`, "
+    "`touchpoints_added`, `touchpoints_present`, `contacts_created`, `contacts_updated`, "
+    "`contacts_archived`, `skipped`, `not_imported`",
     "resolve": "an ask object",
     "merge": "a contact object",
     "touchpoint edit": "a touchpoint object",
@@ -60,12 +64,13 @@ JSON_OUTPUT = {
     "`calendar_levels`, `changes`, `map`, `monthly_bands`, `busiest` (docs/pictures.md)",
 }
 # Commands whose --format names a file's format rather than what they print.
-FILE_FORMATS = {"import", "export"}
+FILE_FORMATS = {"import", "export", "source add"}
 
 
 def _objects() -> dict[str, list[str]]:
     from netkeep.agenda import DUE_KEYS
     from netkeep.cli.scripting import CONFIG_KEYS
+    from netkeep.sources_store import SOURCE_KEYS
     from netkeep.vocab import (
         ASK_KEYS,
         CONTACT_KEYS,
@@ -83,6 +88,7 @@ def _objects() -> dict[str, list[str]]:
         "score row": SCORE_KEYS,
         "owe row": OWE_KEYS,
         "due row": DUE_KEYS,
+        "source row": SOURCE_KEYS,
         "config": CONFIG_KEYS,
     }
 

@@ -45,6 +45,8 @@ COMMAND_MODULES = {
     "follow-up": "agenda",
     "snooze": "agenda",
     "due": "agenda",
+    "source": "sources",
+    "sync": "sources",
 }
 _GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--db-url")
 

@@ -14,7 +14,7 @@ import contextlib
 import mailbox
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from email.errors import MessageError
 from email.header import decode_header, make_header
@@ -270,3 +270,58 @@ def _message_id(value: object) -> str | None:
 def _first_id(value: object) -> str | None:
     found = _ID.search(_text(value))
     return found.group(1) if found else None
+
+
+# --- a synced Maildir: listed cheaply, read by message --------------------------------------
+
+
+def maildir_folders(path: Path) -> list[Path]:
+    """The Maildirs at `path`: the folder itself with its Maildir++ subfolders, or, for a folder
+    of Maildirs (as mbsync and offlineimap lay out an account), every Maildir below it; spam,
+    junk and trash folders left out."""
+    found: list[Path] = []
+    for top, dirs, _files in os.walk(path):
+        here = Path(top)
+        dirs[:] = sorted(
+            name
+            for name in dirs
+            if name not in ("cur", "new", "tmp") and name.strip(".").lower() not in _SKIPPED_FOLDERS
+        )
+        if is_maildir(here):
+            found.append(here)
+    return found
+
+
+def maildir_entries(folders: list[Path]) -> Iterator[tuple[str, Path, bool]]:
+    """(key, file, trashed) for every message, from directory listings alone. The key is the
+    message's unique name, the part before `:2,FLAGS`: a mail client renames the file when its
+    flags change, and moves it from new/ to cur/, but keeps that part."""
+    marker = mailbox.Maildir.colon + "2,"
+    for folder in folders:
+        for part in ("new", "cur"):
+            try:
+                with os.scandir(folder / part) as entries:
+                    for entry in entries:
+                        if entry.name.startswith("."):
+                            continue
+                        key, found, flags = entry.name.partition(marker)
+                        yield key, Path(entry.path), bool(found) and "T" in flags
+            except FileNotFoundError:
+                continue
+
+
+def read_mail_files(
+    files: Iterable[tuple[Path, bool]], label: str, me: Identity, source: str = "maildir"
+) -> Iterator[Message | Skipped]:
+    """The messages of these Maildir files ((file, trashed) each), as `read_maildir` reads them."""
+    _need_me(me, label)
+    for file, trashed in files:
+        if trashed:
+            yield Skipped(source, "trashed")
+            continue
+        try:
+            raw = file.read_bytes()
+        except FileNotFoundError:  # moved by the mail client since the listing
+            yield Skipped(source, "moved while reading")
+            continue
+        yield from _one(raw, me, source)
