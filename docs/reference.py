@@ -70,7 +70,7 @@ FILE_FORMATS = {"import", "export", "source add"}
 def _objects() -> dict[str, list[str]]:
     from netkeep.agenda import DUE_KEYS
     from netkeep.cli.scripting import CONFIG_KEYS
-    from netkeep.sources_store import SOURCE_KEYS
+    from netkeep.store.sources import SOURCE_KEYS
     from netkeep.vocab import (
         ASK_KEYS,
         CONTACT_KEYS,

@@ -4,7 +4,7 @@ Flow of one source, inside the sync command's one transaction:
 1. List the source cheaply (directory listings, sizes, modification times) and compare with what
    earlier syncs read (`source_item`): only new or changed items are opened.
 2. Read them with the import's own readers and write them with the import's own code
-   (`store.Capturer` for history, `store.import_records` for contacts), so every rule of `import`
+   (`store.capture.Capturer` for history, `store.importing.import_records` for contacts), so every rule of `import`
    holds: reconciliation, idempotent keys, `[me]`, `--create`.
 3. Record what was read, and the source's `last_sync`.
 
@@ -26,8 +26,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from netkeep import sources_store, store
 from netkeep.errors import BadInput, RuntimeFailure
+from netkeep.store import capture, importing
+from netkeep.store import sources as sources_store
 
 KINDS = ("maildir", "vdir", "files")
 _UID = re.compile(r"^UID(?:;[^:]*)?:(.*)$", re.IGNORECASE | re.MULTILINE)
@@ -148,8 +149,10 @@ class Syncer:
     def _capture(self, records: Any, result: SyncResult, kind: str) -> None:
         from netkeep.io.capture import reduce_exchanges
 
-        tally = store.SourceCounts(format=kind)
-        capturer = store.Capturer(self.db, settings=self.settings, now=self.now, create=self.create)
+        tally = capture.SourceCounts(format=kind)
+        capturer = capture.Capturer(
+            self.db, settings=self.settings, now=self.now, create=self.create
+        )
         capturer.add(reduce_exchanges(records), tally)
         capturer.finish()
         result.touchpoints_added += tally.added
@@ -204,16 +207,16 @@ class Syncer:
     def _capture_file(self, file: Path, kind: str, result: SyncResult) -> None:
         from netkeep.io.sources import open_capture
 
-        capture = open_capture(file, kind, self.me)
-        if capture.contacts:
-            self._import_contacts(capture.contacts, f"{file}!Connections.csv", result)
-        self._capture(capture.records(), result, kind)
+        opened = open_capture(file, kind, self.me)
+        if opened.contacts:
+            self._import_contacts(opened.contacts, f"{file}!Connections.csv", result)
+        self._capture(opened.records(), result, kind)
 
     def _contacts_file(self, file: Path, result: SyncResult) -> None:
         from netkeep.io import open_import
 
         with open_import(file) as source:
-            counts = store.import_records(
+            counts = importing.import_records(
                 self.db,
                 records=source.records,
                 label=str(file),
@@ -227,7 +230,7 @@ class Syncer:
         result.touchpoints_present += counts.touchpoints_present
 
     def _import_contacts(self, contacts: list[Any], label: str, result: SyncResult) -> None:
-        counts = store.import_records(
+        counts = importing.import_records(
             self.db,
             records=(("contact", contact) for contact in contacts),
             label=label,
@@ -339,7 +342,7 @@ class Syncer:
         from netkeep.store import _sql
 
         return int(
-            _sql(
+            _sql.run(
                 self.db,
                 "UPDATE contact SET archived = :yes WHERE id IN :ids AND NOT archived",
                 {"yes": True, "ids": contact_ids},

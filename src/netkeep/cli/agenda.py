@@ -44,9 +44,10 @@ def follow_up(
     clear: ClearOpt = False,
 ) -> None:
     """Set a follow-up with a contact: due on WHEN, closed by the next touchpoint you log."""
-    from netkeep import agenda_store, store
     from netkeep.agenda import parse_future_day
     from netkeep.render import note as say
+    from netkeep.store import agenda as agenda_store
+    from netkeep.store import contacts
 
     if clear == (when is not None):
         raise BadInput("give WHEN, or --clear" if not clear else "give WHEN or --clear, not both")
@@ -54,7 +55,7 @@ def follow_up(
         raise BadInput("--note goes with WHEN, not --clear")
     day = None if when is None else parse_future_day(when, now=now())
     with session(write=True) as db:
-        found = store.find_contact(db, contact)
+        found = contacts.find_contact(db, contact)
         label = f"#{found.id} {found.name}"
         if day is None:
             was_open = agenda_store.clear_follow_up(db, contact=found)
@@ -86,9 +87,10 @@ def snooze(
     clear: ClearOpt = False,
 ) -> None:
     """Keep a contact out of stale and the digest's reach-out list until UNTIL."""
-    from netkeep import agenda_store, store
     from netkeep.agenda import local_today, parse_future_day
     from netkeep.render import note as say
+    from netkeep.store import agenda as agenda_store
+    from netkeep.store import contacts
 
     if clear == (until is not None):
         raise BadInput("give UNTIL, or --clear" if not clear else "give UNTIL or --clear, not both")
@@ -97,7 +99,7 @@ def snooze(
     if day is not None and day <= local_today(moment):
         raise BadInput(f"{until!r} is today: snooze until a later day")
     with session(write=True) as db:
-        found = store.find_contact(db, contact)
+        found = contacts.find_contact(db, contact)
         label = f"#{found.id} {found.name}"
         agenda_store.set_snooze(db, contact=found, until=day)
         did(db, f"snooze {label} " + ("--clear" if day is None else day.isoformat()))
@@ -125,9 +127,9 @@ def due(
 
     Overdue follow-ups come first, then everything by date.
     """
-    from netkeep import agenda_store
     from netkeep.agenda import DUE_KEYS, due_items, local_today
     from netkeep.render import Column, emit_rows
+    from netkeep.store import agenda as agenda_store
 
     moment = now()
     with session(write=False) as db:

@@ -73,8 +73,8 @@ def source_add(
     ] = SourceFormat.auto,
 ) -> None:
     """Register a folder or file for sync to read."""
-    from netkeep import sources_store
     from netkeep.render import note
+    from netkeep.store import sources as sources_store
     from netkeep.sync import detect_kind
 
     clean = name.strip()
@@ -95,9 +95,9 @@ def source_add(
 )
 def source_list(fmt: FormatOpt = OutputFormat.table) -> None:
     """List the sources with when each was last synced."""
-    from netkeep import sources_store
     from netkeep.dates import local_text
     from netkeep.render import Column, emit_rows
+    from netkeep.store import sources as sources_store
 
     with session(write=False) as db:
         rows = sources_store.list_sources(db)
@@ -119,8 +119,8 @@ def source_list(fmt: FormatOpt = OutputFormat.table) -> None:
 @source_app.command("rm", epilog="Example:\n  netkeep source rm mail")
 def source_rm(name: NameArg) -> None:
     """Forget a source; what it brought in stays."""
-    from netkeep import sources_store
     from netkeep.render import note
+    from netkeep.store import sources as sources_store
 
     with session(write=True) as db:
         items = sources_store.remove_source(db, name=name)
@@ -158,9 +158,9 @@ def sync(
     One line per source goes to stderr. A source whose path is gone fails the whole sync (exit 1)
     with nothing written.
     """
-    from netkeep import sources_store
     from netkeep.db import has_store
     from netkeep.io.capture import Identity
+    from netkeep.store import sources as sources_store
     from netkeep.sync import Syncer
 
     config = settings()

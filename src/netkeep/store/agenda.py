@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from netkeep.models import Contact
-from netkeep.store import _fetch, _sql
+from netkeep.store import _sql
 
 # The follow-up's day while it is open, else NULL (`c` is the contact).
 OPEN_FOLLOW_UP_SQL = (
@@ -29,7 +29,7 @@ _AGENDA_KEYS = ("id", "name", "birthday", "follow_up_on", "follow_up_note", "sno
 
 
 def highest_touchpoint_id(session: Session) -> int:
-    return int(_sql(session, "SELECT coalesce(max(id), 0) FROM touchpoint").scalar_one())
+    return int(_sql.run(session, "SELECT coalesce(max(id), 0) FROM touchpoint").scalar_one())
 
 
 def set_follow_up(session: Session, *, contact: Contact, on: date, note: str | None) -> None:
@@ -52,7 +52,7 @@ def clear_follow_up(session: Session, *, contact: Contact) -> bool:
 
 def open_follow_up(session: Session, *, contact_id: int | None) -> dict[str, Any] | None:
     """The contact's open follow-up as {date, note}, or None."""
-    row = _sql(
+    row = _sql.run(
         session,
         f"SELECT {OPEN_FOLLOW_UP_SQL}, c.follow_up_note FROM contact c WHERE c.id = :cid",
         {"cid": contact_id},
@@ -80,7 +80,7 @@ def agenda_rows(session: Session, *, contact_id: int | None = None) -> list[dict
         where += " AND c.id = :cid"
         params["cid"] = contact_id
     sql = f"SELECT {_AGENDA_COLUMNS} FROM contact c WHERE {where} ORDER BY c.id"
-    return [dict(zip(_AGENDA_KEYS, row, strict=True)) for row in _fetch(session, sql, params)]
+    return [dict(zip(_AGENDA_KEYS, row, strict=True)) for row in _sql.fetch(session, sql, params)]
 
 
 def export_agenda(session: Session) -> dict[int, dict[str, Any]]:
@@ -95,5 +95,5 @@ def export_agenda(session: Session) -> dict[int, dict[str, Any]]:
             "follow_up": None if on is None else {"date": on, "note": note},
             "snoozed_until": snoozed,
         }
-        for cid, on, note, snoozed in _fetch(session, sql)
+        for cid, on, note, snoozed in _sql.fetch(session, sql)
     }

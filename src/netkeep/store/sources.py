@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from netkeep.dates import from_db
 from netkeep.errors import BadInput
-from netkeep.store import _fetch, _sql
+from netkeep.store import _sql
 
 SOURCE_KEYS = ["name", "path", "format", "last_sync", "items", "created_at"]
 
@@ -19,7 +19,7 @@ SOURCE_KEYS = ["name", "path", "format", "last_sync", "items", "created_at"]
 def add_source(session: Session, *, name: str, path: str, fmt: str, now: datetime) -> None:
     if get_source(session, name) is not None:
         raise BadInput(f"a source named {name!r} exists already (netkeep source list)")
-    _sql(
+    _sql.run(
         session,
         "INSERT INTO source (name, path, format, created_at) VALUES (:name, :path, :fmt, :now)",
         {"name": name, "path": path, "fmt": fmt, "now": now},
@@ -27,7 +27,7 @@ def add_source(session: Session, *, name: str, path: str, fmt: str, now: datetim
 
 
 def get_source(session: Session, name: str) -> dict[str, Any] | None:
-    row = _sql(
+    row = _sql.run(
         session,
         "SELECT id, name, path, format, last_sync, created_at FROM source WHERE name = :name",
         {"name": name},
@@ -47,7 +47,7 @@ def list_sources(session: Session) -> list[dict[str, Any]]:
         "(SELECT count(*) FROM source_item i WHERE i.source_id = s.id) FROM source s ORDER BY s.name"
     )
     keys = ("id", "name", "path", "format", "last_sync", "created_at", "items")
-    rows = [dict(zip(keys, row, strict=True)) for row in _fetch(session, sql)]
+    rows = [dict(zip(keys, row, strict=True)) for row in _sql.fetch(session, sql)]
     for row in rows:
         row["last_sync"] = from_db(row["last_sync"])
         row["created_at"] = from_db(row["created_at"])
@@ -60,19 +60,19 @@ def remove_source(session: Session, *, name: str) -> int:
     if source is None:
         raise BadInput(f"no source named {name!r} (netkeep source list)")
     items = int(
-        _sql(
+        _sql.run(
             session,
             "SELECT count(*) FROM source_item WHERE source_id = :sid",
             {"sid": source["id"]},
         ).scalar_one()
     )
-    _sql(session, "DELETE FROM source_item WHERE source_id = :sid", {"sid": source["id"]})
-    _sql(session, "DELETE FROM source WHERE id = :sid", {"sid": source["id"]})
+    _sql.run(session, "DELETE FROM source_item WHERE source_id = :sid", {"sid": source["id"]})
+    _sql.run(session, "DELETE FROM source WHERE id = :sid", {"sid": source["id"]})
     return items
 
 
 def synced(session: Session, *, source_id: int, now: datetime) -> None:
-    _sql(
+    _sql.run(
         session,
         "UPDATE source SET last_sync = :now WHERE id = :sid",
         {"now": now, "sid": source_id},
@@ -85,7 +85,7 @@ def synced(session: Session, *, source_id: int, now: datetime) -> None:
 def item_keys(session: Session, *, source_id: int) -> set[str]:
     """The items already read from a source (a Maildir's message names)."""
     sql = "SELECT item FROM source_item WHERE source_id = :sid"
-    return {str(row[0]) for row in _fetch(session, sql, {"sid": source_id})}
+    return {str(row[0]) for row in _sql.fetch(session, sql, {"sid": source_id})}
 
 
 def items(session: Session, *, source_id: int) -> dict[str, dict[str, Any]]:
@@ -93,7 +93,7 @@ def items(session: Session, *, source_id: int) -> dict[str, dict[str, Any]]:
     sql = "SELECT item, path, stamp, contact_id FROM source_item WHERE source_id = :sid"
     return {
         str(item): {"path": path, "stamp": stamp, "contact_id": contact_id}
-        for item, path, stamp, contact_id in _fetch(session, sql, {"sid": source_id})
+        for item, path, stamp, contact_id in _sql.fetch(session, sql, {"sid": source_id})
     }
 
 
@@ -137,14 +137,14 @@ def set_item(
         "stamp": stamp,
         "cid": contact_id,
     }
-    updated = _sql(
+    updated = _sql.run(
         session,
         "UPDATE source_item SET path = :path, stamp = :stamp, contact_id = :cid "
         "WHERE source_id = :sid AND item = :item",
         params,
     ).rowcount
     if not updated:
-        _sql(
+        _sql.run(
             session,
             "INSERT INTO source_item (source_id, item, path, stamp, contact_id) "
             "VALUES (:sid, :item, :path, :stamp, :cid)",
@@ -155,7 +155,7 @@ def set_item(
 def drop_items(session: Session, *, source_id: int, names: Iterable[str]) -> None:
     names = list(names)
     if names:
-        _sql(
+        _sql.run(
             session,
             "DELETE FROM source_item WHERE source_id = :sid AND item IN :names",
             {"sid": source_id, "names": names},
@@ -166,12 +166,11 @@ def contact_matching(session: Session, *, emails: Iterable[str], name: str) -> i
     """The contact an imported card became: by email (any case), else by exact name (any case),
     as the import's merge matched it."""
     from netkeep import dialect
-    from netkeep.store import _engine_name
 
-    engine = _engine_name(session)
+    engine = _sql.engine_name(session)
     for email in emails:
         elements = dialect.json_elements(engine, "c.emails", "e")
-        found = _sql(
+        found = _sql.run(
             session,
             f"SELECT c.id FROM contact c WHERE EXISTS (SELECT 1 FROM {elements} "
             "WHERE lower(e.value) = lower(:email)) ORDER BY c.id LIMIT 1",
@@ -179,7 +178,7 @@ def contact_matching(session: Session, *, emails: Iterable[str], name: str) -> i
         ).first()
         if found is not None:
             return int(found[0])
-    found = _sql(
+    found = _sql.run(
         session,
         "SELECT id FROM contact WHERE lower(name) = lower(:name) ORDER BY id LIMIT 1",
         {"name": name},
