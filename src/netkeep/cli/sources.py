@@ -199,10 +199,12 @@ def _quiet_empty(fmt: SingleFormat) -> None:
 
 
 def _chosen(sources: list[dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
-    if not names:
-        return sources
-    by_name = {source["name"]: source for source in sources}
-    unknown = [name for name in names if name not in by_name]
-    if unknown:
-        raise BadInput(f"no source named {unknown[0]!r} (netkeep source list)")
-    return [by_name[name] for name in dict.fromkeys(names)]
+    """The sources to sync: address books first, so that the mail and meetings of the others
+    find the people they bring; then by name."""
+    if names:
+        by_name = {source["name"]: source for source in sources}
+        unknown = [name for name in names if name not in by_name]
+        if unknown:
+            raise BadInput(f"no source named {unknown[0]!r} (netkeep source list)")
+        sources = [by_name[name] for name in dict.fromkeys(names)]
+    return sorted(sources, key=lambda source: (source["format"] != "vdir", source["name"]))
