@@ -61,7 +61,8 @@ JSON_OUTPUT = {
     "touchpoint edit": "a touchpoint object",
     "config": "a config object",
     "report": "an object of figures: `as_of`, `since`, `until`, `bands`, `dormancy`, `calendar`, "
-    "`calendar_levels`, `changes`, `map`, `monthly_bands`, `busiest` (docs/pictures.md)",
+    "`calendar_levels`, `changes`, `map`, `monthly_bands`, `busiest`, `due` (due rows of the "
+    "coming week; docs/pictures.md)",
 }
 # Commands whose --format names a file's format rather than what they print.
 FILE_FORMATS = {"import", "export", "source add"}

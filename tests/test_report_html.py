@@ -25,6 +25,7 @@ FIGURE_KEYS = {
     "map",
     "monthly_bands",
     "busiest",
+    "due",
 }
 
 

@@ -108,6 +108,7 @@ def page(figures: Row) -> str:
         f'<p class="lead">{total} relationships, as of {esc(_day(figures["as_of"]))}. '
         f"Period {esc(_day(since))} to {esc(_day(until))}.</p>",
         _band_legend(figures["bands"]),
+        _due(figures.get("due", [])),
         _section(
             "Reciprocity and quiet",
             "One dot per scored relationship: how long since you last heard from them, and its "
@@ -140,6 +141,25 @@ def page(figures: Row) -> str:
         "</html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _due(rows: Sequence[Row]) -> str:
+    """What is due this week (follow-ups, birthdays, snoozes ending), overdue first."""
+    if not rows:
+        return ""
+    what = {"follow-up": "Follow up", "birthday": "Birthday", "snooze-ends": "Snooze ends"}
+    items = "".join(
+        f'<li data-kind="{esc(row["kind"])}" data-contact="{row["contact_id"]}">'
+        f"<strong>{esc(row['date'])}</strong> {esc(what[row['kind']])}: {esc(row['name'])}"
+        + (f" ({esc(row['note'])})" if row["note"] else "")
+        + "</li>"
+        for row in rows
+    )
+    return (
+        '<section class="due">\n<h2>Due this week</h2>\n'
+        '<p class="note">Follow-ups, birthdays and snoozes ending, overdue first.</p>\n'
+        f'<ul class="due">{items}</ul>\n</section>'
+    )
 
 
 def _section(title: str, note: str, svg: str) -> str:

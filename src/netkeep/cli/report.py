@@ -89,11 +89,16 @@ def report(
         )
 
 
+DUE_DAYS = 7  # how far ahead the report lists what is due
+
+
 def gather(*, since: datetime, until: datetime, moment: datetime, full: bool) -> dict[str, Any]:
     """Read what the figures need, with the functions the listings use. `full` adds the figures
     only the page and JSON show (map, monthly band mix, busiest relationships)."""
     from netkeep import report
+    from netkeep.agenda import due_items, local_today
     from netkeep.staleness import stale_rows
+    from netkeep.store import agenda as agenda_store
     from netkeep.store import contacts, reads, scores
 
     config = settings()
@@ -102,6 +107,7 @@ def gather(*, since: datetime, until: datetime, moment: datetime, full: bool) ->
     with session(write=False) as db:
         scoring = scores.start_score_rows(db, now=moment, settings=config)
         candidates = contacts.staleness_rows(db)
+        agenda_rows = agenda_store.agenda_rows(db)
         asks = reads.ask_changes(db, since=since, until=until)
         days = reads.touch_days(db, since=calendar_from, until=until)
         period_days = reads.touch_days(db, since=since, until=until)
@@ -136,6 +142,10 @@ def gather(*, since: datetime, until: datetime, moment: datetime, full: bool) ->
         ),
     }
     figures["calendar_levels"] = report.heat_levels(figures["calendar"])
+    # What is due this week, overdue first: the page lists it beside the charts.
+    figures["due"] = [
+        item.row() for item in due_items(agenda_rows, today=local_today(moment), days=DUE_DAYS)
+    ]
     if full:
         figures["map"] = report.reciprocity_map(score_list, heard, now=moment)
         figures["monthly_bands"] = extra["monthly_bands"]
