@@ -409,10 +409,7 @@ def show(
         ("Score", f"{figure}, {score['band']}"),
         ("Why", score["explanation"] or ""),
         ("Rhythm", data["rhythm"]["text"]),
-        ("Birthday", data["birthday"] or ""),
-        ("Follow up", _follow_up_text(data["follow_up"])),
-        ("Snoozed", f"until {data['snoozed_until']}" if data["snoozed_until"] else ""),
-        ("Due", "; ".join(f"{d['kind']} {d['date']}" for d in data["due"])),
+        *_agenda_fields(data),
         ("Note", data["note"] or ""),
     ]
     pairs([(label, value) for label, value in fields if value])
@@ -465,6 +462,16 @@ def show(
             ],
             title="Score over the last year",
         )
+
+
+def _agenda_fields(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """`show`'s lines for the birthday, the open follow-up, the snooze and what is due."""
+    return [
+        ("Birthday", data["birthday"] or ""),
+        ("Follow up", _follow_up_text(data["follow_up"])),
+        ("Snoozed", f"until {data['snoozed_until']}" if data["snoozed_until"] else ""),
+        ("Due", "; ".join(f"{d['kind']} {d['date']}" for d in data["due"])),
+    ]
 
 
 def _follow_up_text(follow_up: dict[str, Any] | None) -> str:

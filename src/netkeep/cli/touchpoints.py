@@ -203,11 +203,7 @@ def log(
                 f", give {g.what!r}" + (f" fulfilling ask #{g.fulfils}" if g.fulfils else "")
                 for g in given
             )
-            if follow_up_on is not None:
-                from netkeep.store import agenda as agenda_store
-
-                agenda_store.set_follow_up(db, contact=found, on=follow_up_on, note=None)
-                with_asks += f", follow-up {follow_up_on.isoformat()}"
+            with_asks += _set_follow_up(db, found, follow_up_on)
             parts.append(f"{added}{label} (touchpoint #{touchpoint.id}{with_asks})")
         did(db, f"log {via.value} with {', '.join(parts)}")
     if hints:
@@ -223,10 +219,25 @@ def log(
         return
     for data, label, created, made, given, streak in logged:
         _confirm_logged(data, label, created=created, made=made, given=given, streak=streak)
-    if follow_up_on is not None:
+    _confirm_follow_up(follow_up_on)
+
+
+def _set_follow_up(db: Session, found: Contact, day: date | None) -> str:
+    """Set `log --follow-up`'s follow-up after the touchpoint (so this one does not close it);
+    what `undo` will name."""
+    if day is None:
+        return ""
+    from netkeep.store import agenda as agenda_store
+
+    agenda_store.set_follow_up(db, contact=found, on=day, note=None)
+    return f", follow-up {day.isoformat()}"
+
+
+def _confirm_follow_up(day: date | None) -> None:
+    if day is not None:
         from netkeep.render import note as say
 
-        say(f"Follow up on {follow_up_on.isoformat()} ({follow_up_on:%A}).")
+        say(f"Follow up on {day.isoformat()} ({day:%A}).")
 
 
 def _follow_up_day(when: str | None, moment: datetime) -> date | None:
@@ -237,9 +248,10 @@ def _follow_up_day(when: str | None, moment: datetime) -> date | None:
     return parse_future_day(when, now=moment)
 
 
-def _today_text(moment: datetime) -> str:
-    """Today's local date, `YYYY-MM-DD` (the form snoozes are stored in)."""
-    return moment.astimezone().date().isoformat()
+def _awake_on(then: datetime | None, moment: datetime) -> str | None:
+    """The day snoozes are judged on: today's local date (`YYYY-MM-DD`, as they are stored). A
+    snooze is today's choice, so a look back (--as-of) shows everyone who was stale then."""
+    return None if then else moment.astimezone().date().isoformat()
 
 
 def _resolve_all(
@@ -617,8 +629,7 @@ def stale(
     usual: dict[int, timedelta | None] = {}
     with session(write=False) as db:
         tier_name = filter_tier(db, config, tier)
-        # A snooze is today's choice: a look back (--as-of) shows everyone who was stale then.
-        awake_on = None if then else _today_text(moment)
+        awake_on = _awake_on(then, moment)
         candidates = contacts.staleness_rows(
             db, tag=tag, tier=tier_name, as_of=then, mine=mine, awake_on=awake_on
         )
