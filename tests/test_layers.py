@@ -66,7 +66,11 @@ def layer_of(module: str) -> str:
         return "foundation"
     if module in DOMAIN:
         return "domain"
-    if module in STORAGE_MODULES or module == "netkeep.store" or module.startswith("netkeep.store."):
+    if (
+        module in STORAGE_MODULES
+        or module == "netkeep.store"
+        or module.startswith("netkeep.store.")
+    ):
         return "storage"
     if module == "netkeep.io" or module.startswith("netkeep.io."):
         return "io"
@@ -74,7 +78,11 @@ def layer_of(module: str) -> str:
         return "application"
     if module in PRESENTATION:
         return "presentation"
-    if module in COMMAND_LINE_MODULES or module == "netkeep.cli" or module.startswith("netkeep.cli."):
+    if (
+        module in COMMAND_LINE_MODULES
+        or module == "netkeep.cli"
+        or module.startswith("netkeep.cli.")
+    ):
         return "command line"
     raise AssertionError(f"{module} is in no layer: add it to one in tests/test_layers.py")
 
@@ -146,9 +154,7 @@ def test_a_module_imports_only_what_its_layer_may(module):
     path = modules()[module]
     allowed = MAY_IMPORT[layer_of(module)]
     crossings = {
-        kind: sorted(names)
-        for kind, names in kinds_imported(path).items()
-        if kind not in allowed
+        kind: sorted(names) for kind, names in kinds_imported(path).items() if kind not in allowed
     }
     assert crossings == {}, f"{module} ({layer_of(module)}) reaches above its layer"
 
