@@ -141,7 +141,7 @@ def sync(
     names: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[NAME]...", help="Sources to sync (all when none).", show_default=False
+            metavar="NAME", help="Sources to sync (all when none).", show_default=False
         ),
     ] = None,
     create: Annotated[
