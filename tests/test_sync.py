@@ -347,3 +347,27 @@ def test_a_folder_of_contact_files_imports_each_new_file(cli, tmp_path):
     assert "1 files read" in cli.ok("sync").stderr
     assert [row["name"] for row in contacts(cli)] == ["Ana Ruiz", "Bo Chen"]
     assert json.loads(cli.ok("source", "list", "--format", "json").stdout)[0]["items"] == 2
+
+
+def test_an_unreadable_card_is_skipped_and_keeps_its_contact(cli, book):
+    cli.ok("sync")
+    (book / "uid-ana.vcf").write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana\r\n", encoding="utf-8")
+    card(book, "uid-bo", "Bo Chen", "bo@example.com")
+    result = cli.ok("sync")
+    assert "contacts 1 created, 0 updated, 0 archived; skipped: 1 unreadable card" in result.stderr
+    assert by_name(cli)["Ana Ruiz"]["archived"] is False
+    card(book, "uid-ana", "Ana Ruiz", "ana@example.com", "TITLE:CTO\r\n")
+    assert "contacts 0 created, 1 updated" in cli.ok("sync").stderr
+    assert by_name(cli)["Ana Ruiz"]["title"] == "CTO"
+
+
+def test_a_file_in_no_import_format_is_counted_and_skipped(cli, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "README.txt").write_text("what these files are\n", encoding="utf-8")
+    (folder / "a.csv").write_text("Name,Email\nAna Ruiz,ana@example.com\n", encoding="utf-8")
+    cli.ok("source", "add", "exports", str(folder))
+    result = cli.ok("sync")
+    assert "exports: files: 1 files read" in result.stderr
+    assert "skipped: 1 not an import format" in result.stderr
+    assert "skipped" not in cli.ok("sync").stderr  # unchanged since: not looked at again

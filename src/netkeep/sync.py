@@ -60,6 +60,21 @@ def _files(path: Path) -> list[Path]:
     return sorted(found)
 
 
+def _readable_kind(file: Path) -> str | None:
+    """The capture format of a file, None for a contacts file, "" for neither: judged from its
+    start before anything is written."""
+    from netkeep.io.detect import detect_format, read_text
+    from netkeep.io.sources import capture_format
+
+    try:
+        kind = capture_format(file, "auto")
+        if kind is None:
+            detect_format(read_text(file), str(file))
+    except BadInput:
+        return ""
+    return kind
+
+
 def _stamp(file: Path) -> str:
     status = file.stat()
     return f"{status.st_size}:{status.st_mtime_ns}"
@@ -181,8 +196,6 @@ class Syncer:
     # --- files -------------------------------------------------------------------------------
 
     def _files(self, source_id: int, path: Path, result: SyncResult) -> None:
-        from netkeep.io.sources import capture_format
-
         known = sources_store.items(self.db, source_id=source_id)
         files = [path] if path.is_file() else _files(path)
         present = set()
@@ -193,11 +206,18 @@ class Syncer:
             if known.get(item, {}).get("stamp") == stamp:
                 result.unchanged += 1
                 continue
-            result.read += 1
-            kind = capture_format(file, "auto")
-            if kind is None:
+            kind = _readable_kind(file)
+            if kind == "":
+                # Not a format import reads (a README beside the exports): counted, and looked
+                # at again only when it changes.
+                result.skipped["not an import format"] = (
+                    result.skipped.get("not an import format", 0) + 1
+                )
+            elif kind is None:
+                result.read += 1
                 self._contacts_file(file, result)
             else:
+                result.read += 1
                 self._capture_file(file, kind, result)
             sources_store.set_item(
                 self.db, source_id=source_id, item=item, path=item, stamp=stamp, contact_id=None
@@ -258,9 +278,17 @@ class Syncer:
                 seen.add(item)
                 result.unchanged += 1
                 continue
-            text = read_text(file)
-            records = parse_vcf(text, str(file))
+            try:
+                text = read_text(file)
+                records = parse_vcf(text, str(file))
+            except BadInput:
+                records = []
             if not records:
+                # A card that cannot be read keeps its contact as it was, and is tried again
+                # when the file changes.
+                if item is not None:
+                    seen.add(item)
+                result.skipped["unreadable card"] = result.skipped.get("unreadable card", 0) + 1
                 continue
             result.read += 1
             uid_match = _UID.search(text)

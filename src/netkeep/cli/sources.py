@@ -140,9 +140,7 @@ class _DryRun(Exception):
 def sync(
     names: Annotated[
         list[str] | None,
-        typer.Argument(
-            metavar="NAME", help="Sources to sync (all when none).", show_default=False
-        ),
+        typer.Argument(metavar="NAME", help="Sources to sync (all when none).", show_default=False),
     ] = None,
     create: Annotated[
         bool,
