@@ -22,7 +22,6 @@ Benchmark a regular (non-editable) install with bytecode enabled (see benchmarks
 from __future__ import annotations
 
 import argparse
-import mailbox
 import os
 import shutil
 import subprocess
@@ -50,17 +49,31 @@ BASELINES = {
 
 
 def write_maildir(path: Path, messages: int, workdir: Path, seed: int = 7) -> None:
-    """A Maildir of `messages` mails, half read (in cur/ with flag S), half new."""
+    """A Maildir of `messages` mails, half read (in cur/ with flag S), half new: the mails of
+    capture_mbox's generator, split at their `From ` lines and written one file each."""
     source = workdir / f"source-{messages}.mbox"
     write_mbox(source, messages, seed=seed)
-    box = mailbox.Maildir(path, create=True)
-    for index, message in enumerate(mailbox.mbox(source, create=False)):
-        maildir_message = mailbox.MaildirMessage(message)
-        if index % 2:
-            maildir_message.set_subdir("cur")
-            maildir_message.set_flags("S")
-        box.add(maildir_message)
-    box.close()
+    for part in ("cur", "new", "tmp"):
+        (path / part).mkdir(parents=True, exist_ok=True)
+    index = 0
+    current: list[bytes] = []
+
+    def flush() -> None:
+        if not current:
+            return
+        name = f"{1780000000 + index}.M{index}P{seed}.bench"
+        target = path / "cur" / f"{name}:2,S" if index % 2 else path / "new" / name
+        target.write_bytes(b"".join(current))
+
+    with source.open("rb") as fh:
+        for line in fh:
+            if line.startswith(b"From "):
+                flush()
+                index += 1
+                current = []
+                continue
+            current.append(line)
+    flush()
     source.unlink()
 
 
