@@ -163,7 +163,11 @@ def generate(path: Path, *, contacts: int, touchpoints: int, years: float, seed:
     con.execute("PRAGMA synchronous = OFF")
     con.execute("PRAGMA cache_size = -200000")
     con.execute("BEGIN")
-    con.executemany("INSERT INTO contact VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", contact_rows)
+    con.executemany(
+        "INSERT INTO contact (id, name, emails, phone, company, title, tags, tier, cadence, note, "
+        "created_at, archived) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        contact_rows,
+    )
     con.executemany(
         "INSERT INTO touchpoint (id, contact_id, occurred_at, channel, direction, two_way, note, "
         "no_reply) VALUES (?,?,?,?,?,?,?,?)",
