@@ -6,11 +6,8 @@ The suite's clock is frozen at 2026-06-15 12:00 UTC (a Monday) with TZ=UTC.
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
-
-from test_migrations import write_fixture
 
 
 def contact(cli, ref: str) -> dict:
@@ -170,20 +167,3 @@ def test_a_newer_import_fills_a_birthday_but_an_empty_one_keeps_it(cli, tmp_path
     )
     cli.ok("import", str(path))
     assert contact(cli, "sam")["birthday"] == "1985-03-14"
-
-
-@pytest.mark.sqlite_only
-def test_the_upgrade_adds_the_agenda_columns_and_keeps_every_contact(cli, db_path):
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    write_fixture(db_path, "m008_touchpoint_history_ids")
-    cli.ok("edit", "Ana Ruiz", "--birthday", "04-01")
-    con = sqlite3.connect(db_path)
-    try:
-        columns = {row[1] for row in con.execute("PRAGMA table_info(contact)")}
-        names = [row[0] for row in con.execute("SELECT name FROM contact ORDER BY id")]
-    finally:
-        con.close()
-    assert {"birthday", "follow_up_on", "follow_up_note", "follow_up_after"} <= columns
-    assert "snoozed_until" in columns
-    assert len(names) == 7
-    assert contact(cli, "ana")["birthday"] == "04-01"

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import netkeep_executable
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "sync.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "sync.md"
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 
 
