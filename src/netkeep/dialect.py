@@ -179,6 +179,12 @@ def _server_failure(
     if sqlstate == "42501" and "may not record touchpoints as" in text:
         # netkeep's own trigger: a member wrote a touchpoint under another member's name.
         return RuntimeFailure(f"database {where}: {detail} (a member logs as themselves only)")
+    if sqlstate == "42501" and "may not change or delete a touchpoint" in text:
+        # netkeep's own trigger: members change and delete only the touchpoints they logged.
+        return RuntimeFailure(
+            f"database {where}: {detail} (a member changes and deletes only their own "
+            "touchpoints; contacts with a colleague's touchpoints stay)"
+        )
     if sqlstate in _SERVER_MESSAGES:
         message = _SERVER_MESSAGES[sqlstate]
         return RuntimeFailure(message.format(where=where, busy=busy_seconds, detail=detail))

@@ -42,6 +42,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from netkeep.dialect import JOURNAL_SETTING, POSTGRESQL, JsonList, UtcDateTime, current_member
 from netkeep.errors import RuntimeFailure
@@ -53,6 +54,7 @@ STEPS_TABLE = "undo_step"
 _NOT_JOURNALED = {COMMANDS_TABLE, STEPS_TABLE, "netkeep_migrations", "sqlite_sequence"}
 _TRIGGER_PREFIX = "netkeep_journal_"
 SUMMARY_KEY = "netkeep_journal"
+_REFUSED = "42501"  # SQLSTATE: the server refused a member the change
 # Trigger definitions sent as written: no parameters, so `%` and `:` in them mean nothing.
 _VERBATIM = {"no_parameters": True}
 
@@ -257,25 +259,41 @@ def undo_last(conn: Connection) -> str | None:
         conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
     else:
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-    known = _known_tables(conn)
-    _replay(conn, entry_id, known, str(summary))
-    key = "id" if server else "rowid"
-    last_ids = _decoded(ends)
-    for table, mark in _decoded(marks).items():
-        if table not in known:
-            raise _unknown(str(summary), f"the table {table!r}")
-        # The command's own ids only: a colleague's later rows lie above them.
-        end = last_ids.get(table)
-        bound = "" if end is None else f" AND {key} <= :end"
-        conn.execute(
-            text(f"DELETE FROM {_ident(table)} WHERE {key} > :mark{bound}"),
-            {"mark": mark, "end": end},
-        )
+    try:
+        _reverse(conn, entry_id, str(summary), _decoded(marks), _decoded(ends))
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != _REFUSED:
+            raise
+        # The server's rule that members change only their own touchpoints: a colleague's
+        # touchpoint now hangs on a row this undo would delete.
+        raise RuntimeFailure(
+            f"cannot undo {summary}: {str(exc.orig).splitlines()[0]}; `netkeep undo --skip` "
+            "keeps it and lets undo reach your earlier commands"
+        ) from exc
     if probe is not None:
         _refuse_if_colleagues_changed(conn, entry_id, probe, me, str(summary))
     conn.execute(text(f"DELETE FROM {STEPS_TABLE} WHERE command_id = :entry"), {"entry": entry_id})
     conn.execute(text(f"DELETE FROM {COMMANDS_TABLE} WHERE id = :entry"), {"entry": entry_id})
     return str(summary)
+
+
+def _reverse(
+    conn: Connection, entry_id: int, summary: str, marks: dict[str, int], ends: dict[str, int]
+) -> None:
+    """Replay the entry's steps, then delete the rows it inserted (between marks and ends)."""
+    known = _known_tables(conn)
+    _replay(conn, entry_id, known, summary)
+    key = "id" if _server(conn) else "rowid"
+    for table, mark in marks.items():
+        if table not in known:
+            raise _unknown(summary, f"the table {table!r}")
+        # The command's own ids only: a colleague's later rows lie above them.
+        end = ends.get(table)
+        bound = "" if end is None else f" AND {key} <= :end"
+        conn.execute(
+            text(f"DELETE FROM {_ident(table)} WHERE {key} > :mark{bound}"),
+            {"mark": mark, "end": end},
+        )
 
 
 def _known_tables(conn: Connection) -> dict[str, list[str]]:

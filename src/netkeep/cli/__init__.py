@@ -42,6 +42,7 @@ COMMAND_MODULES = {
     "export": "transfer",
     "backup": "transfer",
     "report": "report",
+    "team": "team",
 }
 _GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--db-url")
 
