@@ -633,12 +633,28 @@ def m008_touchpoint_history_ids() -> None:
         END IF;
         quoted := lower(btrim(to_jsonb(who)::text, '"'));
         PERFORM set_config('netkeep.journal', '', true);
+        -- Entries whose summary names them, that inserted their rows, or whose steps go.
+        UPDATE undo_command SET summary = 'a command about a forgotten contact'
+        WHERE strpos(lower(summary), lower(who)) > 0
+           OR (target > coalesce((marks ->> 'contact')::bigint, target)
+               AND target <= coalesce((ends ->> 'contact')::bigint, 0))
+           OR EXISTS (SELECT 1 FROM touchpoint r WHERE r.contact_id = target
+                      AND r.id > coalesce((marks ->> 'touchpoint')::bigint, r.id)
+                      AND r.id <= coalesce((ends ->> 'touchpoint')::bigint, 0))
+           OR EXISTS (SELECT 1 FROM ask r WHERE r.contact_id = target
+                      AND r.id > coalesce((marks ->> 'ask')::bigint, r.id)
+                      AND r.id <= coalesce((ends ->> 'ask')::bigint, 0))
+           OR EXISTS (SELECT 1 FROM give r WHERE r.contact_id = target
+                      AND r.id > coalesce((marks ->> 'give')::bigint, r.id)
+                      AND r.id <= coalesce((ends ->> 'give')::bigint, 0))
+           OR id IN (SELECT command_id FROM undo_step
+                     WHERE (table_name = 'contact' AND row_id = target)
+                        OR (table_name <> 'contact' AND (old ->> 'contact_id')::bigint = target)
+                        OR strpos(lower(old::text), quoted) > 0);
         DELETE FROM undo_step
         WHERE (table_name = 'contact' AND row_id = target)
            OR (table_name <> 'contact' AND (old ->> 'contact_id')::bigint = target)
            OR strpos(lower(old::text), quoted) > 0;
-        UPDATE undo_command SET summary = replace(summary, who, 'a forgotten contact')
-        WHERE strpos(summary, who) > 0;
         DELETE FROM touchpoint WHERE contact_id = target;
         DELETE FROM contact WHERE id = target;
         RETURN who;

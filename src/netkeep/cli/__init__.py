@@ -28,6 +28,7 @@ COMMAND_MODULES = {
     "unarchive": "contacts",
     "rm": "contacts",
     "merge": "contacts",
+    "forget": "contacts",
     "log": "touchpoints",
     "touchpoint": "touchpoints",
     "undo": "touchpoints",
