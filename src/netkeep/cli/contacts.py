@@ -1,4 +1,4 @@
-"""Commands about people: add, edit, list, show, archive, unarchive, rm, merge."""
+"""Commands about people: add, edit, list, show, archive, unarchive, rm, merge, forget."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from netkeep.cli.common import (
     TierFilterOpt,
     app,
     as_of_moment,
-    database_target,
     complete_contact,
     complete_tier,
+    database_target,
     did,
     filter_tier,
     interactive,
