@@ -89,22 +89,22 @@ def score(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """How reciprocal each relationship is: a 0-100 score and a band."""
-    from netkeep import store
     from netkeep.render import Column, emit_rows, print_explanations, stdout_isatty
+    from netkeep.store import contacts, scores, touchpoints
 
     config = settings()
     then, moment = as_of_moment(as_of, now())
     with session(write=False) as db:
-        contact_id = store.find_contact(db, contact).id if contact else None
+        contact_id = contacts.find_contact(db, contact).id if contact else None
         if member is not None:
-            members = store.members_in_use(db)
+            members = touchpoints.members_in_use(db)
             if member not in members:
                 raise BadInput(
                     f"no touchpoints logged by {member!r} (members: {', '.join(members)})"
                     if members
                     else f"no touchpoints logged by {member!r} (none logged yet)"
                 )
-        rows = store.score_rows(
+        rows = scores.score_rows(
             db, now=moment, settings=config, contact_id=contact_id, as_of=then, member=member
         )
     empty = "No contacts to score."
@@ -154,14 +154,14 @@ def owe(mine: MineOpt = False, fmt: FormatOpt = OutputFormat.table) -> None:
     A message of theirs that closes a thread is not listed: one logged --no-reply-needed, and a
     reply to your outreach within the response window that carries no ask.
     """
-    from netkeep import store
     from netkeep.dates import days_between
     from netkeep.render import Column, emit_rows
+    from netkeep.store import ledger
 
     moment = now()
     config = settings()
     with session(write=False) as db:
-        rows = store.owe_rows(db, window=config.scoring.response_window, mine=mine)
+        rows = ledger.owe_rows(db, window=config.scoring.response_window, mine=mine)
     for row in rows:
         row["days_waiting"] = max(0, days_between(row["occurred_at"], moment))
     emit_rows(
@@ -204,13 +204,13 @@ def asks(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Open asks (all with --all): favours requested by you or by them."""
-    from netkeep import store
     from netkeep.render import Column, emit_rows
+    from netkeep.store import contacts, ledger
 
     moment = now()
     with session(write=False) as db:
-        contact_id = store.find_contact(db, contact).id if contact else None
-        rows = store.ask_rows(
+        contact_id = contacts.find_contact(db, contact).id if contact else None
+        rows = ledger.ask_rows(
             db,
             contact_id=contact_id,
             include_resolved=all_,
@@ -261,9 +261,9 @@ def resolve(
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Close an ask as done (the favour was done), declined or withdrawn; or reopen it."""
-    from netkeep import store
     from netkeep.dates import parse_past
     from netkeep.render import note, write_json
+    from netkeep.store import ledger
 
     moment = now()
     resolved_at = parse_past(when, now=moment, date_order=date_order)
@@ -281,7 +281,7 @@ def resolve(
         raise BadInput(f"{' and '.join(chosen)} cannot be used together")
     status = "declined" if declined else "withdrawn" if withdrawn else "open" if reopen else "done"
     with session(write=True) as db:
-        ask = store.resolve_ask(db, ask_id=number, status=status, when=resolved_at)
+        ask = ledger.resolve_ask(db, ask_id=number, status=status, when=resolved_at)
         did(
             db,
             f"reopen ask #{ask.id} {ask.what!r}"
@@ -290,7 +290,7 @@ def resolve(
         )
         row = next(
             r
-            for r in store.ask_rows(db, contact_id=ask.contact_id, include_resolved=True)
+            for r in ledger.ask_rows(db, contact_id=ask.contact_id, include_resolved=True)
             if r["id"] == ask.id
         )
     with_days_open([row], moment)

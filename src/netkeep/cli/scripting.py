@@ -64,9 +64,9 @@ def digest(
     as_of: AsOfOpt = None,
 ) -> None:
     """What needs attention: reach out, you owe, waiting on, watch. Silent when all is quiet."""
-    from netkeep import store
     from netkeep.digest import WATCH_BANDS, build_digest
     from netkeep.staleness import stale_rows
+    from netkeep.store import contacts, ledger, scores
     from netkeep.vocab import ASK_KEYS, OWE_KEYS, SCORE_KEYS, STALE_KEYS
 
     config = settings()
@@ -80,22 +80,22 @@ def digest(
         return
     with session(write=False) as db:
         # Only the watch list needs score rows: the other contacts are not even explained.
-        scoring = store.start_score_rows(
+        scoring = scores.start_score_rows(
             db, now=moment, settings=config, as_of=then, bands=WATCH_BANDS
         )
-        candidates = store.staleness_rows(db, as_of=then, mine=mine)
-        owe = store.owe_rows(db, window=config.scoring.response_window, as_of=then, mine=mine)
-        my_open_asks = store.ask_rows(db, by="me", as_of=then, mine=mine)
-        scores = scoring()
+        candidates = contacts.staleness_rows(db, as_of=then, mine=mine)
+        owe = ledger.owe_rows(db, window=config.scoring.response_window, as_of=then, mine=mine)
+        my_open_asks = ledger.ask_rows(db, by="me", as_of=then, mine=mine)
+        score_list = scoring()
         if mine:
             # Watch the contacts you have logged with (the score stays the team's).
             logged = {row["id"] for row in candidates}
-            scores = [row for row in scores if row["id"] in logged]
+            score_list = [row for row in score_list if row["id"] in logged]
     result = build_digest(
         stale=stale_rows(candidates, now=moment, settings=config),
         owe=owe,
         my_open_asks=my_open_asks,
-        scores=scores,
+        scores=score_list,
         now=moment,
         limit=limit,
     )
