@@ -293,3 +293,19 @@ def test_members_change_and_delete_only_the_touchpoints_they_logged(sam, ana, me
     ana.ok("rm", "kim", "--yes")  # only her touchpoints: hers to delete, and to put back
     assert "Undid: rm" in ana.ok("undo").stderr
     assert database.count("touchpoint") == 2
+
+
+@team
+def test_an_upgrade_by_the_owner_grants_new_tables_to_the_members(
+    cli, sam, ana, members, database, monkeypatch
+):
+    from test_migrations import with_extra_step
+
+    sam.ok("add", "Lee Park")
+    with_extra_step(monkeypatch, "m999_extra", "CREATE TABLE extra (id BIGINT PRIMARY KEY);")
+    message = one_line_error(ana("list"))  # a member cannot upgrade: nothing changes
+    assert "lacks a privilege" in message
+    cli.ok("--db-url", members.url_of("netkeep_owner"), "list")  # the owner's command upgrades
+    assert affected(members, "ana", "INSERT INTO extra (id) VALUES (1)") == 1
+    assert "Lee Park" in ana.ok("list").stdout
+    assert refused(members, "sam", "INSERT INTO netkeep_migrations VALUES ('x', 'y')") == "42501"
