@@ -469,3 +469,23 @@ def sqlite_file_check(path: Path) -> str:
     finally:
         connection.close()
     return result
+
+
+# Deleted rows' bytes are zeroed as their space is freed (for `forget`), on this connection.
+SECURE_DELETE_SQL = "PRAGMA secure_delete = ON"
+
+
+def sqlite_file_scrub(path: Path, *, busy_seconds: float) -> None:
+    """Rewrite a SQLite file without free space and empty its write-ahead log, so that no byte of
+    rows deleted before is left in either (`forget`, after its transaction committed)."""
+    from netkeep.db_path import sqlite_uri
+
+    connection = sqlite3.connect(
+        sqlite_uri(path, mode="rw"), uri=True, timeout=busy_seconds, isolation_level=None
+    )
+    try:
+        connection.execute(SECURE_DELETE_SQL)
+        connection.execute("VACUUM")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()

@@ -2,25 +2,28 @@
 
 No command writes undo code of its own. While a write command's transaction is open, temporary
 triggers (created on its connection only, from the live schema, so tables added later are covered
-too) record the inverse of each change as it happens:
+too) record, as data, the inverse of each change as it happens: a step holds the action, the
+table, the row id and the old values (a JSON object), never SQL text.
 
-- an UPDATE records an UPDATE that puts the row's old values back;
-- a DELETE (foreign-key cascades included) records an INSERT of the old row;
+- an UPDATE records an `update` step with the row's old values;
+- a DELETE (foreign-key cascades included) records an `insert` step with the old row;
 - an INSERT into a table with an AUTOINCREMENT counter records nothing per row: the command records
   each counter as it began ("marks"), and every row above a mark was inserted by this command,
   because ids are never given twice. A million-row import thus costs the journal one row, plus the
-  old versions of the contacts it merged into. (A table without a counter records a DELETE per
-  inserted row instead.)
+  old versions of the contacts it merged into. (A table without a counter records a `delete`
+  step per inserted row instead.)
 
-The command's entry (`undo_command`) and its inverse statements (`undo_step`) commit with the
-command, or vanish with it when it fails: a failed command leaves nothing to undo. A command that
-changed nothing leaves no entry. `undo` replays the latest entry's statements newest first, deletes
+The command's entry (`undo_command`) and its steps (`undo_step`) commit with the command, or
+vanish with it when it fails: a failed command leaves nothing to undo. A command that changed
+nothing leaves no entry. `undo` replays the latest entry's steps newest first through fixed,
+parameterised statements of its own (`_replay`: only table and column names found in the live
+schema reach the SQL, every value is bound; a step naming anything else is refused), deletes
 the rows above its marks, and drops the entry, so the next `undo` goes one command further back.
 The last HISTORY_DEPTH commands are kept. See docs/reliability.md.
 
 On a PostgreSQL server the same journal is kept by permanent triggers that the schema creates
-(migration m004, and the step that adds a table): they record the statement that puts an updated
-or deleted row back, with the table and id of that row (m007), but only while the transaction's
+(migration m004, and the step that adds a table): they record the same steps, the old row as
+`to_jsonb(OLD)` (m009), but only while the transaction's
 setting `netkeep.journal` holds the running command's entry id, which `start` sets. Marks there
 are each table's highest id as the command began, and `ends` its highest id as it finished: the
 command holds the write lock, so the ids between are exactly the rows it inserted.
@@ -31,6 +34,9 @@ ids between that command's marks and ends, never a colleague's later rows. It re
 colleague's later command changed, deleted or depends on a row the undo would change (a touchpoint
 logged on a contact the command created): replaying the undo with the triggers recording what it
 touches, it compares those rows with the colleagues' later entries, and rolls back on a match.
+On a server, row-level security (m009) lets a member write only their own entries and steps, so
+nobody else's text reaches their journal; `undo --skip` (`skip_last`) drops an entry that cannot
+be undone, so undo never stays stuck.
 """
 
 from __future__ import annotations

@@ -20,14 +20,13 @@ and on a server its dumps and other members' caches until their next command.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from netkeep.dialect import POSTGRESQL
+from netkeep.dialect import POSTGRESQL, SECURE_DELETE_SQL, sqlite_file_scrub
 
 # What a journal entry that concerned them says instead of its summary.
 FORGOTTEN = "a command about a forgotten contact"
@@ -89,7 +88,7 @@ def erase(session: Session, contact_id: int) -> Erased:
     if conn.dialect.name == POSTGRESQL:
         conn.execute(text("SELECT netkeep_forget(:id)"), {"id": contact_id})
     else:
-        conn.exec_driver_sql("PRAGMA secure_delete = ON")
+        conn.exec_driver_sql(SECURE_DELETE_SQL)
         conn.execute(text(_SUMMARIES_SQL), {"id": contact_id, "name": found.name})
         conn.execute(
             text(f"DELETE FROM undo_step WHERE {_STEPS}"),
@@ -103,13 +102,7 @@ def erase(session: Session, contact_id: int) -> Erased:
 def scrub_file(path: Path, *, busy_seconds: float) -> None:
     """After the erasure committed: rewrite the SQLite file without free space and empty its
     write-ahead log, so no byte of the erased rows is left in either."""
-    connection = sqlite3.connect(path, timeout=busy_seconds, isolation_level=None)
-    try:
-        connection.execute("PRAGMA secure_delete = ON")
-        connection.execute("VACUUM")
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        connection.close()
+    sqlite_file_scrub(path, busy_seconds=busy_seconds)
 
 
 def unreachable_copies(path: Path | None) -> list[str]:
