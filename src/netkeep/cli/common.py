@@ -232,10 +232,16 @@ def database_target() -> Target:
 def session(*, write: bool, journal: bool = True) -> Iterator[Session]:
     """The command's one transaction. Writes are recorded for `undo` (unless `journal=False`),
     summarised as the command line was typed until the command says better with `did`."""
-    from netkeep.db import open_session
+    from netkeep.db import NamesCache, open_session
 
     summary = command_line() if write and journal else None
-    with open_session(database_target(), write=write, journal=summary) as db_session:
+    target = database_target()
+    names: NamesCache | None = None
+    if not isinstance(target, Path):  # shell completion's cache of a server's names
+        from netkeep import completion
+
+        names = completion
+    with open_session(target, write=write, journal=summary, names=names) as db_session:
         loaded()
         yield db_session
 

@@ -34,21 +34,13 @@ from netkeep.cli.common import (
 from netkeep.errors import BadInput, Declined
 from netkeep.fields import clean_emails, clean_list, clean_name
 from netkeep.vocab import (
-    ASK_KEYS,
     CONTACT_KEYS,
-    GIVE_KEYS,
-    TOUCHPOINT_KEYS,
     OutputFormat,
     SingleFormat,
 )
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from sqlmodel import Session
-
-    from netkeep.config import Settings
-    from netkeep.models import Contact
+    pass
 
 EmailOpt = Annotated[
     list[str] | None,
@@ -272,54 +264,6 @@ def list_(
     emit_rows(rows, fmt=fmt, keys=CONTACT_KEYS, columns=columns, empty=empty or "No contacts yet.")
 
 
-def profile(
-    db: Session,
-    found: Contact,
-    config: Settings,
-    moment: datetime,
-    *,
-    as_of: datetime | None = None,
-    history: bool = False,
-) -> dict[str, Any]:
-    """The `show` object: the contact, its touchpoints (newest first), asks, gives, score row and
-    rhythm, all from one read of the contact's history (as it stood at `as_of`, when given)."""
-    from netkeep import timeline
-    from netkeep.cli.reciprocity import with_days_open
-    from netkeep.models import saved_id
-    from netkeep.scoring import answered_flags, rhythm, score_contact
-    from netkeep.store import contacts, histories, ledger, touchpoints
-
-    asks = with_days_open(
-        ledger.ask_rows(db, contact_id=found.id, include_resolved=True, as_of=as_of), moment
-    )
-    gives = ledger.give_rows(db, contact_id=saved_id(found), as_of=as_of)
-    touches = touchpoints.touchpoints_of(db, saved_id(found), asks=asks, gives=gives, as_of=as_of)
-    # The same records `score` builds from its bulk read: gives only as GiveRecords.
-    records = histories.touchpoint_records(touches)
-    ask_records, give_records = histories.ledger_records(asks, gives)
-    flags = answered_flags(records, now=moment, window=config.response_window.timedelta)
-    for touchpoint, answered in zip(touches, flags, strict=True):
-        touchpoint["answered"] = answered
-    data = contacts.contact_dict(found, last_touch=touches[-1]["occurred_at"] if touches else None)
-    data["touchpoints"] = [{key: t.get(key) for key in TOUCHPOINT_KEYS} for t in reversed(touches)]
-    data["asks"] = [{key: a.get(key) for key in ASK_KEYS} for a in asks]
-    data["gives"] = [{key: g.get(key) for key in GIVE_KEYS} for g in gives]
-    data["score"] = {
-        "id": found.id,
-        "name": found.name,
-        **score_contact(
-            records, ask_records, now=moment, settings=config.scoring, gives=give_records
-        ),
-    }
-    pace = rhythm(records, now=moment, settings=config.scoring)
-    data["rhythm"] = {**timeline.rhythm_dict(pace), "text": timeline.rhythm_text(pace)}
-    if history:
-        data["history"] = timeline.score_path(
-            records, ask_records, give_records, now=moment, settings=config.scoring
-        )
-    return data
-
-
 RECENT_TOUCHPOINTS = 10  # what `show` lists without --all
 
 
@@ -342,6 +286,7 @@ def show(
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Show a contact: profile, score and rhythm, recent touchpoints, asks and gives."""
+    from netkeep.network import Network
     from netkeep.render import Column, note, pairs, print_table, write_json
     from netkeep.store import contacts
 
@@ -349,7 +294,8 @@ def show(
     then, moment = as_of_moment(as_of, now())
     with session(write=False) as db:
         found = contacts.find_contact(db, contact)
-        data = profile(db, found, config, moment, as_of=then, history=history)
+        network = Network(db, settings=config, now=moment, as_of=then)
+        data = network.profile(found, history=history)
     if fmt == SingleFormat.json:
         write_json(data)
         return

@@ -45,7 +45,7 @@ from netkeep.vocab import (
 MAX_DAYS = 36600  # a hundred years: keeps the date arithmetic in range
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import datetime
 
     from sqlmodel import Session
 
@@ -598,9 +598,9 @@ def stale(
 
     Quiet means nobody on the team touched them; --mine keeps those you have logged with.
     """
+    from netkeep.network import Network
     from netkeep.render import Column, emit_rows
-    from netkeep.staleness import rhythm_rows, stale_rows
-    from netkeep.store import contacts, histories, reads
+    from netkeep.store import reads
 
     if days is not None and not 0 <= days <= MAX_DAYS:
         raise BadInput(
@@ -610,28 +610,12 @@ def stale(
         )
     config = settings()
     then, moment = as_of_moment(as_of, now())
-    usual: dict[int, timedelta | None] = {}
     with session(write=False) as db:
         tier_name = filter_tier(db, config, tier)
-        candidates = contacts.staleness_rows(db, tag=tag, tier=tier_name, as_of=then, mine=mine)
-        empty = None if candidates else nothing_matches(db, tag=tag, tier=tier_name)
-        if rhythm:
-            from netkeep.scoring import rhythm as learn_rhythm
-
-            wanted = {contact["id"] for contact in candidates}
-            usual = {
-                cid: learn_rhythm(tps, now=moment, settings=config.scoring).usual_interval
-                for cid, tps in histories.active_histories(db, as_of=then)
-                if cid in wanted
-            }
-    rows = stale_rows(candidates, now=moment, settings=config, days=days)
-    keys = STALE_KEYS
-    if rhythm:
-        for row in rows:
-            row["reason"], row["usual_interval_days"] = "cadence", None
-        if days is None:
-            rows += rhythm_rows(candidates, usual, now=moment, settings=config)
-        keys = [*STALE_KEYS, "reason", "usual_interval_days"]
+        network = Network(db, settings=config, now=moment, as_of=then, mine=mine)
+        rows = network.stale(days=days, tag=tag, tier=tier_name, rhythm=rhythm)
+        empty = None if rows else nothing_matches(db, tag=tag, tier=tier_name)
+    keys = [*STALE_KEYS, "reason", "usual_interval_days"] if rhythm else STALE_KEYS
     if limit is not None:
         rows = rows[:limit]
     emit_rows(

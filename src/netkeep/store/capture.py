@@ -52,7 +52,7 @@ class Capturer:
     """
 
     def __init__(self, session: Session, *, settings: Any, now: datetime, create: bool) -> None:
-        from netkeep.io.phones import normalise
+        from netkeep.phones import normalise
 
         self.connection = session.connection()
         # A touchpoint already captured (its source and key) is skipped by the unique index.
@@ -84,7 +84,7 @@ class Capturer:
             self.by_name[folded] = None if folded in self.by_name else cid
 
     def _index(self, cid: int, row: dict[str, Any]) -> None:
-        from netkeep.io.capture import profile_url
+        from netkeep.captured import profile_url
 
         for email in row["emails"]:
             self.by_email.setdefault(email.casefold(), cid)
@@ -161,7 +161,7 @@ class Capturer:
             self._index(cid, row)
 
     def add(self, touchpoints: Iterable[Any], counts: SourceCounts) -> None:
-        from netkeep.io.capture import Skipped
+        from netkeep.captured import Skipped
 
         for item in touchpoints:
             if isinstance(item, Skipped):

@@ -73,11 +73,9 @@ def reading(location: str, snapshot: str | None) -> Iterator[Connection]:
 
     # An absolute file path or a server URL: see dialect.store_location.
     opened = (
-        open_session(Path(location), write=False, helper=True)
+        open_session(Path(location), write=False)
         if location.startswith("/")
-        else open_session(
-            server_url(location, "store"), write=False, helper=True, snapshot=snapshot
-        )
+        else open_session(server_url(location, "store"), write=False, snapshot=snapshot)
     )
     with opened as session:
         yield session.connection()
