@@ -490,7 +490,7 @@ class Members:
     def grant(self, *roles: str) -> None:
         """`netkeep team grant ROLE...` as the owner (in-process)."""
         from netkeep.db import open_session
-        from netkeep.team import grant
+        from netkeep.store.team import grant
 
         owner = sqlalchemy.make_url(self.url_of(self.OWNER))
         with open_session(owner, write=True) as session:

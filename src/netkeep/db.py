@@ -270,7 +270,7 @@ def migrate_server(engine: Engine, url: URL) -> list[str] | None:
                     _apply_server(conn, name, sql)
                 applied.append(name)
             with conn.begin():
-                from netkeep.team import regrant
+                from netkeep.store.team import regrant
 
                 regrant(conn)
         finally:

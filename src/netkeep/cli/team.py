@@ -36,7 +36,7 @@ def grant(
     Creates or upgrades netkeep's tables first. See docs/team.md.
     """
     from netkeep.render import note
-    from netkeep.team import grant as grant_roles
+    from netkeep.store.team import grant as grant_roles
 
     if isinstance(database_target(), Path):
         raise BadInput(
