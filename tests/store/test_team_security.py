@@ -14,7 +14,6 @@ import json
 import psycopg
 import pytest
 import sqlalchemy
-
 from test_team import Member, one_line_error
 
 team = pytest.mark.postgresql_only

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-
 from test_migrations import write_fixture
 from test_team import one_line_error
 

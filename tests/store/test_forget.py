@@ -8,9 +8,9 @@ SQLite file no byte of the name is left (free pages and the write-ahead log incl
 from __future__ import annotations
 
 import pytest
+from test_team import Member, one_line_error
 
 import netkeep.cli.contacts
-from test_team import Member, one_line_error
 
 NAME = "Zora Quillfeather"
 TRACE = b"quillfeather"
