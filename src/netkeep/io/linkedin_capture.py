@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from _csv import Reader  # what csv.reader returns
 
 SOURCE = "linkedin"
-# A member of an export is read whole; LinkedIn's own files are a few MB.
-MEMBER_LIMIT = 256 * 1024 * 1024
-ZIP_MEMBERS_LIMIT = 10_000
+# The members netkeep reads are read whole; LinkedIn's own files are a few MB. All of them together
+# may inflate to this many bytes.
+MEMBER_LIMIT = 64 * 1024 * 1024
 _SKIPPED_FOLDERS = {"spam", "trash", "junk", "archive_spam"}
 
 
@@ -189,27 +189,21 @@ def zip_members(path: Path, label: str) -> dict[str, str]:
     """The CSV members of a LinkedIn export zip that netkeep reads, by lower-case base name, as
     text. Sizes are checked while reading, not trusted from the directory (a zip bomb lies)."""
     from netkeep.io.detect import decode_bytes
-    from netkeep.io.zips import ZIP_ERRORS
+    from netkeep.io.zips import ZIP_ERRORS, InflateBudget, checked_entries, read_member
 
     wanted = {"messages.csv", "invitations.csv", "connections.csv"}
     found: dict[str, str] = {}
+    budget = InflateBudget(MEMBER_LIMIT, label)
     try:
         with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            if len(infos) > ZIP_MEMBERS_LIMIT:
-                raise fail(label, "", f"{len(infos):,} members is more than an export holds")
-            for info in infos:
+            for info in checked_entries(archive, label):
                 base = info.filename.rsplit("/", 1)[-1].lower()
                 if base not in wanted or info.is_dir():
                     continue
                 member = f"{label}!{info.filename}"
-                if info.file_size > MEMBER_LIMIT:
-                    raise fail(member, "", "too large to be a LinkedIn export file")
-                with archive.open(info) as fh:
-                    raw = fh.read(MEMBER_LIMIT + 1)
-                if len(raw) > MEMBER_LIMIT:
-                    raise fail(member, "", "too large to be a LinkedIn export file")
-                found[base] = decode_bytes(raw, member)
+                if base in found:
+                    raise fail(label, "", f"the zip holds more than one {base}")
+                found[base] = decode_bytes(read_member(archive, info, budget), member)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
         raise fail(label, "", f"not a readable zip file ({exc})") from None
     except ZIP_ERRORS as exc:  # a member that cannot be read: CRC, encrypted, corrupt data
