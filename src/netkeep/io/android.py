@@ -126,7 +126,9 @@ def _feed(parser: expat.XMLParserType, chunk: bytes, final: bool, label: str) ->
     try:
         parser.Parse(chunk, final)
     except _Refused:
-        raise fail(label, "", "a document type declaration is not allowed in a backup file") from None
+        raise fail(
+            label, "", "a document type declaration is not allowed in a backup file"
+        ) from None
     except expat.ExpatError as exc:
         raise fail(
             label, f"line {exc.lineno}", f"not well-formed XML (column {exc.offset})"

@@ -230,9 +230,7 @@ class Identity:
         return self.now
 
     @classmethod
-    def of(
-        cls, settings: Any, *, meeting_cap: int = 10, now: datetime | None = None
-    ) -> Identity:
+    def of(cls, settings: Any, *, meeting_cap: int = 10, now: datetime | None = None) -> Identity:
         """You as the settings' `[me]` section describes you, in the forms parsers compare."""
         from netkeep.io.phones import normalise
 

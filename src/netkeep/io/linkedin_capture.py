@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from netkeep.io.capture import (
+    OUT_OF_RANGE,
     Identity,
     Message,
     Party,
     Skipped,
+    captured_at,
     content_key,
     profile_url,
     short_note,
@@ -55,7 +57,7 @@ def read_csv(text: str, label: str, me: Identity) -> Iterator[Message | Skipped]
         if kind == "messages":
             yield from _messages(rows, columns, label, me)
         else:
-            yield from _invitations(rows, columns, label)
+            yield from _invitations(rows, columns, label, me)
     except csv.Error as exc:
         raise fail(label, f"line {rows.line_num}", f"not valid CSV: {exc}") from None
 
@@ -90,7 +92,10 @@ def _messages(
             continue
         sender = _cell(row, columns, "from")
         sender_url = profile_url(_cell(row, columns, "sender profile url"))
-        when = _when(_cell(row, columns, "date"), label, where)
+        when = captured_at(_when(_cell(row, columns, "date"), label, where), me)
+        if when is None:
+            yield Skipped(SOURCE, OUT_OF_RANGE)
+            continue
         mine = (me.linkedin is not None and sender_url == me.linkedin) or (
             sender_url is None and sender.casefold() in me.names
         )
@@ -132,7 +137,9 @@ def _pair(names: list[str], urls: list[str | None]) -> list[Party]:
     return [Party(name=n) for n in names]
 
 
-def _invitations(rows: Reader, columns: dict[str, int], label: str) -> Iterator[Message | Skipped]:
+def _invitations(
+    rows: Reader, columns: dict[str, int], label: str, me: Identity
+) -> Iterator[Message | Skipped]:
     for row in rows:
         where = f"line {rows.line_num}"
         if not any(cell.strip() for cell in row):
@@ -141,7 +148,10 @@ def _invitations(rows: Reader, columns: dict[str, int], label: str) -> Iterator[
         if direction not in ("INCOMING", "OUTGOING"):
             raise fail(label, where, f"Direction must be INCOMING or OUTGOING, not {direction!r}")
         outgoing = direction == "OUTGOING"
-        when = _when(_cell(row, columns, "sent at", "sentat"), label, where)
+        when = captured_at(_when(_cell(row, columns, "sent at", "sentat"), label, where), me)
+        if when is None:
+            yield Skipped(SOURCE, OUT_OF_RANGE)
+            continue
         name = _cell(row, columns, "to" if outgoing else "from")
         url = profile_url(
             _cell(row, columns, "inviteeprofileurl" if outgoing else "inviterprofileurl")
@@ -179,7 +189,7 @@ def _when(value: str, label: str, where: str) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise fail(label, where, f"unreadable date {text[:40]!r}") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment  # naive is UTC: `captured_at` says so
 
 
 # --- the export .zip -----------------------------------------------------------------------------
