@@ -151,6 +151,8 @@ app = typer.Typer(
     name="netkeep",
     no_args_is_help=True,
     rich_markup_mode=None,
+    # A debug traceback shows no local variables: they may hold a server URL with its password.
+    pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Track the health of your network: who went quiet, whom you owe, who reciprocates.",
     epilog=(
