@@ -29,10 +29,6 @@ CAPTURE_FORMATS = ("linkedin", "mbox", "maildir", "ics", "android", "whatsapp", 
 CLOCK_SKEW = timedelta(days=1)
 HISTORY_FLOOR = datetime(1970, 1, 1, tzinfo=UTC)
 OUT_OF_RANGE = "date out of range"
-# What a text field read from a file may not hold: C0 controls (NUL first), DEL and the C1 range.
-# Line breaks and tabs become spaces; the rest are dropped, the same way on both engines.
-_CONTROLS: dict[int, str | None] = {code: None for code in (*range(0x20), *range(0x7F, 0xA0))}
-_CONTROLS.update({0x09: " ", 0x0A: " ", 0x0D: " "})
 
 
 @dataclass(frozen=True)
@@ -172,11 +168,11 @@ def _touchpoint(message: Message) -> Touchpoint:
 def clean_text(value: str | None) -> str | None:
     """A text field from a capture file without control characters: the one place they are
     stripped before anything reaches the database (PostgreSQL refuses NUL, SQLite would store it)."""
-    if value is None:
-        return None
-    if value.isprintable():
+    if value is None or value.isprintable():
         return value
-    return value.translate(_CONTROLS).strip() or None
+    from netkeep.io.records import without_controls
+
+    return str(without_controls(value, one_line=True)).strip() or None
 
 
 def captured_at(moment: datetime, me: Identity) -> datetime | None:
