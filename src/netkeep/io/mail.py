@@ -63,14 +63,37 @@ def read_mbox(
 ) -> Iterator[Message | Skipped]:
     _need_me(me, label)
     try:
-        box = mailbox.mbox(path, factory=None, create=False)
-    except (OSError, mailbox.Error) as exc:
-        raise fail(label, "", f"cannot open as mbox ({exc})") from None
-    try:
-        for key in box.iterkeys():
-            yield from _one(_head(box, key), me, source)
-    finally:
-        box.close()
+        with path.open("rb") as fh:
+            starts = _message_starts(fh)
+            for start, stop in zip(starts, [*starts[1:], None], strict=True):
+                fh.seek(start)
+                fh.readline(HEADER_LIMIT)  # the `From ` line that starts the message
+                limit = HEADER_LIMIT if stop is None else min(HEADER_LIMIT, stop - fh.tell())
+                yield from _one(fh.read(max(limit, 0)), me, source)
+    except OSError as exc:
+        raise fail(label, "", f"cannot read as mbox ({exc.strerror or exc})") from None
+
+
+_CHUNK = 1 << 20
+_FROM_LINE = b"\nFrom "
+
+
+def _message_starts(fh: Any) -> list[int]:
+    """Where each message starts: every line that begins with `From ` (as the standard library's
+    mailbox reads an mbox), found by scanning the file in chunks rather than line by line."""
+    starts: list[int] = []
+    offset = 0
+    tail = b"\n"  # the file's start counts as a line start
+    while chunk := fh.read(_CHUNK):
+        data = tail + chunk
+        base = offset - len(tail)
+        found = data.find(_FROM_LINE)
+        while found >= 0:
+            starts.append(base + found + 1)
+            found = data.find(_FROM_LINE, found + 1)
+        tail = data[-(len(_FROM_LINE) - 1) :]
+        offset += len(chunk)
+    return starts
 
 
 def read_maildir(

@@ -119,23 +119,66 @@ def _lines(text: str, label: str) -> list[tuple[Any, ...]]:
     """(line number, date, time, sender or None for a system line, text) per message;
     continuation lines are joined to the message they continue."""
     messages: list[list[Any]] = []
-    for number, raw in enumerate(text.translate(_SPACES).splitlines(), start=1):
+    for number, raw in enumerate(_split_lines(text), start=1):
         if len(raw) > LINE_LIMIT:
             raise fail(label, f"line {number}", "a line longer than a chat message can be")
-        found = _LINE.match(raw.lstrip("\u200e ").rstrip())
+        # Only a line starting with a digit or [ (after marks and spaces) can start a message.
+        found = _LINE.match(raw.lstrip("\u200e ").rstrip()) if raw[:1] in _STARTS else None
         if found is None:
             if messages:
-                messages[-1][4].append(raw)  # joined once at the end: linear in the lines
+                messages[-1][4].add(raw)
                 continue
             raise fail(label, f"line {number}", "not a WhatsApp message line")
+        if messages:
+            messages[-1][4] = messages[-1][4].text()
         time_text = found["time"] + (" " + found["ampm"] if found["ampm"] else "")
         sender, sep, body = found["rest"].partition(": ")
         notice = body.startswith("\u200e") and not _MEDIA.search(body)
         if not sep or len(sender) > 100 or notice:
-            messages.append([number, found["date"], time_text, None, [found["rest"]]])
+            messages.append([number, found["date"], time_text, None, _Body(found["rest"])])
         else:
-            messages.append([number, found["date"], time_text, sender.strip(), [body]])
-    return [(*m[:4], "\n".join(m[4])) for m in messages]
+            messages.append([number, found["date"], time_text, sender.strip(), _Body(body)])
+    if messages:
+        messages[-1][4] = messages[-1][4].text()
+    return [tuple(m) for m in messages]
+
+
+_STARTS = frozenset("[0123456789\u200e ")
+_BLOCK = 1 << 20
+
+
+class _Body:
+    """A message's lines, joined a thousand at a time: time and memory linear in its length,
+    however many lines continue it."""
+
+    def __init__(self, first: str) -> None:
+        self.chunks: list[str] = []
+        self.pending = [first]
+
+    def add(self, line: str) -> None:
+        self.pending.append(line)
+        if len(self.pending) >= 1024:
+            self.chunks.append("\n".join(self.pending))
+            self.pending = []
+
+    def text(self) -> str:
+        if self.pending:
+            self.chunks.append("\n".join(self.pending))
+        return "\n".join(self.chunks)
+
+
+def _split_lines(text: str) -> Iterator[str]:
+    """The text's lines (as `splitlines` cuts them), a block of about a megabyte at a time: a list
+    of all of them would hold the whole chat twice over."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + _BLOCK)
+        end = len(text) if end < 0 else end + 1
+        block = text[start:end]
+        if not block.isascii():
+            block = block.translate(_SPACES)
+        yield from block.splitlines()
+        start = end
 
 
 def _parts(date_text: str) -> list[int]:
