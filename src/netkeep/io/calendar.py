@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from icalendar import Event
 
 SOURCE = "ics"
-SIZE_LIMIT = 256 * 1024 * 1024  # read whole by icalendar
+SIZE_LIMIT = 32 * 1024 * 1024  # read whole by icalendar
+EVENTS_LIMIT = 20_000  # events (series counted once) in one file, counted before parsing
 _NOT_PEOPLE = {"ROOM", "RESOURCE", "GROUP", "UNKNOWN"}
 # How far back recurrences are expanded: older occurrences carry no weight in the score.
 EXPAND_FROM = datetime(1990, 1, 1, tzinfo=UTC)
@@ -54,6 +55,11 @@ def read_ics(
     from netkeep.io.detect import read_text
 
     text = read_text(path)
+    events_in_file = text.count("BEGIN:VEVENT") + text.count("begin:vevent")
+    if events_in_file > EVENTS_LIMIT:
+        raise fail(
+            label, "", f"{events_in_file:,} events is more than one file may hold ({EVENTS_LIMIT:,})"
+        )
     try:
         calendar = icalendar.Calendar.from_ical(text)
     except Exception as exc:  # icalendar raises ValueError and friends on broken content

@@ -24,9 +24,11 @@ from netkeep.io.records import fail
 
 SOURCE = "telegram"
 SIZE_LIMIT = 64 * 1024 * 1024  # read whole
-# Objects netkeep keeps while reading (chats and messages; the rest is dropped as it is parsed):
-# with SIZE_LIMIT, this bounds the memory a file can take.
+# Objects netkeep keeps while reading (chats and messages; the rest is dropped as it is parsed),
+# and objects of any kind in the file: with SIZE_LIMIT, these bound the memory and time a file
+# can take (a real export has a few objects per message: its text's parts).
 KEPT_LIMIT = 1_000_000
+OBJECTS_LIMIT = 2_000_000
 _WANTED = frozenset({"id", "type", "name", "from", "from_id", "date", "date_unixtime", "messages"})
 _WANTED |= {"chats", "list", "personal_information", "user_id"}
 _MARKERS = frozenset({"date", "date_unixtime", "messages", "list", "user_id", "chats"})
@@ -68,8 +70,12 @@ class _Kept:
     def __init__(self, label: str) -> None:
         self.label = label
         self.kept = 0
+        self.seen = 0
 
     def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        self.seen += 1
+        if self.seen > OBJECTS_LIMIT:
+            raise fail(self.label, "", f"more than {OBJECTS_LIMIT:,} objects: export fewer chats")
         kept = {key: value for key, value in pairs if key in _WANTED}
         if not (_MARKERS.intersection(kept) or kept.get("type") == "message"):
             return _DROPPED
