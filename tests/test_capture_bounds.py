@@ -323,3 +323,30 @@ def test_the_html_report_is_private_and_escapes_bidi_overrides(cli, tmp_path):
     assert "\u202e" not in text and "\u2066" not in text
     assert "\\u202e" in text
     assert "\\u202e" in cli.ok("list").stdout
+
+
+# --- under a memory cap --------------------------------------------------------------------------
+
+
+@pytest.mark.sqlite_only
+def test_hostile_imports_finish_by_design_under_a_memory_cap(tmp_path):
+    """A real process limited to 1 GiB of address space: each import ends with its own answer
+    (a refusal, or a summary with the skipped records), never a MemoryError."""
+    files = [
+        (write(tmp_path, "zero.ics", ics("FREQ=DAILY;INTERVAL=0")), 2),
+        (write(tmp_path, "secondly.ics", ics("FREQ=SECONDLY", "20240101T000000Z")), 0),
+        (write(tmp_path, "hourly.ics", ics("FREQ=HOURLY")), 0),
+        (write(tmp_path, "far.mbox", mbox("Fri, 31 Dec 9999 10:00:00 +0000")), 0),
+    ]
+    env = {**os.environ, "NETKEEP_DB": str(tmp_path / "capped.db")}
+    env.pop("NETKEEP_DATABASE_URL", None)
+    for path, status in files:
+        result = subprocess.run(
+            ["prlimit", f"--as={1 << 30}", *netkeep_executable(), "import", path, *ME],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert result.returncode == status, result.stderr
+        assert "MemoryError" not in result.stderr and "Traceback" not in result.stderr

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from icalendar import Event
 
 SOURCE = "ics"
-SIZE_LIMIT = 32 * 1024 * 1024  # read whole by icalendar
+SIZE_LIMIT = 8 * 1024 * 1024  # read whole by icalendar, whose objects take 30 times the text
 EVENTS_LIMIT = 20_000  # events (series counted once) in one file, counted before parsing
 _NOT_PEOPLE = {"ROOM", "RESOURCE", "GROUP", "UNKNOWN"}
 # How far back recurrences are expanded: older occurrences carry no weight in the score.
@@ -58,7 +58,9 @@ def read_ics(
     events_in_file = text.count("BEGIN:VEVENT") + text.count("begin:vevent")
     if events_in_file > EVENTS_LIMIT:
         raise fail(
-            label, "", f"{events_in_file:,} events is more than one file may hold ({EVENTS_LIMIT:,})"
+            label,
+            "",
+            f"{events_in_file:,} events is more than one file may hold ({EVENTS_LIMIT:,})",
         )
     try:
         calendar = icalendar.Calendar.from_ical(text)
