@@ -26,8 +26,8 @@ from netkeep.io.capture import (
     content_key,
     short_note,
 )
-from netkeep.io.phones import normalise
 from netkeep.io.records import fail
+from netkeep.phones import normalise
 
 SOURCE = "android"
 RECORD_LIMIT = 1024 * 1024  # bytes between two angle brackets
