@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 SOURCE = "linkedin"
 # The members netkeep reads are read whole; LinkedIn's own files are a few MB. All of them together
 # may inflate to this many bytes.
-MEMBER_LIMIT = 64 * 1024 * 1024
+MEMBER_LIMIT = 32 * 1024 * 1024
 _SKIPPED_FOLDERS = {"spam", "trash", "junk", "archive_spam"}
 
 

@@ -23,12 +23,12 @@ from netkeep.io.capture import (
 from netkeep.io.records import fail
 
 SOURCE = "telegram"
-SIZE_LIMIT = 64 * 1024 * 1024  # read whole
+SIZE_LIMIT = 32 * 1024 * 1024  # read whole
 # Objects netkeep keeps while reading (chats and messages; the rest is dropped as it is parsed),
 # and objects of any kind in the file: with SIZE_LIMIT, these bound the memory and time a file
 # can take (a real export has a few objects per message: its text's parts).
-KEPT_LIMIT = 1_000_000
-OBJECTS_LIMIT = 2_000_000
+KEPT_LIMIT = 400_000
+OBJECTS_LIMIT = 1_000_000
 _WANTED = frozenset({"id", "type", "name", "from", "from_id", "date", "date_unixtime", "messages"})
 _WANTED |= {"chats", "list", "personal_information", "user_id"}
 _MARKERS = frozenset({"date", "date_unixtime", "messages", "list", "user_id", "chats"})

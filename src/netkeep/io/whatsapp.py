@@ -28,7 +28,7 @@ from netkeep.io.capture import (
 from netkeep.io.records import fail
 
 SOURCE = "whatsapp"
-SIZE_LIMIT = 64 * 1024 * 1024  # a chat's text, read whole; also the zip's inflated-bytes budget
+SIZE_LIMIT = 32 * 1024 * 1024  # a chat's text, read whole; also the zip's inflated-bytes budget
 LINE_LIMIT = 1_000_000  # characters in one line
 _SPACES = str.maketrans({"\u200f": None, "\u202f": " ", "\u00a0": " "})
 # iOS marks its notices (encryption, number changes) with a leading U+200E in the text; it marks
