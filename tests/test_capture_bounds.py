@@ -350,3 +350,20 @@ def test_hostile_imports_finish_by_design_under_a_memory_cap(tmp_path):
         )
         assert result.returncode == status, result.stderr
         assert "MemoryError" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.sqlite_only
+def test_a_debug_traceback_shows_no_password(tmp_path):
+    url = "postgresql://u:secretpw@127.0.0.1:1/db?sslpassword=secretpw2&options=-c%20password%3Dpw3"
+    env = {**os.environ, "NETKEEP_DEBUG": "1", "NETKEEP_DB": ""}
+    env.pop("NETKEEP_DATABASE_URL", None)
+    result = subprocess.run(
+        [*netkeep_executable(), "--db-url", url, "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr or "Error" in result.stderr
+    assert "secretpw" not in result.stderr and "pw3" not in result.stderr

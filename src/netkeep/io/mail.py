@@ -1,7 +1,9 @@
-"""Email archives: mbox (a mail provider's takeout) and Maildir folders, via the standard library.
+"""Email archives: mbox (a mail provider's takeout) and Maildir folders.
 
 Only headers are read, one message at a time: a multi-GB mbox is never loaded whole and bodies are
-never parsed. The header block is unfolded into plain text fields (RFC 5322 section 2.2.3), and
+never parsed. An mbox's messages are found by scanning it in chunks for `From ` lines (the standard
+library's `mailbox` reads it line by line, slow on a file of millions of short lines); Maildir
+folders are read with `mailbox`. At most HEADER_LIMIT bytes of a message are read. The header block is unfolded into plain text fields (RFC 5322 section 2.2.3), and
 the fields are taken apart with `getaddresses`, `parsedate_to_datetime` and `decode_header`. The
 `email` package's parser and `email.policy.default` header objects were tried first: they made a
 200,000-message import several times slower than the standard library reading the same mbox
