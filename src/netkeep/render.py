@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 from netkeep.dates import iso, local_text
-from netkeep.text import BIDI_ESCAPES, LIST_SEPARATOR, defuse
+from netkeep.text import LIST_SEPARATOR, defuse
 
 
 def stdout_isatty() -> bool:
@@ -33,13 +33,11 @@ def stderr_isatty() -> bool:
 
 _CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)}
 _CONTROL.update({0x0A: " ", 0x09: " "})
-_CONTROL.update(BIDI_ESCAPES)
 
 
 def printable(text: str) -> str:
     """User text made safe for a terminal: control characters (an ESC starting a colour code in a
-    name, say) and bidirectional overrides are shown as escapes, so nothing typed into netkeep can
-    restyle your terminal or reorder what it shows."""
+    name, say) are shown as escapes, so nothing typed into netkeep can restyle your terminal."""
     return text.translate(_CONTROL)
 
 
