@@ -108,18 +108,12 @@ def _check_records(chunk: bytes, since_bracket: int, label: str) -> int:
         since_bracket += len(chunk)
     else:
         first = min(i for i in (chunk.find(b"<"), chunk.find(b">")) if i >= 0)
-        if since_bracket + first > RECORD_LIMIT or _longest_run(chunk) > RECORD_LIMIT:
+        if since_bracket + first > RECORD_LIMIT:  # a chunk is shorter than the limit
             raise fail(label, "", f"a record longer than {RECORD_LIMIT:,} bytes")
         since_bracket = len(chunk) - last - 1
     if since_bracket > RECORD_LIMIT:
         raise fail(label, "", f"a record longer than {RECORD_LIMIT:,} bytes")
     return since_bracket
-
-
-def _longest_run(chunk: bytes) -> int:
-    if len(chunk) <= RECORD_LIMIT:
-        return 0
-    return max(len(run) for run in re.split(rb"[<>]", chunk))
 
 
 def _feed(parser: expat.XMLParserType, chunk: bytes, final: bool, label: str) -> None:
