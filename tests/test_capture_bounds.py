@@ -75,7 +75,15 @@ def test_a_zero_interval_is_bad_input_naming_the_event(cli, database, tmp_path):
     assert dump(database) == before
 
 
-@pytest.mark.parametrize("rule", ["FREQ=BOGUS", "FREQ=DAILY;INTERVAL=-3", "FREQ=DAILY;INTERVAL=x"])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=BOGUS",
+        "FREQ=DAILY;INTERVAL=-3",
+        "FREQ=DAILY;INTERVAL=x",
+        "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30",  # never: searched for until the year 9999
+    ],
+)
 def test_unreadable_rules_are_bad_input(cli, database, tmp_path, rule):
     result = cli("import", write(tmp_path, "bad.ics", ics(rule)), *ME)
     assert result.exit_code == 2, result.stderr

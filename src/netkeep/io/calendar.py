@@ -40,6 +40,7 @@ EXPAND_FROM = datetime(1990, 1, 1, tzinfo=UTC)
 SERIES_CAP = 10_000  # occurrences of one series from its start to now
 FILE_CAP = 50_000  # occurrences of all the series in one file
 _TOO_OFTEN = {"SECONDLY", "MINUTELY"}
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _FREQUENCIES = {"YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", *_TOO_OFTEN}
 
 
@@ -128,6 +129,11 @@ def _occurrences(rule: Any, start: datetime, now: datetime, label: str, where: s
         raise fail(label, where, "RRULE INTERVAL must be a whole number of at least 1")
     if freq[0] in _TOO_OFTEN:
         return SERIES_CAP + 1
+    months = [int(month) for month in rule.get("BYMONTH", [])] or range(1, 13)
+    days = [int(day) for day in rule.get("BYMONTHDAY", [])]
+    if days and not any(0 < abs(d) <= _MONTH_DAYS[m - 1] for m in months for d in days):
+        # 30 February: the rule library would look for one until the year 9999.
+        raise fail(label, where, "RRULE can never occur (no such day in its months)")
     text = rule.to_ical().decode("utf-8", "replace")
     parsed = None
     for first in (start, start.replace(tzinfo=None)):  # UNTIL may be written with or without a zone
