@@ -3,7 +3,7 @@ under a memory cap (`prlimit --as`), timed by `/usr/bin/time -v`.
 
 Usage: python benchmarks/hostile.py [--size-mb 10] [--cap-mb 1024] [--only NAME]
 
-The shapes are those of tests/hostile_shapes.py (folded headers, spaces, encoded words, continuation
+The shapes are those of tests/io/hostile_shapes.py (folded headers, spaces, encoded words, continuation
 lines, long attributes, recurrences, empty messages, repeated and inflating zip entries). The
 target: each one refused or imported in under 10 s and 300 MB peak resident memory. Prints one row
 per shape: exit status, wall seconds, peak RSS and the last line netkeep wrote to stderr.
@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "io"))
 
 from hostile_shapes import ME, SHAPES, make  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""The readers' work grows with their input, not faster: each hostile shape (tests/hostile_shapes.py)
+"""The readers' work grows with their input, not faster: each hostile shape (tests/io/hostile_shapes.py)
 is read at two sizes, four times apart, in a child process under a memory cap, and the time per
 input byte at the larger size may not exceed twice the smaller's (a quadratic reader gives four
 times). Ratios, not absolute times: the machine's speed cancels out. Plus fuzzed recurrence rules
