@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hostile_shapes import SHAPES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from hostile_shapes import SHAPES
 
 SMALL = 128 * 1024
 LARGE = 4 * SMALL
