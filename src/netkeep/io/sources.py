@@ -63,8 +63,10 @@ def capture_format(path: Path, fmt: str) -> str | None:
     if fmt == "linkedin":
         return None
     stripped = text.lstrip()
-    if text.startswith("From "):
-        return "mbox"
+    from netkeep.io.mail import is_message
+
+    if text.startswith("From ") or is_message(head):
+        return "mbox"  # an mbox, or one saved message (.eml) read as the same mail
     if stripped.upper().startswith("BEGIN:VCALENDAR"):
         return "ics"
     if stripped.startswith(("<?xml", "<calls", "<smses")) and re.search(
@@ -144,8 +146,14 @@ def open_capture(path: Path, fmt: str, me: Identity) -> CaptureFile:
         from netkeep.io import mail
 
         if fmt == "mbox":
-            if path.is_dir() or not mail.is_mbox(_head(path)):
-                raise BadInput(f"{label}: not an mbox file (it must start with a 'From ' line)")
+            head = b"" if path.is_dir() else _head(path)
+            if not mail.is_mbox(head) and mail.is_message(head):
+                return CaptureFile(path, fmt, lambda: mail.read_message(path, label, me), contacts)
+            if not mail.is_mbox(head):
+                raise BadInput(
+                    f"{label}: not an mbox file (it must start with a 'From ' line) "
+                    "nor a saved message (.eml)"
+                )
             return CaptureFile(path, fmt, lambda: mail.read_mbox(path, label, me), contacts)
         if not mail.is_maildir(path):
             raise BadInput(f"{label}: not a Maildir folder (it needs cur/ and new/)")
