@@ -64,9 +64,9 @@ def histories(draw, min_size=0, max_size=25, max_minutes_ago=MINUTES_IN_4_YEARS,
         )
         touchpoints.append(tp)
         if ask and draw(st.booleans()):
-            status = draw(st.sampled_from(["open", "done", "declined", "withdrawn"]))
+            status = draw(st.sampled_from(["open", "done", "declined", "withdrawn", "working"]))
             resolved = None
-            if status != "open":
+            if status not in ("open", "working"):
                 resolved = when + timedelta(minutes=draw(st.integers(0, minutes_ago)))
             by = "me" if direction == "out" else "them"
             asks.append(AskRecord(first_id + i, by, ask, status, when, resolved, tp.id))
@@ -281,9 +281,20 @@ def test_unanswered_streak_counts_trailing_one_way_outreach(history):
     touchpoints, _ = history
     ordered = sorted(touchpoints, key=lambda tp: (tp.occurred_at, tp.id))
     expected = 0
-    for tp in reversed(ordered):
+    for index in range(len(ordered) - 1, -1, -1):
+        tp = ordered[index]
         if tp.direction != "out" or tp.two_way:
             break
+        before = ordered[index - 1] if index else None
+        closes = (
+            before is not None
+            and before.direction == "in"
+            and before.no_reply
+            and not before.two_way
+            and tp.occurred_at - before.occurred_at <= timedelta(days=14)
+        )
+        if tp.no_reply or closes:
+            continue  # needs no reply: a thank-you, or the close of their thread
         expected += 1
     assert score(history)["unanswered_streak"] == expected
 

@@ -501,8 +501,6 @@ def log_touchpoint(
     did (the ask's own text when that side gave nothing else): the give is linked to it and the
     ask resolved done, one favour. Raises BadInput when the ask cannot be fulfilled here.
     """
-    if no_reply and direction != "in":
-        raise BadInput("--no-reply-needed is for their touchpoints (--in): yours expect an answer")
     fulfilled = None
     if fulfils is not None:
         fulfilled = _fulfillable_ask(session, fulfils, contact=contact, when=occurred_at)
@@ -567,7 +565,7 @@ def _fulfillable_ask(session: Session, ask_id: int, *, contact: Contact, when: d
     ask = session.get(Ask, ask_id)
     if ask is None or ask.contact_id != contact.id:
         raise BadInput(f"{contact.name} has no ask #{ask_id} (see 'netkeep asks {contact.id}')")
-    if ask.status != "open":
+    if ask.status not in ("open", "working"):
         raise BadInput(f"ask #{ask.id} is already {ask.status}")
     if from_db(ask.opened_at) > when:
         raise BadInput(f"ask #{ask.id} was opened after this touchpoint")
@@ -580,23 +578,26 @@ def link_candidate(session: Session, *, contact_id: int, giver: str) -> dict[str
     rows = _sql(
         session,
         "SELECT id, what FROM ask WHERE contact_id = :cid AND asked_by = :asker "
-        "AND status = 'open' ORDER BY id LIMIT 2",
+        "AND status IN ('open', 'working') ORDER BY id LIMIT 2",
         {"cid": contact_id, "asker": _other(giver)},
     ).all()
     return {"id": rows[0][0], "what": rows[0][1]} if len(rows) == 1 else None
 
 
 def resolve_ask(session: Session, *, ask_id: int, status: str, when: datetime) -> Ask:
-    """Close an open ask (done, declined, withdrawn) or reopen a closed one (status "open")."""
+    """Close an open or working ask (done, declined, withdrawn), mark an open one `working`
+    (someone is on it: it stays unresolved), or reopen a closed one (status "open")."""
     ask = session.get(Ask, ask_id)
     if ask is None:
         raise BadInput(f"no ask with id #{ask_id} (see 'netkeep asks')")
-    if status == "open":
-        if ask.status == "open":
-            raise BadInput(f"ask #{ask.id} is already open")
-        ask.status, ask.resolved_at = "open", None
+    if status in ("open", "working"):
+        if ask.status == status:
+            raise BadInput(f"ask #{ask.id} is already {status}")
+        if status == "working" and ask.status != "open":
+            raise BadInput(f"ask #{ask.id} is already {ask.status} (--reopen it first)")
+        ask.status, ask.resolved_at = status, None
     else:
-        if ask.status != "open":
+        if ask.status not in ("open", "working"):
             raise BadInput(f"ask #{ask.id} is already {ask.status} (--reopen it first)")
         if when < from_db(ask.opened_at):
             from netkeep.dates import local_text
@@ -649,9 +650,11 @@ def edit_touchpoint(
     two_way: bool | None = None,
     note: str | None = None,
     give: str | None = None,
+    no_reply: bool | None = None,
 ) -> list[str]:
     """Change the given fields (an empty note or give clears it; `give` is the initiator's give);
-    returns the fields changed.
+    returns the fields changed. `no_reply` (the touchpoint needs no answer) stays as it is unless
+    given, whatever else changes.
 
     The touchpoint's asks and gives follow it: to another contact, to its new time, and to the
     other side when its direction is corrected (what was yours was theirs, and the reverse).
@@ -677,8 +680,9 @@ def edit_touchpoint(
     if note is not None and (note or None) != touchpoint.note:
         touchpoint.note = note or None
         changed.append("note")
-    if "direction" in changed and touchpoint.direction == "out":
-        touchpoint.no_reply = False  # only their messages can need no reply
+    if no_reply is not None and no_reply != touchpoint.no_reply:
+        touchpoint.no_reply = no_reply
+        changed.append("no_reply")
     for ask in asks:
         if "contact" in changed:
             ask.contact_id = touchpoint.contact_id
@@ -1168,9 +1172,9 @@ def ask_rows(
         clauses.append(f"a.opened_at <= :as_of AND {EXISTED_SQL}")
     if not include_resolved:
         clauses.append(
-            "a.status = 'open'"
+            "a.status IN ('open', 'working')"
             if as_of is None
-            else "(a.status = 'open' OR a.resolved_at > :as_of)"
+            else "(a.status IN ('open', 'working') OR a.resolved_at > :as_of)"
         )
     if by:
         clauses.append("a.asked_by = :by")
@@ -1201,7 +1205,9 @@ def owe_rows(
 
     A message of theirs that closes a thread is not owed: one marked as needing no reply, and a
     reply to your outreach (the touchpoint just before it is yours, at most the response `window`
-    earlier) that carries no ask of theirs.
+    earlier) that asks nothing: no ask of theirs, no question mark in its note or subject, and
+    not a missed call or voicemail (a call back is owed). While an ask of theirs is `working`,
+    their messages that ask nothing new are about it and not owed either.
 
     `mine` keeps their outreach that the running member logged, and their asks made in it."""
     # Per contact, the latest touchpoint of yours or live exchange (one backward index seek);
@@ -1237,8 +1243,14 @@ def owe_rows(
              ON t.contact_id = s.contact_id AND t.occurred_at >= s.until
         WHERE t.direction = 'in' AND NOT t.two_way AND NOT t.no_reply AND {logged}
           {_until("t.occurred_at", as_of)}
+          AND (NOT EXISTS (SELECT 1 FROM ask w WHERE w.contact_id = t.contact_id
+                           AND w.asked_by = 'them' AND w.status = 'working'
+                           AND w.opened_at <= t.occurred_at)
+               OR EXISTS (SELECT 1 FROM ask a WHERE a.touchpoint_id = t.id AND {open_ask_where}))
           AND NOT (
             NOT EXISTS (SELECT 1 FROM ask x WHERE x.touchpoint_id = t.id AND x.asked_by = 'them')
+            AND t.channel <> 'call'
+            AND (t.note IS NULL OR t.note NOT LIKE '%?%')
             AND (
                 -- the touchpoint just before it (from the history index alone) was yours
                 SELECT q.direction = 'out' AND {gap} <= :window_days FROM touchpoint q
@@ -2133,6 +2145,8 @@ class SourceCounts:
     created: dict[str, str] = dataclasses.field(default_factory=dict)  # identity -> name
     # name -> touchpoints added
     per_contact: dict[str, int] = dataclasses.field(default_factory=dict)
+    # captured records merged into touchpoints you typed (netkeep.reconcile.Matched)
+    matched: list[Any] = dataclasses.field(default_factory=list)
 
 
 class Capturer:
@@ -2154,6 +2168,9 @@ class Capturer:
         self.insert_touchpoint = dialect.insert_or_ignore(
             self.connection.dialect.name, touchpoints
         ).returning(touchpoints.c.id)
+        from netkeep.reconcile import Reconciler
+
+        self.reconciler = Reconciler(self.connection)
         self.settings = settings
         self.now = now
         self.create = create
@@ -2250,9 +2267,21 @@ class Capturer:
             line = f"LinkedIn: {party.profile}"
             row["note"] = f"{row['note']}\n{line}" if row["note"] else line
             gained = True
+        if party.name and "@" not in party.name and self._named_by_address(cid, row):
+            # Created from an address alone: the name a later message gives replaces it.
+            self.names[cid] = party.name
+            self.by_name.setdefault(party.name.casefold(), cid)
+            gained = True
         if gained:
             self.changed.add(cid)
             self._index(cid, row)
+
+    def _named_by_address(self, cid: int, row: dict[str, Any]) -> bool:
+        name = self.names[cid].casefold()
+        return (
+            name in (email.casefold() for email in row["emails"])
+            or name == (row["phone"] or "").casefold()
+        )
 
     def add(self, touchpoints: Iterable[Any], counts: SourceCounts) -> None:
         from netkeep.io.capture import Skipped
@@ -2266,6 +2295,11 @@ class Capturer:
             cid = self.contact_for(item.party, counts)
             if cid is None:
                 continue
+            if self._present(item):
+                counts.present += 1  # asked first: a skipped insert may still take an id
+                continue
+            if self._reconciled(cid, item, counts):
+                continue
             result = self.connection.execute(
                 self.insert_touchpoint,
                 {
@@ -2277,6 +2311,7 @@ class Capturer:
                     "note": item.note,
                     "source": item.source,
                     "source_key": item.key,
+                    "no_reply": self._accepted_invitation(cid, item),
                 },
             )
             if result.first() is not None:  # no row back: it was there already
@@ -2286,8 +2321,41 @@ class Capturer:
             else:
                 counts.present += 1
 
+    def _accepted_invitation(self, cid: int, item: Any) -> bool:
+        """Their LinkedIn invitation, and you are connected (their Connections.csv line says
+        when): you accepted it, so it is answered and owes nothing."""
+        return (
+            item.source == "linkedin"
+            and item.key.startswith("inv:")
+            and item.direction == "in"
+            and "(connected " in (self.rows[cid]["note"] or "")
+        )
+
+    def _present(self, item: Any) -> bool:
+        rows = _fetch(
+            self.connection,
+            "SELECT 1 FROM touchpoint WHERE source = :source AND source_key = :key",
+            {"source": item.source, "key": item.key},
+            stream=False,
+        )
+        return next(rows, None) is not None
+
+    def _reconciled(self, cid: int, item: Any, counts: SourceCounts) -> bool:
+        """The record is a touchpoint you typed: merged into it (see netkeep.reconcile)."""
+        match = self.reconciler.typed_match(
+            cid, at=item.at, channel=item.channel, direction=item.direction
+        )
+        if match is None:
+            return False
+        from netkeep.reconcile import Matched
+
+        touchpoint_id, when = match
+        self.reconciler.adopt(touchpoint_id, source=item.source, key=item.key)
+        counts.matched.append(Matched(touchpoint_id, self.names[cid], when, item.channel))
+        return True
+
     def finish(self) -> None:
-        """Write the identifiers contacts gained."""
+        """Write the identifiers (and names, for contacts known by an address) contacts gained."""
         from sqlalchemy import update
 
         contact = _table(Contact)
@@ -2295,6 +2363,7 @@ class Capturer:
             update(contact)
             .where(contact.c.id == bindparam("contact_id"))
             .values(
+                name=bindparam("new_name"),
                 emails=bindparam("new_emails"),
                 phone=bindparam("new_phone"),
                 note=bindparam("new_note"),
@@ -2306,6 +2375,7 @@ class Capturer:
                 statement,
                 {
                     "contact_id": cid,
+                    "new_name": self.names[cid],
                     "new_emails": row["emails"],
                     "new_phone": row["phone"],
                     "new_note": row["note"],

@@ -120,7 +120,8 @@ def log(
         bool,
         typer.Option(
             "--no-reply-needed",
-            help="Their message needs no reply (an answer, a thank-you): not listed by owe.",
+            help="It needs no reply (an answer, a thank-you), yours or theirs: theirs is not "
+            "listed by owe, yours is never unanswered outreach.",
         ),
     ] = False,
     when: Annotated[
@@ -379,7 +380,8 @@ TouchpointArg = Annotated[
     epilog="Examples:\n"
     "  netkeep touchpoint edit 57 --no-answer --note 'voicemail'\n"
     "  netkeep touchpoint edit 57 --via email --in --when yesterday\n"
-    "  netkeep touchpoint edit 57 --contact 'Sam Lee'   # logged with the wrong person",
+    "  netkeep touchpoint edit 57 --contact 'Sam Lee'   # logged with the wrong person\n"
+    "  netkeep touchpoint edit 57 --no-reply-needed   # a thank-you: expects no answer",
 )
 def touchpoint_edit(
     touchpoint_id: TouchpointArg,
@@ -425,9 +427,17 @@ def touchpoint_edit(
             show_default=False,
         ),
     ] = None,
+    no_reply: Annotated[
+        bool | None,
+        typer.Option(
+            "--no-reply-needed/--reply-needed",
+            help="It needs no reply (an answer, a thank-you), or it does after all.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
-    """Change a touchpoint's fields (only those given)."""
+    """Change a touchpoint's fields (only those given); the others, `no_reply` included, stay."""
     from netkeep import store
     from netkeep.dates import parse_past
     from netkeep.models import saved_id
@@ -446,6 +456,7 @@ def touchpoint_edit(
             two_way=two_way,
             note=note,
             give=give,
+            no_reply=no_reply,
         )
         if not changed:
             raise BadInput("nothing to change (give at least one option with a new value)")
@@ -583,7 +594,7 @@ def stale(
     config = settings()
     then, moment = as_of_moment(as_of, now())
     usual: dict[int, timedelta | None] = {}
-    with session(write=False) as db:
+    with session(write=False, reporting="stale") as db:
         tier_name = filter_tier(db, config, tier)
         candidates = store.staleness_rows(db, tag=tag, tier=tier_name, as_of=then, mine=mine)
         empty = None if candidates else nothing_matches(db, tag=tag, tier=tier_name)
