@@ -230,3 +230,34 @@ def fold_duplicates(connection: Connection, pairs: Iterable[Duplicate]) -> int:
             )
         folded += 1
     return folded
+
+
+def typed_twin(
+    connection: Connection,
+    *,
+    touchpoint_id: int,
+    contact_id: int,
+    at: datetime,
+    channel: str,
+    direction: str,
+) -> int | None:
+    """Another typed touchpoint with the same contact, channel, direction and minute: the id of the
+    oldest, or None. `log` mentions it on a terminal (a command run twice by mistake)."""
+    minute = at.replace(second=0, microsecond=0)
+    engine = connection.dialect.name
+    found = connection.execute(
+        text(
+            "SELECT id FROM touchpoint WHERE contact_id = :cid AND source IS NULL "
+            "AND channel = :channel AND direction = :direction AND id <> :id "
+            "AND occurred_at >= :low AND occurred_at < :high ORDER BY id LIMIT 1"
+        ),
+        {
+            "cid": contact_id,
+            "channel": channel,
+            "direction": direction,
+            "id": touchpoint_id,
+            "low": time_param(engine, minute),
+            "high": time_param(engine, minute + timedelta(minutes=1)),
+        },
+    ).scalar()
+    return None if found is None else int(found)

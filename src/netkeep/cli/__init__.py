@@ -41,6 +41,7 @@ COMMAND_MODULES = {
     "import": "transfer",
     "export": "transfer",
     "backup": "transfer",
+    "doctor": "doctor",
     "report": "report",
 }
 _GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--db-url")

@@ -183,6 +183,8 @@ def log(
                 fulfils=fulfils_id,
                 no_reply=no_reply,
             )
+            if common.interactive():
+                hints.extend(_twin_hint(db, touchpoint, found.name))
             data = store.touchpoint_dict(touchpoint, asks=made, gives=given)
             data["answered"] = True if is_two_way else None
             streak = store.unanswered_streak(db, found.id) if direction == "out" else 0
@@ -209,6 +211,28 @@ def log(
         return
     for data, label, created, made, given, streak in logged:
         _confirm_logged(data, label, created=created, made=made, given=given, streak=streak)
+
+
+def _twin_hint(db: Session, touchpoint: Any, name: str) -> list[str]:
+    """A word when the same touchpoint was typed already (the same minute, channel and side)."""
+    from netkeep.dates import from_db
+    from netkeep.reconcile import typed_twin
+
+    at = touchpoint.occurred_at
+    twin = typed_twin(
+        db.connection(),
+        touchpoint_id=touchpoint.id,
+        contact_id=touchpoint.contact_id,
+        at=at if at.tzinfo is not None else from_db(at),
+        channel=touchpoint.channel,
+        direction=touchpoint.direction,
+    )
+    if twin is None:
+        return []
+    return [
+        f"Warning: touchpoint #{twin} with {name} looks the same (channel, side and minute); "
+        f"if this one is a slip, 'netkeep undo' takes it back ('netkeep doctor' lists all such)."
+    ]
 
 
 def _resolve_all(

@@ -63,9 +63,7 @@ def capture_format(path: Path, fmt: str) -> str | None:
     if fmt == "linkedin":
         return None
     stripped = text.lstrip()
-    from netkeep.io.mail import is_message
-
-    if text.startswith("From ") or is_message(head):
+    if text.startswith("From ") or _saved_message(head):
         return "mbox"  # an mbox, or one saved message (.eml) read as the same mail
     if stripped.upper().startswith("BEGIN:VCALENDAR"):
         return "ics"
@@ -78,6 +76,19 @@ def capture_format(path: Path, fmt: str) -> str | None:
     if _WHATSAPP_LINE.match(stripped):
         return "whatsapp"
     return None
+
+
+_HEADER_LINE = re.compile(rb"^([A-Za-z][A-Za-z0-9-]*):", re.MULTILINE)
+
+
+def _saved_message(head: bytes) -> bool:
+    """A single saved mail (`.eml`): it opens with header fields, among them From and a Date or
+    Message-ID (checked here without loading the mail reader: see netkeep.io.mail.is_message)."""
+    if not _HEADER_LINE.match(head):
+        return False
+    block = re.split(rb"\r?\n\r?\n", head, maxsplit=1)[0]
+    names = {name.lower() for name in _HEADER_LINE.findall(block)}
+    return b"from" in names and bool({b"date", b"message-id"} & names)
 
 
 def _head(path: Path) -> bytes:
