@@ -359,15 +359,24 @@ def test_their_response_rate_is_the_weighted_share_of_your_answered_outreach(his
         )
     answered = counted = 0.0
     for i, tp in enumerate(ordered):
-        if tp.direction != "out" or replies[i]:
-            continue
+        if tp.direction != "out" or replies[i] or (tp.two_way and tp.no_reply):
+            continue  # a reply, or a standing meeting's occurrence: neither starts anything
+        before = ordered[i - 1] if i else None
+        closes = (
+            before is not None
+            and before.direction == "in"
+            and before.no_reply
+            and not before.two_way
+            and tp.occurred_at - before.occurred_at <= base
+        )
         if tp.two_way:
             flag = True
-        elif tp.no_reply:
-            continue
+        elif tp.no_reply or closes:
+            continue  # needs no reply: no verdict
         else:
             flag = any(
-                later.direction == "in" and later.occurred_at - tp.occurred_at <= window["in"]
+                (later.direction == "in" or (later.two_way and later.no_reply))
+                and later.occurred_at - tp.occurred_at <= window["in"]
                 for later in ordered[i + 1 :]
             )
             if not flag and NOW - tp.occurred_at <= window["in"]:

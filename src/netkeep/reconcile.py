@@ -92,7 +92,8 @@ class Reconciler:
             "AND occurred_at >= :low AND occurred_at <= :high ORDER BY occurred_at, id"
         ).bindparams(bindparam("channels", expanding=True))
         self.adopt_sql = text(
-            "UPDATE touchpoint SET source = :source, source_key = :key WHERE id = :id"
+            "UPDATE touchpoint SET source = :source, source_key = :key, "
+            "no_reply = (no_reply OR :standing) WHERE id = :id"
         )
 
     def typed_match(
@@ -124,9 +125,13 @@ class Reconciler:
         _gap, tp_id, when = min(found)
         return tp_id, when
 
-    def adopt(self, touchpoint_id: int, *, source: str, key: str) -> None:
-        """The typed touchpoint becomes the captured record too: a re-import finds it."""
-        self.connection.execute(self.adopt_sql, {"source": source, "key": key, "id": touchpoint_id})
+    def adopt(self, touchpoint_id: int, *, source: str, key: str, standing: bool = False) -> None:
+        """The typed touchpoint becomes the captured record too: a re-import finds it. An
+        occurrence of a standing meeting is marked as one (live, needing no reply)."""
+        self.connection.execute(
+            self.adopt_sql,
+            {"source": source, "key": key, "id": touchpoint_id, "standing": standing},
+        )
 
 
 # --- duplicates already in a database ---------------------------------------------------------

@@ -514,6 +514,12 @@ def _score_rows(
             answering[other] += weight
         if extras and extras.get(i, (None,))[0]:
             favours.append([ts, side, tp_id, None, weight])
+        if flags & _AWAITS_NOTHING == _AWAITS_NOTHING:
+            # A live exchange that needs no reply: an occurrence of a standing meeting. It keeps
+            # both sides in touch and tips nothing: the series' first occurrence was the start.
+            answering[side] += weight
+            next_start[0] = next_start[1] = ts
+            continue
         # Replies: a touchpoint that answers the other side's one-way outreach within the
         # replier's reply window, and expects no answer itself. Messages close together are one
         # conversation: after its first, the other side's are replies and the same side's carry

@@ -2311,7 +2311,7 @@ class Capturer:
                     "note": item.note,
                     "source": item.source,
                     "source_key": item.key,
-                    "no_reply": self._accepted_invitation(cid, item),
+                    "no_reply": item.no_reply or self._accepted_invitation(cid, item),
                 },
             )
             if result.first() is not None:  # no row back: it was there already
@@ -2350,7 +2350,9 @@ class Capturer:
         from netkeep.reconcile import Matched
 
         touchpoint_id, when = match
-        self.reconciler.adopt(touchpoint_id, source=item.source, key=item.key)
+        self.reconciler.adopt(
+            touchpoint_id, source=item.source, key=item.key, standing=item.no_reply
+        )
         counts.matched.append(Matched(touchpoint_id, self.names[cid], when, item.channel))
         return True
 

@@ -1,7 +1,10 @@
 """iCalendar (.ics) files: past meetings with real attendees are live, two-way touchpoints.
 
-Recurring events are expanded only up to now. Cancelled events, events you declined, rooms,
-resources and groups are skipped; meetings larger than the cap are skipped as broadcasts.
+Recurring events are expanded only up to now. A recurring series is one standing tie: its first
+occurrence starts it, the later ones are stored as live touchpoints that need no reply, which keep
+the contact warm and count for nobody's initiative. Cancelled events and occurrences, events you
+declined, rooms, resources and groups are skipped; meetings larger than the cap are skipped as
+broadcasts.
 """
 
 from __future__ import annotations
@@ -48,8 +51,9 @@ def read_ics(
     except Exception as exc:
         raise fail(label, "", f"cannot expand its events ({_short(exc)})") from None
     events.sort(key=lambda event: _start(event) or EXPAND_FROM)
+    series_seen: set[str] = set()  # recurring series whose first occurrence has been read
     for event in events:
-        yield from _event(event, label, me, moment)
+        yield from _event(event, label, me, moment, series_seen)
 
 
 def _now() -> datetime:
@@ -81,7 +85,9 @@ def _email(value: object) -> str:
     return text.strip().lower()
 
 
-def _event(event: Event, label: str, me: Identity, now: datetime) -> Iterator[Message | Skipped]:
+def _event(
+    event: Event, label: str, me: Identity, now: datetime, series_seen: set[str]
+) -> Iterator[Message | Skipped]:
     start = _start(event)
     uid = str(event.get("UID", "")).strip()
     if start is None or not uid:
@@ -134,6 +140,12 @@ def _event(event: Event, label: str, me: Identity, now: datetime) -> Iterator[Me
     recurrence = event.get("RECURRENCE-ID")
     instance = _start(event) if recurrence is not None or event.get("RRULE") else None
     key_base = uid + (f"@{instance.isoformat()}" if instance else "")
+    # A standing meeting is one tie: its first occurrence is the start, by whoever set the
+    # series up; the later ones are live and need no reply (they tip nothing). A renewed series
+    # (a new UID) starts again.
+    standing = instance is not None and uid in series_seen
+    if instance is not None:
+        series_seen.add(uid)
     note = short_note(str(event.get("SUMMARY", "")))
     for party in people:
         yield Message(
@@ -145,4 +157,5 @@ def _event(event: Event, label: str, me: Identity, now: datetime) -> Iterator[Me
             two_way=True,
             party=party,
             note=note,
+            no_reply=standing,
         )

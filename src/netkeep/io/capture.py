@@ -59,6 +59,8 @@ class Message:
     party: Party
     thread: str | None = None  # the conversation; None for live exchanges
     note: str | None = None
+    # Needs no reply: a later occurrence of a standing meeting (live, it starts nothing).
+    no_reply: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Touchpoint:
     note: str | None
     messages: int = 1
     last: datetime | None = None  # the run's latest message
+    no_reply: bool = False
 
 
 def reduce_exchanges(records: Iterable[Message | Skipped]) -> Iterator[Touchpoint | Skipped]:
@@ -149,6 +152,7 @@ def _touchpoint(message: Message) -> Touchpoint:
         two_way=message.two_way,
         party=message.party,
         note=message.note,
+        no_reply=message.no_reply,
     )
 
 
