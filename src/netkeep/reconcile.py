@@ -93,7 +93,7 @@ class Reconciler:
         ).bindparams(bindparam("channels", expanding=True))
         self.adopt_sql = text(
             "UPDATE touchpoint SET source = :source, source_key = :key, "
-            "no_reply = (no_reply OR :standing) WHERE id = :id"
+            "no_reply = (no_reply OR :standing), note = COALESCE(note, :note) WHERE id = :id"
         )
 
     def typed_match(
@@ -125,13 +125,50 @@ class Reconciler:
         _gap, tp_id, when = min(found)
         return tp_id, when
 
-    def adopt(self, touchpoint_id: int, *, source: str, key: str, standing: bool = False) -> None:
-        """The typed touchpoint becomes the captured record too: a re-import finds it. An
-        occurrence of a standing meeting is marked as one (live, needing no reply)."""
-        self.connection.execute(
-            self.adopt_sql,
-            {"source": source, "key": key, "id": touchpoint_id, "standing": standing},
-        )
+    def adopt(
+        self,
+        touchpoint_id: int,
+        *,
+        source: str,
+        key: str,
+        typed_at: datetime,
+        captured_at: datetime,
+        note: str | None = None,
+        standing: bool = False,
+    ) -> None:
+        """The typed touchpoint becomes the captured record too: a re-import finds it. It keeps
+        its note (or gains the capture's subject when it had none). An occurrence of a standing
+        meeting is marked as one (live, needing no reply). A touchpoint typed as a date alone
+        takes the capture's time of day, with its asks and gives, unless one of its asks was
+        resolved before that time."""
+        values = {
+            "source": source,
+            "key": key,
+            "id": touchpoint_id,
+            "standing": standing,
+            "note": note,
+        }
+        self.connection.execute(self.adopt_sql, values)
+        if typed_as_date(typed_at) and captured_at != typed_at:
+            self._take_time(touchpoint_id, typed_at, captured_at)
+
+    def _take_time(self, touchpoint_id: int, typed_at: datetime, captured_at: datetime) -> None:
+        old, new = time_param(self.engine, typed_at), time_param(self.engine, captured_at)
+        resolved_before = self.connection.execute(
+            text(
+                "SELECT 1 FROM ask WHERE touchpoint_id = :id AND resolved_at IS NOT NULL "
+                "AND resolved_at < :new"
+            ),
+            {"id": touchpoint_id, "new": new},
+        ).first()
+        if resolved_before is not None:
+            return
+        for sql in (
+            "UPDATE touchpoint SET occurred_at = :new WHERE id = :id",
+            "UPDATE ask SET opened_at = :new WHERE touchpoint_id = :id AND opened_at = :old",
+            "UPDATE give SET given_at = :new WHERE touchpoint_id = :id AND given_at = :old",
+        ):
+            self.connection.execute(text(sql), {"id": touchpoint_id, "new": new, "old": old})
 
 
 # --- duplicates already in a database ---------------------------------------------------------

@@ -2351,7 +2351,13 @@ class Capturer:
 
         touchpoint_id, when = match
         self.reconciler.adopt(
-            touchpoint_id, source=item.source, key=item.key, standing=item.no_reply
+            touchpoint_id,
+            source=item.source,
+            key=item.key,
+            typed_at=when,
+            captured_at=item.at,
+            note=item.note,
+            standing=item.no_reply,
         )
         counts.matched.append(Matched(touchpoint_id, self.names[cid], when, item.channel))
         return True
