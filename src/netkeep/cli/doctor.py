@@ -42,8 +42,8 @@ def doctor(
     Two typed ones with the same contact, channel, direction and minute: the older is kept, and
     takes the other's asks and gives.
     """
-    from netkeep import reconcile
     from netkeep.render import Column, emit_rows, note
+    from netkeep.store import reconcile
 
     with session(write=fix) as db:
         connection = db.connection()
