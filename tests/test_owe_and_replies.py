@@ -170,3 +170,19 @@ def test_a_working_ask_can_be_reopened_and_is_kept_by_export(cli, omar, tmp_path
     cli.ok("rm", omar, "--yes")
     cli.ok("import", str(out))
     assert cli.json("asks")[0]["status"] == "working"
+
+
+def test_touchpoint_edit_takes_the_ledger_options_log_has(cli, omar):
+    cli.ok("log", omar, "--in", "--via", "email", "--no-reply-needed", "--when", "2026-06-01")
+    edited = cli.json("touchpoint", "edit", "1", "--their-ask", "an intro", "--my-give", "advice")
+    assert edited["no_reply"] is True
+    [ask] = cli.json("asks", omar)
+    assert (ask["by"], ask["what"], ask["status"]) == ("them", "an intro", "open")
+    assert [(g["by"], g["what"]) for g in cli.json("show", omar)["gives"]] == [("me", "advice")]
+    cli.json("touchpoint", "edit", "1", "--ask", "a call")  # the initiator's: theirs here
+    assert sorted(a["what"] for a in cli.json("asks", omar, "--by", "them")) == [
+        "a call",
+        "an intro",
+    ]
+    cli.ok("undo")
+    assert [a["what"] for a in cli.json("asks", omar)] == ["an intro"]

@@ -399,13 +399,33 @@ TouchpointArg = Annotated[
 ]
 
 
+# What `touchpoint edit` adds to a touchpoint's ledger, as `log` records it.
+AddAskOpt = Annotated[
+    str | None, typer.Option("--ask", help="Add a request by its initiator.", show_default=False)
+]
+AddMyAskOpt = Annotated[
+    str | None, typer.Option("--my-ask", help="Add a request you made.", show_default=False)
+]
+AddTheirAskOpt = Annotated[
+    str | None, typer.Option("--their-ask", help="Add a request they made.", show_default=False)
+]
+AddMyGiveOpt = Annotated[
+    str | None, typer.Option("--my-give", help="Add something you gave.", show_default=False)
+]
+AddTheirGiveOpt = Annotated[
+    str | None,
+    typer.Option("--their-give", help="Add something they gave.", show_default=False),
+]
+
+
 @touchpoint_app.command(
     "edit",
     epilog="Examples:\n"
     "  netkeep touchpoint edit 57 --no-answer --note 'voicemail'\n"
     "  netkeep touchpoint edit 57 --via email --in --when yesterday\n"
     "  netkeep touchpoint edit 57 --contact 'Sam Lee'   # logged with the wrong person\n"
-    "  netkeep touchpoint edit 57 --no-reply-needed   # a thank-you: expects no answer",
+    "  netkeep touchpoint edit 57 --no-reply-needed   # a thank-you: expects no answer\n"
+    "  netkeep touchpoint edit 57 --their-ask 'an intro to Acme'",
 )
 def touchpoint_edit(
     touchpoint_id: TouchpointArg,
@@ -459,9 +479,17 @@ def touchpoint_edit(
             show_default=False,
         ),
     ] = None,
+    ask: AddAskOpt = None,
+    my_ask: AddMyAskOpt = None,
+    their_ask: AddTheirAskOpt = None,
+    my_give: AddMyGiveOpt = None,
+    their_give: AddTheirGiveOpt = None,
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
-    """Change a touchpoint's fields (only those given); the others, `no_reply` included, stay."""
+    """Change a touchpoint's fields (only those given); the others, `no_reply` included, stay.
+
+    --ask, --my-ask, --their-ask, --my-give and --their-give add to its asks and gives as on
+    `log`."""
     from netkeep.dates import parse_past
     from netkeep.models import saved_id
     from netkeep.store import contacts, ledger, touchpoints
@@ -481,6 +509,13 @@ def touchpoint_edit(
             note=note,
             give=give,
             no_reply=no_reply,
+        )
+        side = "me" if touchpoint.direction == "out" else "them"
+        changed += touchpoints.add_to_ledger(
+            db,
+            touchpoint=touchpoint,
+            asks=_ledger(side, initiator=ask, my=my_ask, their=their_ask, kind="ask"),
+            gives=_ledger(side, initiator=None, my=my_give, their=their_give, kind="give"),
         )
         if not changed:
             raise BadInput("nothing to change (give at least one option with a new value)")

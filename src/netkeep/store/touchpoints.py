@@ -206,6 +206,43 @@ def edit_touchpoint(
     return changed
 
 
+def add_to_ledger(
+    session: Session,
+    *,
+    touchpoint: Touchpoint,
+    asks: Iterable[tuple[str, str]] = (),
+    gives: Iterable[tuple[str, str]] = (),
+) -> list[str]:
+    """Add asks and gives, each `(by, what)`, to a touchpoint already recorded (as `log` would
+    have with the same options); returns "ask" and/or "give" for what was added."""
+    added = []
+    for by, what in asks:
+        session.add(
+            Ask(
+                contact_id=touchpoint.contact_id,
+                touchpoint_id=touchpoint.id,
+                asked_by=by,
+                what=what,
+                status="open",
+                opened_at=touchpoint.occurred_at,
+            )
+        )
+        added.append("ask")
+    for by, what in gives:
+        session.add(
+            Give(
+                contact_id=touchpoint.contact_id,
+                touchpoint_id=touchpoint.id,
+                given_by=by,
+                what=what,
+                given_at=touchpoint.occurred_at,
+            )
+        )
+        added.append("give")
+    session.flush()
+    return sorted(set(added))
+
+
 def remove_touchpoint(session: Session, *, touchpoint: Touchpoint) -> list[Ask]:
     """Delete a touchpoint with its asks and gives; an ask that one of its gives resolved done is
     open again. Returns the asks reopened."""
