@@ -19,7 +19,7 @@ import pytest
 from conftest import netkeep_executable
 from test_digest import populate
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "scripting.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "scripting.md"
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 
 # What some blocks must print for the prepared network, keyed by a line of the block.
