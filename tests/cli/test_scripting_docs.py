@@ -15,9 +15,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_digest import populate
 
 from conftest import netkeep_executable
-from test_digest import populate
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scripting.md"
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-MONTH = Path(__file__).parent / "fixtures" / "month"
+MONTH = Path(__file__).parents[1] / "fixtures" / "month"
 EXPORTS = [
     str(MONTH / name) for name in ("month.mbox", "month.ics", "calls-month.xml", "sms-month.xml")
 ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-
 from test_migrations import write_fixture
 
 pytestmark = pytest.mark.sqlite_only
