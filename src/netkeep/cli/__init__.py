@@ -28,6 +28,7 @@ COMMAND_MODULES = {
     "unarchive": "contacts",
     "rm": "contacts",
     "merge": "contacts",
+    "forget": "contacts",
     "log": "touchpoints",
     "touchpoint": "touchpoints",
     "undo": "touchpoints",
@@ -43,6 +44,7 @@ COMMAND_MODULES = {
     "backup": "transfer",
     "doctor": "doctor",
     "report": "report",
+    "team": "team",
 }
 _GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--db-url")
 
