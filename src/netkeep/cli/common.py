@@ -245,13 +245,21 @@ def database_target() -> Target:
 
 
 @contextmanager
-def session(*, write: bool, journal: bool = True) -> Iterator[Session]:
+def session(
+    *, write: bool, journal: bool = True, reporting: str | None = None
+) -> Iterator[Session]:
     """The command's one transaction. Writes are recorded for `undo` (unless `journal=False`),
-    summarised as the command line was typed until the command says better with `did`."""
+    summarised as the command line was typed until the command says better with `did`.
+
+    A listing a script relies on names itself in `reporting`: on a database file that does not
+    exist it says so on stderr (an empty list would read as "all is well" forever to a cron job
+    with a mistyped NETKEEP_DB), then lists an empty network, creating nothing."""
     from netkeep.db import NamesCache, open_session
 
-    summary = command_line() if write and journal else None
     target = database_target()
+    if reporting is not None and isinstance(target, Path) and not target.exists():
+        sys.stderr.write(f"netkeep {reporting}: no database at {target}; nothing to report\n")
+    summary = command_line() if write and journal else None
     names: NamesCache | None = None
     if not isinstance(target, Path):  # shell completion's cache of a server's names
         from netkeep import completion

@@ -4,7 +4,9 @@ Recurring events are expanded only between EXPAND_FROM and now, within caps chec
 expansion: a series recurring more than SERIES_CAP times from its start to now is skipped (and
 counted), one recurring more often than hourly is skipped, and a file whose series together
 recur more than FILE_CAP times is refused; so is a rule that cannot be read or whose INTERVAL is
-not a positive number. Cancelled events, events you declined, rooms,
+not a positive number. A recurring series is one standing tie: its first occurrence starts it, the
+later ones are stored as live touchpoints that need no reply, which keep the contact warm and
+count for nobody's initiative. Cancelled events and occurrences, events you declined, rooms,
 resources and groups are skipped; meetings larger than the cap are skipped as broadcasts.
 """
 
@@ -76,8 +78,9 @@ def read_ics(
     except Exception as exc:
         raise fail(label, "", f"cannot expand its events ({_short(exc)})") from None
     events.sort(key=lambda event: _start(event) or EXPAND_FROM)
+    series_seen: set[str] = set()  # recurring series whose first occurrence has been read
     for event in events:
-        yield from _event(event, label, me, moment)
+        yield from _event(event, label, me, moment, series_seen)
 
 
 def _capped_series(calendar: Any, label: str, now: datetime) -> Iterator[Skipped]:
@@ -190,7 +193,9 @@ def _email(value: object) -> str:
     return text.strip().lower()
 
 
-def _event(event: Event, label: str, me: Identity, now: datetime) -> Iterator[Message | Skipped]:
+def _event(
+    event: Event, label: str, me: Identity, now: datetime, series_seen: set[str]
+) -> Iterator[Message | Skipped]:
     start = _start(event)
     uid = str(event.get("UID", "")).strip()
     if start is None or not uid:
@@ -246,6 +251,12 @@ def _event(event: Event, label: str, me: Identity, now: datetime) -> Iterator[Me
     recurrence = event.get("RECURRENCE-ID")
     instance = _start(event) if recurrence is not None or event.get("RRULE") else None
     key_base = uid + (f"@{instance.isoformat()}" if instance else "")
+    # A standing meeting is one tie: its first occurrence is the start, by whoever set the
+    # series up; the later ones are live and need no reply (they tip nothing). A renewed series
+    # (a new UID) starts again.
+    standing = instance is not None and uid in series_seen
+    if instance is not None:
+        series_seen.add(uid)
     note = short_note(str(event.get("SUMMARY", "")))
     for party in people:
         yield Message(
@@ -257,4 +268,5 @@ def _event(event: Event, label: str, me: Identity, now: datetime) -> Iterator[Me
             two_way=True,
             party=party,
             note=note,
+            no_reply=standing,
         )

@@ -68,6 +68,8 @@ class Message:
     party: Party
     thread: str | None = None  # the conversation; None for live exchanges
     note: str | None = None
+    # Needs no reply: a later occurrence of a standing meeting (live, it starts nothing).
+    no_reply: bool = False
 
 
 @dataclass
@@ -84,6 +86,7 @@ class Touchpoint:
     note: str | None
     messages: int = 1
     last: datetime | None = None  # the run's latest message
+    no_reply: bool = False
 
 
 def reduce_exchanges(records: Iterable[Message | Skipped]) -> Iterator[Touchpoint | Skipped]:
@@ -156,6 +159,7 @@ def _touchpoint(message: Message) -> Touchpoint:
             profile=clean_text(party.profile),
         ),
         note=clean_text(message.note),
+        no_reply=message.no_reply,
     )
 
 

@@ -98,6 +98,30 @@ def _message_starts(fh: Any) -> list[int]:
     return starts
 
 
+_FIELD_START = re.compile(rb"[A-Za-z][A-Za-z0-9-]*:")
+
+
+def is_message(head: bytes) -> bool:
+    """A single saved message (`.eml`): it opens with header fields a mail carries."""
+    if not _FIELD_START.match(head):
+        return False
+    fields = _header_fields(head)
+    return "from" in fields and ("date" in fields or "message-id" in fields)
+
+
+def read_message(
+    path: Path, label: str, me: Identity, source: str = "mbox"
+) -> Iterator[Message | Skipped]:
+    """One saved message (`.eml`), read as the same message in an mbox would be: importing the
+    mbox later finds it already there."""
+    _need_me(me, label)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise fail(label, "", f"cannot read ({exc.strerror or exc})") from None
+    yield from _one(raw, me, source)
+
+
 def read_maildir(
     path: Path, label: str, me: Identity, source: str = "maildir"
 ) -> Iterator[Message | Skipped]:
@@ -172,7 +196,7 @@ def _one(raw: bytes, me: Identity, source: str) -> Iterator[Message | Skipped]:
     outgoing = sender_email in me.emails
     if outgoing:
         parties = [
-            Party(name=name or None, email=email)
+            Party(name=natural_order(name) or None, email=email)
             for name, email in _unique(
                 _addresses(headers, "to") + _addresses(headers, "cc") + _addresses(headers, "bcc")
             )
@@ -185,7 +209,7 @@ def _one(raw: bytes, me: Identity, source: str) -> Iterator[Message | Skipped]:
             yield Skipped(source, "too many recipients")
             return
     else:
-        parties = [Party(name=sender_name or None, email=sender_email)]
+        parties = [Party(name=natural_order(sender_name) or None, email=sender_email)]
     message_id = _message_id(_first(headers, "message-id"))
     base = message_id or content_key(sender_email, when.isoformat(), _first(headers, "subject"))
     thread = (
@@ -210,6 +234,20 @@ def _one(raw: bytes, me: Identity, source: str) -> Iterator[Message | Skipped]:
 
 
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+# What may follow a comma in a name without it being `Last, First`: `Lee, Jr.`, `Ng, PhD`.
+_SUFFIX = re.compile(r"^(jr|sr|[ivx]+|phd|md|esq|mba|cpa|dds|rn)\.?$", re.IGNORECASE)
+
+
+def natural_order(display: str) -> str:
+    """A display name in `Last, First` order (as directories and Outlook write it) read as
+    `First Last`: `O'Brien, Marcus` → `Marcus O'Brien`. Anything else is kept as written."""
+    last, comma, first = display.partition(",")
+    last, first = last.strip(), first.strip()
+    if not comma or not last or not first or "," in first or "@" in display:
+        return display
+    if _SUFFIX.match(first) or len(last.split()) > 3:
+        return display
+    return f"{first} {last}"
 
 
 def _header_fields(raw: bytes) -> dict[str, list[str]]:
