@@ -60,6 +60,8 @@ JSON_OUTPUT = {
     "merge": "a contact object",
     "touchpoint edit": "a touchpoint object",
     "config": "a config object",
+    "doctor": "an array of duplicate pairs: `keep drop contact_id name occurred_at channel "
+    "direction reason`",
     "report": "an object of figures: `as_of`, `since`, `until`, `bands`, `dormancy`, `calendar`, "
     "`calendar_levels`, `changes`, `map`, `monthly_bands`, `busiest`, `due` (due rows of the "
     "coming week; docs/pictures.md)",

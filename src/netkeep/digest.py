@@ -74,7 +74,7 @@ def build_digest(
     for row in you_owe:
         row["days_waiting"] = max(0, days_between(row["occurred_at"], now))
     waiting_on = sorted(
-        (row for row in my_open_asks if row["by"] == "me" and row["status"] == "open"),
+        (row for row in my_open_asks if row["by"] == "me" and row["status"] in ("open", "working")),
         key=lambda row: (row["opened_at"], row["id"]),
     )
     for row in waiting_on:

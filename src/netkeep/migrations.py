@@ -673,6 +673,44 @@ def m009_journal_as_data() -> None:
     own entries and touchpoints."""
 
 
+@migration(
+    """
+    -- Asks may be `working`: you are on it, neither ignored nor done. The table is rebuilt as in
+    -- m006 (SQLite cannot change a CHECK in place), with the same rows, ids and counter.
+    CREATE TABLE ask_ledger (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        contact_id INTEGER NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+        touchpoint_id INTEGER REFERENCES touchpoint (id) ON DELETE CASCADE,
+        asked_by TEXT NOT NULL CHECK (asked_by IN ('me', 'them')),
+        what TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open'
+            CHECK (status IN ('open', 'working', 'done', 'declined', 'withdrawn')),
+        opened_at DATETIME NOT NULL,
+        resolved_at DATETIME
+    );
+    INSERT INTO ask_ledger (id, contact_id, touchpoint_id, asked_by, what, status, opened_at,
+                            resolved_at)
+        SELECT id, contact_id, touchpoint_id, asked_by, what, status, opened_at, resolved_at
+        FROM ask ORDER BY id;
+    DELETE FROM sqlite_sequence WHERE name = 'ask_ledger';
+    INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'ask_ledger', seq FROM sqlite_sequence WHERE name = 'ask'
+        ORDER BY seq DESC LIMIT 1;
+    DROP TABLE ask;
+    ALTER TABLE ask_ledger RENAME TO ask;
+    CREATE INDEX ix_ask_contact ON ask (contact_id, status);
+    CREATE INDEX ix_ask_touchpoint ON ask (touchpoint_id);
+    """,
+    postgresql="""
+    ALTER TABLE ask DROP CONSTRAINT ask_status_check;
+    ALTER TABLE ask ADD CONSTRAINT ask_status_check
+        CHECK (status IN ('open', 'working', 'done', 'declined', 'withdrawn'));
+    """,
+)
+def m010_ask_working() -> None:
+    """Asks being worked on: status `working`."""
+
+
 _AGENDA_COLUMNS = """
     -- A contact's birthday, its open follow-up and its snooze: dates as 'YYYY-MM-DD' text (the
     -- user's local calendar day), a birthday without its year as 'MM-DD'. A follow-up is open

@@ -18,18 +18,42 @@ _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20
 
 # Suggestions for a reference that matches nobody: a whole name this close, or, for one typed word,
 # one word of a name this close (`samm` → Sam Lee, `rutz` → Ana Ruiz).
+# Letters that carry their mark inside them, so NFKD leaves them whole: each read as the plain
+# letters a person would type for it on an English keyboard (`odegard` finds Ødegård).
+_UNMARKED = str.maketrans(
+    {
+        "ø": "o",
+        "ł": "l",
+        "ß": "ss",
+        "ẞ": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ħ": "h",
+        "ı": "i",
+        "ŧ": "t",
+        "ŀ": "l",
+        "ƒ": "f",
+        "ĸ": "k",
+    }
+)
+
 NAME_CUTOFF = 0.6
 WORD_CUTOFF = 0.75
 
 
 def fold(text: str) -> str:
-    """Lower case without accents: 'José ÁLVAREZ' → 'jose alvarez', 'Straße' → 'strasse'."""
+    """Lower case without accents: 'José ÁLVAREZ' → 'jose alvarez', 'Straße' → 'strasse',
+    'Łukasz Ødegård' → 'lukasz odegard'."""
     if text.isascii():
         return text.lower()
     # Marks off, then case, then marks again: casefold can make new ones ('İ' → 'i̇'), and
-    # compatibility forms fold only once decomposed ('ϒ' → 'Υ' → 'υ').
+    # compatibility forms fold only once decomposed ('ϒ' → 'Υ' → 'υ'). Letters whose mark is part
+    # of the letter (ø, ł, đ) do not decompose, so they are spelled out after casefolding.
     plain = _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
-    return _MARKS.sub("", unicodedata.normalize("NFKD", plain))
+    return _MARKS.sub("", unicodedata.normalize("NFKD", plain)).translate(_UNMARKED)
 
 
 def words(text: str) -> list[str]:

@@ -61,7 +61,7 @@ class AskRecord:
     id: int
     by: str  # "me" | "them"
     what: str
-    status: str  # open | done | declined | withdrawn
+    status: str  # open | working | done | declined | withdrawn
     opened_at: datetime  # aware UTC
     resolved_at: datetime | None
     touchpoint_id: int | None = None
@@ -514,6 +514,12 @@ def _score_rows(
             answering[other] += weight
         if extras and extras.get(i, (None,))[0]:
             favours.append([ts, side, tp_id, None, weight])
+        if flags & _AWAITS_NOTHING == _AWAITS_NOTHING:
+            # A live exchange that needs no reply: an occurrence of a standing meeting. It keeps
+            # both sides in touch and tips nothing: the series' first occurrence was the start.
+            answering[side] += weight
+            next_start[0] = next_start[1] = ts
+            continue
         # Replies: a touchpoint that answers the other side's one-way outreach within the
         # replier's reply window, and expects no answer itself. Messages close together are one
         # conversation: after its first, the other side's are replies and the same side's carry
@@ -556,7 +562,7 @@ def _score_rows(
                 their_asks_in_year += 1
         if two_way:
             flag: bool | None = True
-        elif flags & 4:
+        elif flags & 4 or _closes(prev, flags, ts, base_window):
             flag = None
         elif next_start[other] - ts <= window[other]:
             flag = True
@@ -621,7 +627,7 @@ def _score_rows(
     if bands is not None and band not in bands:
         return None
 
-    streak, streak_channels, pending = _unanswered_streak(rows, now_ts - window[_THEM])
+    streak, streak_channels, pending = _unanswered_streak(rows, now_ts - window[_THEM], base_window)
     result: dict[str, Any] = {
         "score": score,
         "band": band,
@@ -731,6 +737,8 @@ def _tally_asks_and_favours(
             continue  # moot: nobody owes anything
         weight = weight_at(opened)
         t.asked[side] += weight
+        if ask.status == "working":
+            continue  # being worked on: not waiting, not yet answered either
         if ask.status == "open":
             t.open_asks[side].append((opened, ask.what))
             if now_ts - opened > window[doer]:
@@ -934,17 +942,31 @@ def _band(
     return Band.you_carry.value
 
 
+def _closes(prev: tuple[Any, ...] | None, flags: int, ts: float, response_window: float) -> bool:
+    """A one-way message that closes a thread: it comes within the response window after the
+    other side's one-way message that needed no reply (a referral answered with "thanks!"). It
+    expects no answer, so it is never unanswered outreach."""
+    if prev is None or not (prev[2] ^ flags) & _SIDE:
+        return False
+    return bool(prev[2] & 4) and not prev[2] & _TWO_WAY and ts - prev[0] <= response_window
+
+
 def _unanswered_streak(
-    rows: list[tuple[Any, ...]], pending_after: float
+    rows: list[tuple[Any, ...]], pending_after: float, response_window: float = 0.0
 ) -> tuple[int, set[str], int]:
     """Your most recent consecutive one-way outreach with nothing from them after it: its length,
-    channels, and how many of it are still pending (after ``pending_after``)."""
+    channels, and how many of it are still pending (after ``pending_after``). Messages that need
+    no reply (marked so, or closing a thread) are not outreach."""
     streak = pending = 0
     channels: set[str] = set()
-    for row in reversed(rows):
+    for index in range(len(rows) - 1, -1, -1):
+        row = rows[index]
         flags = row[2]
         if flags & (_SIDE | _TWO_WAY):
             break  # theirs, or a live exchange
+        previous = rows[index - 1] if index else None
+        if flags & 4 or _closes(previous, flags, row[0], response_window):
+            continue
         streak += 1
         pending += row[0] > pending_after
         channels.add(CHANNEL_CODES[flags >> _CODE_SHIFT])

@@ -65,6 +65,7 @@ class AskStatus(StrEnum):
     done = "done"
     declined = "declined"
     withdrawn = "withdrawn"  # moot: the need went away, nobody owes anything
+    working = "working"  # someone is on it: neither ignored nor done (not resolved)
 
 
 class Band(StrEnum):

@@ -29,10 +29,16 @@ def network(cli):
     cli.ok("log", "sam", "--when", "2026-03-01")
 
 
-def test_stale_exit_code(run, cli):
+def test_stale_exit_code(run, cli, engine):
+    missing = run("stale", "--exit-code", "--format", "json")
+    # No database file yet: an empty list, and one line on stderr saying so (a mistyped
+    # NETKEEP_DB). A server's empty database is just empty.
+    assert (missing.returncode, missing.stdout) == (0, "[]\n")
+    if engine == "sqlite":
+        assert missing.stderr.startswith("netkeep stale: no database at ")
+    cli.ok("add", "Sam Lee", "--tier", "close")
     quiet = run("stale", "--exit-code", "--format", "json")
     assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "[]\n", "")
-    cli.ok("add", "Sam Lee", "--tier", "close")
     cli.ok("log", "sam", "--when", "2026-03-01")
     overdue = run("stale", "--exit-code", "--format", "json")
     assert overdue.returncode == 1 and overdue.stderr == ""

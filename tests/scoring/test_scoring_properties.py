@@ -64,9 +64,9 @@ def histories(draw, min_size=0, max_size=25, max_minutes_ago=MINUTES_IN_4_YEARS,
         )
         touchpoints.append(tp)
         if ask and draw(st.booleans()):
-            status = draw(st.sampled_from(["open", "done", "declined", "withdrawn"]))
+            status = draw(st.sampled_from(["open", "done", "declined", "withdrawn", "working"]))
             resolved = None
-            if status != "open":
+            if status not in ("open", "working"):
                 resolved = when + timedelta(minutes=draw(st.integers(0, minutes_ago)))
             by = "me" if direction == "out" else "them"
             asks.append(AskRecord(first_id + i, by, ask, status, when, resolved, tp.id))
@@ -281,9 +281,20 @@ def test_unanswered_streak_counts_trailing_one_way_outreach(history):
     touchpoints, _ = history
     ordered = sorted(touchpoints, key=lambda tp: (tp.occurred_at, tp.id))
     expected = 0
-    for tp in reversed(ordered):
+    for index in range(len(ordered) - 1, -1, -1):
+        tp = ordered[index]
         if tp.direction != "out" or tp.two_way:
             break
+        before = ordered[index - 1] if index else None
+        closes = (
+            before is not None
+            and before.direction == "in"
+            and before.no_reply
+            and not before.two_way
+            and tp.occurred_at - before.occurred_at <= timedelta(days=14)
+        )
+        if tp.no_reply or closes:
+            continue  # needs no reply: a thank-you, or the close of their thread
         expected += 1
     assert score(history)["unanswered_streak"] == expected
 
@@ -348,15 +359,24 @@ def test_their_response_rate_is_the_weighted_share_of_your_answered_outreach(his
         )
     answered = counted = 0.0
     for i, tp in enumerate(ordered):
-        if tp.direction != "out" or replies[i]:
-            continue
+        if tp.direction != "out" or replies[i] or (tp.two_way and tp.no_reply):
+            continue  # a reply, or a standing meeting's occurrence: neither starts anything
+        before = ordered[i - 1] if i else None
+        closes = (
+            before is not None
+            and before.direction == "in"
+            and before.no_reply
+            and not before.two_way
+            and tp.occurred_at - before.occurred_at <= base
+        )
         if tp.two_way:
             flag = True
-        elif tp.no_reply:
-            continue
+        elif tp.no_reply or closes:
+            continue  # needs no reply: no verdict
         else:
             flag = any(
-                later.direction == "in" and later.occurred_at - tp.occurred_at <= window["in"]
+                (later.direction == "in" or (later.two_way and later.no_reply))
+                and later.occurred_at - tp.occurred_at <= window["in"]
                 for later in ordered[i + 1 :]
             )
             if not flag and NOW - tp.occurred_at <= window["in"]:

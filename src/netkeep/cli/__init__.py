@@ -42,6 +42,7 @@ COMMAND_MODULES = {
     "import": "transfer",
     "export": "transfer",
     "backup": "transfer",
+    "doctor": "doctor",
     "report": "report",
     "team": "team",
     "follow-up": "agenda",

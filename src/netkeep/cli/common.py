@@ -93,6 +93,7 @@ class NetkeepGroup(TyperGroup):
         extra: dict[str, Any],
     ) -> NoReturn:
         try:
+            _check_arguments(state.argv)
             status = super().main(
                 args=args,
                 prog_name=prog_name or "netkeep",
@@ -118,6 +119,19 @@ class NetkeepGroup(TyperGroup):
         except Exception as exc:
             status = _fail(*_describe(exc), exc)
         sys.exit(status if isinstance(status, int) else ExitStatus.OK)
+
+
+def _check_arguments(argv: list[str]) -> None:
+    """Refuse an argument that is not UTF-8 text (a file name written in Latin-1, a stray byte):
+    it could be neither stored nor printed, so it is bad input, shown with the byte escaped."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise BadInput(
+                f"argument '{shown}' is not UTF-8 text (rename the file, or retype the text)"
+            ) from None
 
 
 def _describe(exc: Exception) -> tuple[str, int]:
@@ -151,6 +165,8 @@ app = typer.Typer(
     name="netkeep",
     no_args_is_help=True,
     rich_markup_mode=None,
+    # A debug traceback shows no local variables: they may hold a server URL with its password.
+    pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Track the health of your network: who went quiet, whom you owe, who reciprocates.",
     epilog=(
@@ -229,13 +245,21 @@ def database_target() -> Target:
 
 
 @contextmanager
-def session(*, write: bool, journal: bool = True) -> Iterator[Session]:
+def session(
+    *, write: bool, journal: bool = True, reporting: str | None = None
+) -> Iterator[Session]:
     """The command's one transaction. Writes are recorded for `undo` (unless `journal=False`),
-    summarised as the command line was typed until the command says better with `did`."""
+    summarised as the command line was typed until the command says better with `did`.
+
+    A listing a script relies on names itself in `reporting`: on a database file that does not
+    exist it says so on stderr (an empty list would read as "all is well" forever to a cron job
+    with a mistyped NETKEEP_DB), then lists an empty network, creating nothing."""
     from netkeep.db import NamesCache, open_session
 
-    summary = command_line() if write and journal else None
     target = database_target()
+    if reporting is not None and isinstance(target, Path) and not target.exists():
+        sys.stderr.write(f"netkeep {reporting}: no database at {target}; nothing to report\n")
+    summary = command_line() if write and journal else None
     names: NamesCache | None = None
     if not isinstance(target, Path):  # shell completion's cache of a server's names
         from netkeep import completion

@@ -86,7 +86,7 @@ def score(
 
     config = settings()
     then, moment = as_of_moment(as_of, now())
-    with session(write=False) as db:
+    with session(write=False, reporting="score") as db:
         contact_id = contacts.find_contact(db, contact).id if contact else None
         if member is not None:
             members = touchpoints.members_in_use(db)
@@ -140,31 +140,49 @@ def _headline(row: dict[str, Any]) -> str:
     epilog="Examples:\n  netkeep owe\n  netkeep owe --format json | jq -r '.[].name'",
 )
 def owe(mine: MineOpt = False, fmt: FormatOpt = OutputFormat.table) -> None:
-    """Whom you owe a reply: their unanswered outreach and open asks.
+    """Whom you owe a reply: their unanswered outreach and open asks, one row per person.
 
-    A message of theirs that closes a thread is not listed: one logged --no-reply-needed, and a
-    reply to your outreach within the response window that carries no ask.
+    Listed: their missed call or voicemail (a call back is owed), their message that asks
+    something (an ask, or a question mark in its note or subject), and their outreach you have
+    not followed with anything. Not listed: a message that closes a thread (logged
+    --no-reply-needed, or a reply to yours within the response window that asks nothing), and
+    their messages while an ask of theirs is `working`. JSON and CSV keep one row per item.
     """
     from netkeep.network import Network
     from netkeep.render import Column, emit_rows
 
     config = settings()
-    with session(write=False) as db:
+    with session(write=False, reporting="owe") as db:
         rows = Network(db, settings=config, now=now(), mine=mine).owe()
-    emit_rows(
-        rows,
-        fmt=fmt,
-        keys=OWE_KEYS,
-        columns=[
-            Column("contact_id", "ID", justify="right"),
-            Column("name", "Name"),
-            Column("occurred_at", "Since"),
-            Column("channel", "Via"),
-            Column("days_waiting", "Waiting (d)", justify="right"),
-            Column("ask", "Their ask"),
-        ],
-        empty="You owe nobody a reply.",
-    )
+    columns = [
+        Column("contact_id", "ID", justify="right"),
+        Column("name", "Name"),
+        Column("occurred_at", "Since"),
+        Column("channel", "Via"),
+        Column("days_waiting", "Waiting (d)", justify="right"),
+        Column("ask", "Their ask"),
+    ]
+    if fmt == OutputFormat.table:
+        # One row per person: their oldest item, and how many wait in all.
+        rows = per_person(rows)
+        columns.insert(5, Column("count", "Items", justify="right"))
+    emit_rows(rows, fmt=fmt, keys=OWE_KEYS, columns=columns, empty="You owe nobody a reply.")
+
+
+def per_person(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Owe rows folded to one per contact (rows come oldest first): the oldest row, its channels
+    joined, the first ask named, and the count."""
+    people: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        seen = people.get(row["contact_id"])
+        if seen is None:
+            people[row["contact_id"]] = {**row, "count": 1}
+            continue
+        seen["count"] += 1
+        if row["channel"] and row["channel"] not in (seen["channel"] or "").split(", "):
+            seen["channel"] = ", ".join(filter(None, (seen["channel"], row["channel"])))
+        seen["ask"] = seen["ask"] or row["ask"]
+    return list(people.values())
 
 
 @app.command(
@@ -195,7 +213,7 @@ def asks(
     from netkeep.render import Column, emit_rows
     from netkeep.store import contacts
 
-    with session(write=False) as db:
+    with session(write=False, reporting="asks") as db:
         contact_id = contacts.find_contact(db, contact).id if contact else None
         network = Network(db, settings=settings(), now=now(), mine=mine)
         rows = network.asks(
@@ -209,8 +227,8 @@ def asks(
         Column("opened_at", "Opened"),
         Column("days_open", "Days open", justify="right"),
     ]
-    if all_:
-        columns.insert(4, Column("status", "Status"))
+    if all_ or any(row["status"] != "open" for row in rows):
+        columns.insert(4, Column("status", "Status"))  # `working` asks show as such
     whose = {None: "", "me": " by you", "them": " by them"}[by.value if by else None]
     emit_rows(
         rows,
@@ -224,7 +242,7 @@ def asks(
 @app.command(
     rich_help_panel=RECORD,
     epilog="Examples:\n  netkeep resolve 3\n  netkeep resolve 7 --declined --when yesterday\n"
-    "  netkeep resolve 9 --withdrawn\n  netkeep resolve 9 --reopen",
+    "  netkeep resolve 9 --withdrawn\n  netkeep resolve 9 --working\n  netkeep resolve 9 --reopen",
 )
 def resolve(
     ask_id: Annotated[str, typer.Argument(metavar="ASK_ID", help="The ask's id (3 or #3).")],
@@ -237,13 +255,22 @@ def resolve(
             "--withdrawn", help="Moot: the need went away (they found a job); nobody owes anything."
         ),
     ] = False,
+    working: Annotated[
+        bool,
+        typer.Option(
+            "--working",
+            help="You are on it (intake done, meeting set): neither ignored nor done; it stops "
+            "counting as waiting on you until resolved.",
+        ),
+    ] = False,
     reopen: Annotated[bool, typer.Option("--reopen", help="Open a resolved ask again.")] = False,
     when: Annotated[
         str, typer.Option("--when", metavar="WHEN", help=f"When it was resolved. {WHEN_HELP}")
     ] = "now",
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
-    """Close an ask as done (the favour was done), declined or withdrawn; or reopen it."""
+    """Close an ask as done (the favour was done), declined or withdrawn; mark it working; or
+    reopen it."""
     from netkeep.dates import parse_past
     from netkeep.network import with_days_open
     from netkeep.render import note, write_json
@@ -258,18 +285,35 @@ def resolve(
         )
     chosen = [
         flag
-        for flag, on in (("--declined", declined), ("--withdrawn", withdrawn), ("--reopen", reopen))
+        for flag, on in (
+            ("--declined", declined),
+            ("--withdrawn", withdrawn),
+            ("--working", working),
+            ("--reopen", reopen),
+        )
         if on
     ]
     if len(chosen) > 1:
         raise BadInput(f"{' and '.join(chosen)} cannot be used together")
-    status = "declined" if declined else "withdrawn" if withdrawn else "open" if reopen else "done"
+    status = (
+        "declined"
+        if declined
+        else "withdrawn"
+        if withdrawn
+        else "working"
+        if working
+        else "open"
+        if reopen
+        else "done"
+    )
     with session(write=True) as db:
         ask = ledger.resolve_ask(db, ask_id=number, status=status, when=resolved_at)
         did(
             db,
             f"reopen ask #{ask.id} {ask.what!r}"
             if status == "open"
+            else f"mark ask #{ask.id} {ask.what!r} working"
+            if status == "working"
             else f"resolve ask #{ask.id} {ask.what!r} as {status}",
         )
         row = next(
@@ -287,5 +331,6 @@ def resolve(
         "declined": "marked declined",
         "withdrawn": "withdrawn (moot: nobody owes anything)",
         "open": "open again",
+        "working": "marked working (being worked on: not waiting on anyone)",
     }[status]
     note(f"Ask #{row['id']} ({row['what']!r}, {row['name']}) {outcome}.")

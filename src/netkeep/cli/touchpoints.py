@@ -120,7 +120,8 @@ def log(
         bool,
         typer.Option(
             "--no-reply-needed",
-            help="Their message needs no reply (an answer, a thank-you): not listed by owe.",
+            help="It needs no reply (an answer, a thank-you), yours or theirs: theirs is not "
+            "listed by owe, yours is never unanswered outreach.",
         ),
     ] = False,
     when: Annotated[
@@ -192,6 +193,8 @@ def log(
                 fulfils=fulfils_id,
                 no_reply=no_reply,
             )
+            if common.interactive():
+                hints.extend(_twin_hint(db, touchpoint, found.name))
             data = touchpoints.touchpoint_dict(touchpoint, asks=made, gives=given)
             data["answered"] = True if is_two_way else None
             streak = touchpoints.unanswered_streak(db, found.id) if direction == "out" else 0
@@ -246,6 +249,28 @@ def _follow_up_day(when: str | None, moment: datetime) -> date | None:
     from netkeep.agenda import parse_future_day
 
     return parse_future_day(when, now=moment)
+
+
+def _twin_hint(db: Session, touchpoint: Any, name: str) -> list[str]:
+    """A word when the same touchpoint was typed already (the same minute, channel and side)."""
+    from netkeep.dates import from_db
+    from netkeep.store.reconcile import typed_twin
+
+    at = touchpoint.occurred_at
+    twin = typed_twin(
+        db.connection(),
+        touchpoint_id=touchpoint.id,
+        contact_id=touchpoint.contact_id,
+        at=at if at.tzinfo is not None else from_db(at),
+        channel=touchpoint.channel,
+        direction=touchpoint.direction,
+    )
+    if twin is None:
+        return []
+    return [
+        f"Warning: touchpoint #{twin} with {name} looks the same (channel, side and minute); "
+        f"if this one is a slip, 'netkeep undo' takes it back ('netkeep doctor' lists all such)."
+    ]
 
 
 def _resolve_all(
@@ -412,12 +437,33 @@ TouchpointArg = Annotated[
 ]
 
 
+# What `touchpoint edit` adds to a touchpoint's ledger, as `log` records it.
+AddAskOpt = Annotated[
+    str | None, typer.Option("--ask", help="Add a request by its initiator.", show_default=False)
+]
+AddMyAskOpt = Annotated[
+    str | None, typer.Option("--my-ask", help="Add a request you made.", show_default=False)
+]
+AddTheirAskOpt = Annotated[
+    str | None, typer.Option("--their-ask", help="Add a request they made.", show_default=False)
+]
+AddMyGiveOpt = Annotated[
+    str | None, typer.Option("--my-give", help="Add something you gave.", show_default=False)
+]
+AddTheirGiveOpt = Annotated[
+    str | None,
+    typer.Option("--their-give", help="Add something they gave.", show_default=False),
+]
+
+
 @touchpoint_app.command(
     "edit",
     epilog="Examples:\n"
     "  netkeep touchpoint edit 57 --no-answer --note 'voicemail'\n"
     "  netkeep touchpoint edit 57 --via email --in --when yesterday\n"
-    "  netkeep touchpoint edit 57 --contact 'Sam Lee'   # logged with the wrong person",
+    "  netkeep touchpoint edit 57 --contact 'Sam Lee'   # logged with the wrong person\n"
+    "  netkeep touchpoint edit 57 --no-reply-needed   # a thank-you: expects no answer\n"
+    "  netkeep touchpoint edit 57 --their-ask 'an intro to Acme'",
 )
 def touchpoint_edit(
     touchpoint_id: TouchpointArg,
@@ -463,9 +509,25 @@ def touchpoint_edit(
             show_default=False,
         ),
     ] = None,
+    no_reply: Annotated[
+        bool | None,
+        typer.Option(
+            "--no-reply-needed/--reply-needed",
+            help="It needs no reply (an answer, a thank-you), or it does after all.",
+            show_default=False,
+        ),
+    ] = None,
+    ask: AddAskOpt = None,
+    my_ask: AddMyAskOpt = None,
+    their_ask: AddTheirAskOpt = None,
+    my_give: AddMyGiveOpt = None,
+    their_give: AddTheirGiveOpt = None,
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
-    """Change a touchpoint's fields (only those given)."""
+    """Change a touchpoint's fields (only those given); the others, `no_reply` included, stay.
+
+    --ask, --my-ask, --their-ask, --my-give and --their-give add to its asks and gives as on
+    `log`."""
     from netkeep.dates import parse_past
     from netkeep.models import saved_id
     from netkeep.store import contacts, ledger, touchpoints
@@ -484,6 +546,14 @@ def touchpoint_edit(
             two_way=two_way,
             note=note,
             give=give,
+            no_reply=no_reply,
+        )
+        side = "me" if touchpoint.direction == "out" else "them"
+        changed += touchpoints.add_to_ledger(
+            db,
+            touchpoint=touchpoint,
+            asks=_ledger(side, initiator=ask, my=my_ask, their=their_ask, kind="ask"),
+            gives=_ledger(side, initiator=None, my=my_give, their=their_give, kind="give"),
         )
         if not changed:
             raise BadInput("nothing to change (give at least one option with a new value)")
@@ -648,7 +718,7 @@ def stale(
         )
     config = settings()
     then, moment = as_of_moment(as_of, now())
-    with session(write=False) as db:
+    with session(write=False, reporting="stale") as db:
         tier_name = filter_tier(db, config, tier)
         network = Network(db, settings=config, now=moment, as_of=then, mine=mine)
         rows = network.stale(days=days, tag=tag, tier=tier_name, rhythm=rhythm)

@@ -224,7 +224,7 @@ def import_(
     )
     from netkeep.io.capture import Identity
 
-    me = Identity.of(config, meeting_cap=max_people)
+    me = Identity.of(config, meeting_cap=max_people, now=moment)
     # A dry run on a missing database works on an empty one in memory and creates nothing.
     write = not dry_run or _has_store()
     lines: list[str] = []
@@ -383,8 +383,9 @@ def _capture(
     finally:
         bar.close()
     lines.extend(_capture_summary(file, tally, dry_run=dry_run))
+    matched = f", {len(tally.matched):,} matched to typed ones" if tally.matched else ""
     what = (
-        f"{file.name} ({tally.added:,} touchpoints captured, "
+        f"{file.name} ({tally.added:,} touchpoints captured{matched}, "
         f"{len(tally.created):,} contacts created)"
     )
     return lines, what
@@ -398,6 +399,7 @@ def _capture_summary(file: Path, counts: Any, *, dry_run: bool) -> list[str]:
         f"{file}: {counts.format}: {counts.read:,} touchpoints read"
         + (f" (from {counts.messages:,} messages)" if folded > 0 else "")
         + f", {counts.added:,} {added}, {counts.present:,} already there"
+        + (f", {len(counts.matched):,} matched touchpoints you typed" if counts.matched else "")
     )
     if counts.skipped:
         reasons = ", ".join(
@@ -419,6 +421,17 @@ def _capture_summary(file: Path, counts: Any, *, dry_run: bool) -> list[str]:
     if counts.per_contact:
         ranked = sorted(counts.per_contact.items(), key=lambda item: (-item[1], item[0]))
         lines.append("  per contact: " + _listed(f"{name} {n}" for name, n in ranked))
+    if counts.matched:
+        from netkeep.dates import local_text
+
+        verb = "would match" if dry_run else "matched"
+        lines.append(
+            f"  {verb} {len(counts.matched):,} touchpoints you typed: "
+            + _listed(
+                f"#{m.touchpoint_id} {m.name} {m.channel} {local_text(m.occurred_at)}"
+                for m in counts.matched
+            )
+        )
     return lines
 
 

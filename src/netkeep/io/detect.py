@@ -11,6 +11,8 @@ from pathlib import Path
 from netkeep.errors import BadInput
 
 FORMATS = ("json", "vcf", "csv", "linkedin")
+# Every format `import --format` takes: the contact files above and the captured histories.
+ALL_FORMATS = (*FORMATS, "mbox", "maildir", "ics", "android", "whatsapp", "telegram")
 
 _VCARD_START = re.compile(r"BEGIN[ \t]*:[ \t]*VCARD[ \t]*(\r\n|\r|\n|$)", re.IGNORECASE)
 
@@ -67,7 +69,8 @@ def detect_format(text: str, label: str) -> str:
     if any(sep in first_line for sep in (",", ";", "\t")):
         return "csv"
     raise BadInput(
-        f"{label}: cannot tell the format from the content; use --format json, vcf, csv or linkedin"
+        f"{label}: cannot tell the format from the content; use --format with one of "
+        f"{', '.join(ALL_FORMATS)}"
     )
 
 

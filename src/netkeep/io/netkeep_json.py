@@ -397,7 +397,8 @@ class JsonImport:
                 and record["touchpoint_id"] not in ids["touchpoints"]
             ):
                 raise fail(label, where, "touchpoint_id refers to no touchpoint in the file")
-            if (record["status"] == AskStatus.open) != (record["resolved_at"] is None):
+            unresolved = record["status"] in (AskStatus.open, AskStatus.working)
+            if unresolved != (record["resolved_at"] is None):
                 raise fail(label, where, "resolved_at must be null exactly when status is open")
         if key == "gives":
             where = _where("give", index, record)

@@ -63,8 +63,8 @@ def capture_format(path: Path, fmt: str) -> str | None:
     if fmt == "linkedin":
         return None
     stripped = text.lstrip()
-    if text.startswith("From "):
-        return "mbox"
+    if text.startswith("From ") or _saved_message(head):
+        return "mbox"  # an mbox, or one saved message (.eml) read as the same mail
     if stripped.upper().startswith("BEGIN:VCALENDAR"):
         return "ics"
     if stripped.startswith(("<?xml", "<calls", "<smses")) and re.search(
@@ -76,6 +76,19 @@ def capture_format(path: Path, fmt: str) -> str | None:
     if _WHATSAPP_LINE.match(stripped):
         return "whatsapp"
     return None
+
+
+_HEADER_LINE = re.compile(rb"^([A-Za-z][A-Za-z0-9-]*):", re.MULTILINE)
+
+
+def _saved_message(head: bytes) -> bool:
+    """A single saved mail (`.eml`): it opens with header fields, among them From and a Date or
+    Message-ID (checked here without loading the mail reader: see netkeep.io.mail.is_message)."""
+    if not _HEADER_LINE.match(head):
+        return False
+    block = re.split(rb"\r?\n\r?\n", head, maxsplit=1)[0]
+    names = {name.lower() for name in _HEADER_LINE.findall(block)}
+    return b"from" in names and bool({b"date", b"message-id"} & names)
 
 
 def _head(path: Path) -> bytes:
@@ -144,8 +157,14 @@ def open_capture(path: Path, fmt: str, me: Identity) -> CaptureFile:
         from netkeep.io import mail
 
         if fmt == "mbox":
-            if path.is_dir() or not mail.is_mbox(_head(path)):
-                raise BadInput(f"{label}: not an mbox file (it must start with a 'From ' line)")
+            head = b"" if path.is_dir() else _head(path)
+            if not mail.is_mbox(head) and mail.is_message(head):
+                return CaptureFile(path, fmt, lambda: mail.read_message(path, label, me), contacts)
+            if not mail.is_mbox(head):
+                raise BadInput(
+                    f"{label}: not an mbox file (it must start with a 'From ' line) "
+                    "nor a saved message (.eml)"
+                )
             return CaptureFile(path, fmt, lambda: mail.read_mbox(path, label, me), contacts)
         if not mail.is_maildir(path):
             raise BadInput(f"{label}: not a Maildir folder (it needs cur/ and new/)")

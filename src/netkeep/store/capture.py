@@ -39,6 +39,8 @@ class SourceCounts:
     created: dict[str, str] = dataclasses.field(default_factory=dict)  # identity -> name
     # name -> touchpoints added
     per_contact: dict[str, int] = dataclasses.field(default_factory=dict)
+    # captured records merged into touchpoints you typed (netkeep.store.reconcile.Matched)
+    matched: list[Any] = dataclasses.field(default_factory=list)
 
 
 class Capturer:
@@ -60,6 +62,9 @@ class Capturer:
         self.insert_touchpoint = dialect.insert_or_ignore(
             self.connection.dialect.name, touchpoints
         ).returning(touchpoints.c.id)
+        from netkeep.store.reconcile import Reconciler
+
+        self.reconciler = Reconciler(self.connection)
         self.settings = settings
         self.now = now
         self.create = create
@@ -156,9 +161,21 @@ class Capturer:
             line = f"LinkedIn: {party.profile}"
             row["note"] = f"{row['note']}\n{line}" if row["note"] else line
             gained = True
+        if party.name and "@" not in party.name and self._named_by_address(cid, row):
+            # Created from an address alone: the name a later message gives replaces it.
+            self.names[cid] = party.name
+            self.by_name.setdefault(party.name.casefold(), cid)
+            gained = True
         if gained:
             self.changed.add(cid)
             self._index(cid, row)
+
+    def _named_by_address(self, cid: int, row: dict[str, Any]) -> bool:
+        name = self.names[cid].casefold()
+        return (
+            name in (email.casefold() for email in row["emails"])
+            or name == (row["phone"] or "").casefold()
+        )
 
     def add(self, touchpoints: Iterable[Any], counts: SourceCounts) -> None:
         from netkeep.captured import Skipped
@@ -172,6 +189,11 @@ class Capturer:
             cid = self.contact_for(item.party, counts)
             if cid is None:
                 continue
+            if self._present(item):
+                counts.present += 1  # asked first: a skipped insert may still take an id
+                continue
+            if self._reconciled(cid, item, counts):
+                continue
             result = self.connection.execute(
                 self.insert_touchpoint,
                 {
@@ -183,6 +205,7 @@ class Capturer:
                     "note": item.note,
                     "source": item.source,
                     "source_key": item.key,
+                    "no_reply": item.no_reply or self._accepted_invitation(cid, item),
                 },
             )
             if result.first() is not None:  # no row back: it was there already
@@ -192,8 +215,49 @@ class Capturer:
             else:
                 counts.present += 1
 
+    def _accepted_invitation(self, cid: int, item: Any) -> bool:
+        """Their LinkedIn invitation, and you are connected (their Connections.csv line says
+        when): you accepted it, so it is answered and owes nothing."""
+        return (
+            item.source == "linkedin"
+            and item.key.startswith("inv:")
+            and item.direction == "in"
+            and "(connected " in (self.rows[cid]["note"] or "")
+        )
+
+    def _present(self, item: Any) -> bool:
+        rows = _sql.fetch(
+            self.connection,
+            "SELECT 1 FROM touchpoint WHERE source = :source AND source_key = :key",
+            {"source": item.source, "key": item.key},
+            stream=False,
+        )
+        return next(rows, None) is not None
+
+    def _reconciled(self, cid: int, item: Any, counts: SourceCounts) -> bool:
+        """The record is a touchpoint you typed: merged into it (see netkeep.store.reconcile)."""
+        match = self.reconciler.typed_match(
+            cid, at=item.at, channel=item.channel, direction=item.direction
+        )
+        if match is None:
+            return False
+        from netkeep.store.reconcile import Matched
+
+        touchpoint_id, when = match
+        self.reconciler.adopt(
+            touchpoint_id,
+            source=item.source,
+            key=item.key,
+            typed_at=when,
+            captured_at=item.at,
+            note=item.note,
+            standing=item.no_reply,
+        )
+        counts.matched.append(Matched(touchpoint_id, self.names[cid], when, item.channel))
+        return True
+
     def finish(self) -> None:
-        """Write the identifiers contacts gained."""
+        """Write the identifiers (and names, for contacts known by an address) contacts gained."""
         from sqlalchemy import update
 
         contact = _sql.table_of(Contact)
@@ -201,6 +265,7 @@ class Capturer:
             update(contact)
             .where(contact.c.id == bindparam("contact_id"))
             .values(
+                name=bindparam("new_name"),
                 emails=bindparam("new_emails"),
                 phone=bindparam("new_phone"),
                 note=bindparam("new_note"),
@@ -212,6 +277,7 @@ class Capturer:
                 statement,
                 {
                     "contact_id": cid,
+                    "new_name": self.names[cid],
                     "new_emails": row["emails"],
                     "new_phone": row["phone"],
                     "new_note": row["note"],

@@ -29,7 +29,7 @@ def fulfillable_ask(session: Session, ask_id: int, *, contact: Contact, when: da
     ask = session.get(Ask, ask_id)
     if ask is None or ask.contact_id != contact.id:
         raise BadInput(f"{contact.name} has no ask #{ask_id} (see 'netkeep asks {contact.id}')")
-    if ask.status != "open":
+    if ask.status not in ("open", "working"):
         raise BadInput(f"ask #{ask.id} is already {ask.status}")
     if from_db(ask.opened_at) > when:
         raise BadInput(f"ask #{ask.id} was opened after this touchpoint")
@@ -42,23 +42,26 @@ def link_candidate(session: Session, *, contact_id: int, giver: str) -> dict[str
     rows = _sql.run(
         session,
         "SELECT id, what FROM ask WHERE contact_id = :cid AND asked_by = :asker "
-        "AND status = 'open' ORDER BY id LIMIT 2",
+        "AND status IN ('open', 'working') ORDER BY id LIMIT 2",
         {"cid": contact_id, "asker": other_side(giver)},
     ).all()
     return {"id": rows[0][0], "what": rows[0][1]} if len(rows) == 1 else None
 
 
 def resolve_ask(session: Session, *, ask_id: int, status: str, when: datetime) -> Ask:
-    """Close an open ask (done, declined, withdrawn) or reopen a closed one (status "open")."""
+    """Close an open or working ask (done, declined, withdrawn), mark an open one `working`
+    (someone is on it: it stays unresolved), or reopen a closed one (status "open")."""
     ask = session.get(Ask, ask_id)
     if ask is None:
         raise BadInput(f"no ask with id #{ask_id} (see 'netkeep asks')")
-    if status == "open":
-        if ask.status == "open":
-            raise BadInput(f"ask #{ask.id} is already open")
-        ask.status, ask.resolved_at = "open", None
+    if status in ("open", "working"):
+        if ask.status == status:
+            raise BadInput(f"ask #{ask.id} is already {status}")
+        if status == "working" and ask.status != "open":
+            raise BadInput(f"ask #{ask.id} is already {ask.status} (--reopen it first)")
+        ask.status, ask.resolved_at = status, None
     else:
-        if ask.status != "open":
+        if ask.status not in ("open", "working"):
             raise BadInput(f"ask #{ask.id} is already {ask.status} (--reopen it first)")
         if when < from_db(ask.opened_at):
             from netkeep.dates import local_text
@@ -133,9 +136,9 @@ def ask_rows(
         clauses.append(f"a.opened_at <= :as_of AND {_sql.EXISTED_SQL}")
     if not include_resolved:
         clauses.append(
-            "a.status = 'open'"
+            "a.status IN ('open', 'working')"
             if as_of is None
-            else "(a.status = 'open' OR a.resolved_at > :as_of)"
+            else "(a.status IN ('open', 'working') OR a.resolved_at > :as_of)"
         )
     if by:
         clauses.append("a.asked_by = :by")
@@ -156,7 +159,9 @@ def owe_rows(
 
     A message of theirs that closes a thread is not owed: one marked as needing no reply, and a
     reply to your outreach (the touchpoint just before it is yours, at most the response `window`
-    earlier) that carries no ask of theirs.
+    earlier) that asks nothing: no ask of theirs, no question mark in its note or subject, and
+    not a missed call or voicemail (a call back is owed). While an ask of theirs is `working`,
+    their messages that ask nothing new are about it and not owed either.
 
     `mine` keeps their outreach that the running member logged, and their asks made in it."""
     # Per contact, the latest touchpoint of yours or live exchange (one backward index seek);
@@ -192,8 +197,14 @@ def owe_rows(
              ON t.contact_id = s.contact_id AND t.occurred_at >= s.until
         WHERE t.direction = 'in' AND NOT t.two_way AND NOT t.no_reply AND {logged}
           {_sql.until("t.occurred_at", as_of)}
+          AND (NOT EXISTS (SELECT 1 FROM ask w WHERE w.contact_id = t.contact_id
+                           AND w.asked_by = 'them' AND w.status = 'working'
+                           AND w.opened_at <= t.occurred_at)
+               OR EXISTS (SELECT 1 FROM ask a WHERE a.touchpoint_id = t.id AND {open_ask_where}))
           AND NOT (
             NOT EXISTS (SELECT 1 FROM ask x WHERE x.touchpoint_id = t.id AND x.asked_by = 'them')
+            AND t.channel <> 'call'
+            AND (t.note IS NULL OR t.note NOT LIKE '%?%')
             AND (
                 -- the touchpoint just before it (from the history index alone) was yours
                 SELECT q.direction = 'out' AND {gap} <= :window_days FROM touchpoint q

@@ -44,8 +44,6 @@ def log_touchpoint(
     did (the ask's own text when that side gave nothing else): the give is linked to it and the
     ask resolved done, one favour. Raises BadInput when the ask cannot be fulfilled here.
     """
-    if no_reply and direction != "in":
-        raise BadInput("--no-reply-needed is for their touchpoints (--in): yours expect an answer")
     fulfilled = None
     if fulfils is not None:
         fulfilled = fulfillable_ask(session, fulfils, contact=contact, when=occurred_at)
@@ -133,9 +131,11 @@ def edit_touchpoint(
     two_way: bool | None = None,
     note: str | None = None,
     give: str | None = None,
+    no_reply: bool | None = None,
 ) -> list[str]:
     """Change the given fields (an empty note or give clears it; `give` is the initiator's give);
-    returns the fields changed.
+    returns the fields changed. `no_reply` (the touchpoint needs no answer) stays as it is unless
+    given, whatever else changes.
 
     The touchpoint's asks and gives follow it: to another contact, to its new time, and to the
     other side when its direction is corrected (what was yours was theirs, and the reverse).
@@ -161,8 +161,9 @@ def edit_touchpoint(
     if note is not None and (note or None) != touchpoint.note:
         touchpoint.note = note or None
         changed.append("note")
-    if "direction" in changed and touchpoint.direction == "out":
-        touchpoint.no_reply = False  # only their messages can need no reply
+    if no_reply is not None and no_reply != touchpoint.no_reply:
+        touchpoint.no_reply = no_reply
+        changed.append("no_reply")
     for ask in asks:
         if "contact" in changed:
             ask.contact_id = touchpoint.contact_id
@@ -203,6 +204,43 @@ def edit_touchpoint(
     session.add(touchpoint)
     session.flush()
     return changed
+
+
+def add_to_ledger(
+    session: Session,
+    *,
+    touchpoint: Touchpoint,
+    asks: Iterable[tuple[str, str]] = (),
+    gives: Iterable[tuple[str, str]] = (),
+) -> list[str]:
+    """Add asks and gives, each `(by, what)`, to a touchpoint already recorded (as `log` would
+    have with the same options); returns "ask" and/or "give" for what was added."""
+    added = []
+    for by, what in asks:
+        session.add(
+            Ask(
+                contact_id=touchpoint.contact_id,
+                touchpoint_id=touchpoint.id,
+                asked_by=by,
+                what=what,
+                status="open",
+                opened_at=touchpoint.occurred_at,
+            )
+        )
+        added.append("ask")
+    for by, what in gives:
+        session.add(
+            Give(
+                contact_id=touchpoint.contact_id,
+                touchpoint_id=touchpoint.id,
+                given_by=by,
+                what=what,
+                given_at=touchpoint.occurred_at,
+            )
+        )
+        added.append("give")
+    session.flush()
+    return sorted(set(added))
 
 
 def remove_touchpoint(session: Session, *, touchpoint: Touchpoint) -> list[Ask]:
