@@ -1,0 +1,125 @@
+"""The explanation: a short paragraph with the facts behind the band, most telling first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from netkeep.scoring.constants import _ME, _NOUNS, _THEM, MIN_TOUCHPOINTS
+from netkeep.scoring.rows import _CODE_SHIFT, _SIDE, _TWO_WAY, CHANNEL_CODES
+from netkeep.scoring.tally import _Tally
+from netkeep.text import plural
+
+
+def _unanswered_streak(
+    rows: list[tuple[Any, ...]], pending_after: float
+) -> tuple[int, set[str], int]:
+    """Your most recent consecutive one-way outreach with nothing from them after it: its length,
+    channels, and how many of it are still pending (after ``pending_after``)."""
+    streak = pending = 0
+    channels: set[str] = set()
+    for row in reversed(rows):
+        flags = row[2]
+        if flags & (_SIDE | _TWO_WAY):
+            break  # theirs, or a live exchange
+        streak += 1
+        pending += row[0] > pending_after
+        channels.add(CHANNEL_CODES[flags >> _CODE_SHIFT])
+    return streak, channels, pending
+
+
+def _outreach_noun(channels: Iterable[str]) -> str:
+    nouns = sorted({_NOUNS.get(channel, "messages") for channel in channels})
+    if len(nouns) == 1:
+        return nouns[0]
+    if len(nouns) == 2:
+        return f"{nouns[0]} and {nouns[1]}"
+    return "attempts to reach them"
+
+
+def _explain(
+    row: dict[str, Any],
+    t: _Tally,
+    *,
+    streak_channels: set[str],
+    pending: int,
+    now_ts: float,
+    window: list[float],
+) -> str:
+    """A short paragraph with the specific facts behind the band, most telling first."""
+    n = row["touchpoints"]
+    clauses: list[str] = []
+    if n < MIN_TOUCHPOINTS:
+        clauses.append(
+            f"only {plural(n, 'touchpoint')} so far, too few to judge"
+            if n
+            else "no touchpoints yet"
+        )
+
+    # Your latest outreach and what came of it (pending outreach is not judged yet). A current
+    # streak is told as the streak, so the count matches `unanswered_streak` everywhere.
+    mine = t.latest[_ME]
+    unanswered = sum(1 for _, answered in mine if not answered)
+    streak = row["unanswered_streak"]
+    if streak >= 2:
+        noun = _outreach_noun(streak_channels)
+        if not pending:
+            clauses.append(f"your last {streak} {noun} went unanswered")
+        elif pending == streak:
+            clauses.append(f"your last {streak} {noun} have had no reply yet")
+        else:
+            clauses.append(
+                f"your last {streak} {noun} have had no reply ({pending} still may get one)"
+            )
+    elif unanswered >= 2 or (unanswered and len(mine) == 1):
+        noun = _outreach_noun(channel for channel, _ in mine)
+        if len(mine) == 1:
+            clauses.append(f"your last {noun.removesuffix('s')} went unanswered")
+        else:
+            clauses.append(f"{unanswered} of your last {len(mine)} {noun} went unanswered")
+
+    # Their latest outreach that you left unanswered.
+    theirs = t.latest[_THEM]
+    ignored = sum(1 for _, answered in theirs if not answered)
+    if ignored >= 2:
+        noun = _outreach_noun(channel for channel, _ in theirs)
+        clauses.append(f"you left {ignored} of their last {len(theirs)} {noun} unanswered")
+
+    # Their initiations over the past year, and how many were asks.
+    started = t.year_started[_THEM]
+    asks = t.year_their_asks
+    if n >= MIN_TOUCHPOINTS:
+        if not started:
+            clauses.append("they have not reached out once in a year")
+        elif asks == started:
+            clauses.append(
+                "their only initiation in a year was an ask"
+                if started == 1
+                else f"their only {started} initiations in a year were asks"
+            )
+        elif asks:
+            verb = "was an ask" if asks == 1 else "were asks"
+            clauses.append(f"{asks} of their {started} initiations in a year {verb}")
+        else:
+            total = started + t.year_started[_ME]
+            clauses.append(f"they started {started} of {total} contacts in the past year")
+
+    # The oldest open ask on each side.
+    if t.open_asks[_ME]:
+        opened, what = min(t.open_asks[_ME])
+        if now_ts - opened > window[_THEM]:
+            days = int((now_ts - opened) // 86400)
+            clauses.append(f"your ask '{what}' has been open {plural(days, 'day')}")
+    if t.open_asks[_THEM]:
+        opened, what = min(t.open_asks[_THEM])
+        days = int((now_ts - opened) // 86400)
+        clauses.append(f"their ask '{what}' has waited on you {plural(days, 'day')}")
+
+    # Favours and answering, when there is something to say.
+    if row["my_gives"] or row["their_gives"]:
+        clauses.append(f"favours: {row['my_gives']} from you, {row['their_gives']} from them")
+    if n >= MIN_TOUCHPOINTS and mine and not unanswered and row["unanswered_streak"] < 2:
+        clauses.append("they answer when you reach out")
+
+    text = "; ".join(clauses)
+    return text[0].upper() + text[1:] + "."

@@ -1,0 +1,360 @@
+"""One score row, step by step: windows, asks and interest, the backward pass, favours, the
+score and band, the row and its explanation (docs/scoring.md explains every rule)."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from collections.abc import Callable, Container, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from netkeep.scoring.bands import _band
+from netkeep.scoring.constants import (
+    _LN2,
+    _ME,
+    _THEM,
+    _TOOK_NOTHING,
+    ANSWER_CREDIT,
+    ASK_INITIATE_CREDIT,
+    BALANCE_EXPONENT,
+    BALANCE_PRIOR,
+    CONVERSATION_GAP,
+    EVENTS_PER_HALF_LIFE,
+    EXPLAIN_RECENT,
+    GIVE_CREDIT,
+    HORIZON_HALF_LIVES,
+    INITIATE_CREDIT,
+    MIN_TOUCHPOINTS,
+    RESPONSE_PRIOR_RATE,
+    WINDOW_MAX_FACTOR,
+)
+from netkeep.scoring.explain import _explain, _unanswered_streak
+from netkeep.scoring.interest import Interest, asks_with_typed
+from netkeep.scoring.pace import _intervals, _reply_window, _window
+from netkeep.scoring.records import AskRecord, GiveRecord, ScoringSettings, TouchpointRecord
+from netkeep.scoring.rows import CHANNEL_CODES, _packed_rows, _touch_rows, _ts
+from netkeep.scoring.tally import _Tally, _tally_asks_and_favours
+from netkeep.vocab import Band
+
+
+def _rate(answered: float, counted: float) -> float | None:
+    return round(answered / counted, 2) if counted > 0 else None
+
+
+def score_contact(
+    touchpoints: Iterable[TouchpointRecord | tuple[Any, ...]],
+    asks: Iterable[AskRecord] = (),
+    *,
+    now: datetime,
+    settings: ScoringSettings = ScoringSettings(),
+    gives: Iterable[GiveRecord] = (),
+) -> dict[str, Any]:
+    """The score row for one contact, without ``id`` and ``name`` (the caller adds those).
+
+    Keys: score band touchpoints initiative their_response_rate my_response_rate their_asks
+    their_gives my_asks my_gives open_asks_by_me open_asks_by_them unanswered_streak explanation.
+    Rates and initiative are recency-weighted shares (0..1, 2 decimals, None when nothing counted);
+    ask, give and open-ask figures are plain counts.
+    """
+    rows, extras = _packed_rows(_touch_rows(touchpoints))
+    scored = _score_rows(rows, asks, gives, now=now, settings=settings, extras=extras)
+    assert scored is not None  # without a choice of bands, every contact has a row
+    return scored
+
+
+def score_history(
+    rows: list[tuple[Any, ...]],
+    asks: Iterable[AskRecord] = (),
+    *,
+    now: datetime,
+    settings: ScoringSettings = ScoringSettings(),
+    gives: Iterable[GiveRecord] = (),
+    bands: Container[str] | None = None,
+) -> dict[str, Any] | None:
+    """``score_contact`` for touchpoints already in scoring's row form, as ``netkeep score`` reads
+    them in bulk: ``(epoch seconds, id, flags)``, flags being 1 for "in" (0 "out") + 2 if two-way
+    + 4 if it needs no reply + 8 x the channel's index in CHANNEL_CODES; in any order (they are
+    sorted here; ids must be unique). Their gives and asks are in ``gives`` and ``asks`` only.
+    Same result as ``score_contact``; with ``bands``, None for a contact in another band (its
+    explanation is not even written)."""
+    rows.sort()
+    return _score_rows(rows, asks, gives, now=now, settings=settings, extras={}, bands=bands)
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """The times one score row is computed against, in seconds."""
+
+    now: float
+    latest: float  # the latest touchpoint (``now`` when there is none)
+    base_window: float  # the configured response window
+    decay: float  # ln 2 / half-life
+    horizon: float  # past this age an event weighs 0
+    step: float  # how much each newer touchpoint ages an event, at most
+    window: list[float]  # each side's answer window (its learned pace)
+    reply_window: list[float]  # ...and how soon its next message still answers
+
+
+def _clock(rows: list[tuple[Any, ...]], now_ts: float, settings: ScoringSettings) -> _Clock:
+    """Each side's window for answering the other, from its own usual reply latency, and how soon
+    after the other side's message one's own still answers it rather than starts anew."""
+    base_window = settings.response_window.total_seconds()
+    half_life = settings.half_life.total_seconds()
+    horizon = HORIZON_HALF_LIVES * half_life
+    step = half_life / EVENTS_PER_HALF_LIFE
+    _gaps, latencies = _intervals(
+        rows, WINDOW_MAX_FACTOR * base_window, step, horizon, gaps_too=False
+    )
+    window = [_window(latencies[side], base_window) for side in (_ME, _THEM)]
+    reply_window = [_reply_window(latencies[side], window[side]) for side in (_ME, _THEM)]
+    return _Clock(
+        now=now_ts,
+        latest=rows[-1][0] if rows else now_ts,
+        base_window=base_window,
+        decay=_LN2 / half_life,
+        horizon=horizon,
+        step=step,
+        window=window,
+        reply_window=reply_window,
+    )
+
+
+def _score_rows(
+    rows: list[tuple[Any, ...]],
+    asks: Iterable[AskRecord],
+    gives: Iterable[GiveRecord],
+    *,
+    now: datetime,
+    settings: ScoringSettings,
+    extras: dict[int, tuple[Any, Any]],
+    bands: Container[str] | None = None,
+) -> dict[str, Any] | None:
+    """The score row from sorted rows (see ``_packed_rows``) and the give and ask texts typed on
+    them (``extras``, by row index). None when ``bands`` is given and the band is not in it.
+
+    Steps: drop touchpoints after ``now``; learn each side's windows (``_clock``); list the asks
+    and when each side acts in its own interest (``Interest``); walk the touchpoints back in time
+    into a per-side tally (``_walk_back``); add asks and favours; score and band; write the row.
+    """
+    now_ts = _ts(now)
+    if rows and rows[-1][0] > now_ts:
+        rows = [row for row in rows if row[0] <= now_ts]
+    n = len(rows)
+    if bands is not None and n < MIN_TOUCHPOINTS and Band.new.value not in bands:
+        return None
+    clock = _clock(rows, now_ts, settings)
+    ask_list, asked_in = asks_with_typed(rows, asks, extras)
+    interest = Interest(ask_list, asked_in, clock.base_window)
+    t = _Tally()
+    favours, weight_sum = _walk_back(t, rows, clock, interest, asked_in, extras)
+    for give in gives:
+        when = _ts(give.given_at)
+        favours.append(
+            [when, _ME if give.by == "me" else _THEM, give.touchpoint_id, give.fulfils, None]
+        )
+    _tally_asks_and_favours(
+        t,
+        ask_list,
+        favours,
+        _weight_at(rows, clock),
+        interest.sweetener,
+        clock.window,
+        clock.base_window,
+        now_ts,
+    )
+    score: int | None = None
+    band = Band.new.value
+    if n >= MIN_TOUCHPOINTS:
+        score = _score(t, weight_sum / n)
+        band = _band(t, t.answers(_ME), t.answers(_THEM), now_ts, clock.window)
+    if bands is not None and band not in bands:
+        return None
+    return _row(t, rows, clock, score, band)
+
+
+def _walk_back(
+    t: _Tally,
+    rows: list[tuple[Any, ...]],
+    clock: _Clock,
+    interest: Interest,
+    asked_in: dict[int, str],
+    extras: dict[int, tuple[Any, Any]],
+) -> tuple[list[list[Any]], float]:
+    """One backward pass over the touchpoints ("answered" needs the next touchpoint each side
+    started): weights, replies and conversations, starts and their verdicts, into ``t``. Returns
+    the favours typed on touchpoints ([ts, side, touchpoint id, None, weight]) and the sum of
+    the weights. This loop runs once per touchpoint of the whole network: locals, not lookups."""
+    favours: list[list[Any]] = []
+    initiated, initiated_ask, taking, answering = (
+        t.initiated,
+        t.initiated_ask,
+        t.taking,
+        t.answering,
+    )
+    starts, verdicts, counted, answered = (
+        t.starts,
+        t.verdicts,
+        t.outreach_counted,
+        t.outreach_answered,
+    )
+    year_started, latest_verdicts = t.year_started, t.latest
+    exp, latest, horizon, now_ts = math.exp, clock.latest, clock.horizon, clock.now
+    window, reply_window, step = clock.window, clock.reply_window, clock.step
+    conversation_gap, took_nothing = CONVERSATION_GAP, _TOOK_NOTHING
+    year_ago = now_ts - EXPLAIN_RECENT.total_seconds()
+    any_interest = [bool(interest.starts[_ME]), bool(interest.starts[_THEM])]
+    next_start = [math.inf, math.inf]
+    weight_sum = 0.0
+    verdict_room = [5, 5]  # how many more latest verdicts each side keeps for the explanation
+    their_asks_in_year = 0
+    neg_decay = -clock.decay
+    newer_age = -step
+    n = len(rows)
+    older = itertools.chain(itertools.islice(reversed(rows), 1, None), (None,))
+    # Flags as literals (see _packed_rows): 1 side, 2 two-way, 4 no reply, 6 awaits no reply.
+    for i, (ts, tp_id, flags), prev in zip(itertools.count(n - 1, -1), reversed(rows), older):
+        side = flags & 1
+        two_way = flags & 2
+        other = 1 - side
+        age = latest - ts
+        newer_age += step
+        if newer_age < age:
+            age = newer_age
+        weight = exp(neg_decay * age) if age <= horizon else 0.0
+        weight_sum += weight
+        if two_way:
+            answering[other] += weight
+        if extras and extras.get(i, (None,))[0]:
+            favours.append([ts, side, tp_id, None, weight])
+        # Replies: a touchpoint that answers the other side's one-way outreach within the
+        # replier's reply window, and expects no answer itself. Messages close together are one
+        # conversation: after its first, the other side's are replies and the same side's carry
+        # on (neither starts anything).
+        if prev is not None:
+            gap = ts - prev[0]
+            if gap <= conversation_gap:
+                if (prev[2] ^ flags) & 1:
+                    answering[side] += weight
+                next_start[side] = ts
+                continue
+            if (prev[2] ^ flags) & 1 and not prev[2] & 6 and gap <= reply_window[side]:
+                answering[side] += weight
+                next_start[side] = ts
+                continue
+        initiated[side] += weight
+        if weight:
+            starts[side] += 1
+        status = asked_in.get(tp_id) if asked_in else None
+        if status is not None and status not in took_nothing:
+            own_interest = True
+        else:
+            own_interest = any_interest[side] and interest.serves_back(side, ts)
+        if own_interest:
+            initiated_ask[side] += weight
+            if status != "open" or now_ts - ts <= window[other]:
+                taking[side] += weight  # an ask left open past the window took nothing
+        if ts >= year_ago:
+            year_started[side] += 1
+            if side and status is not None:
+                their_asks_in_year += 1
+        if two_way:
+            flag: bool | None = True
+        elif flags & 4:
+            flag = None
+        elif next_start[other] - ts <= window[other]:
+            flag = True
+        else:
+            flag = None if now_ts - ts <= window[other] else False
+        if flag is not None:
+            if weight:
+                verdicts[side] += 1
+            counted[side] += weight
+            if flag:
+                answered[side] += weight
+            if verdict_room[side]:
+                verdict_room[side] -= 1
+                latest_verdicts[side].append((CHANNEL_CODES[flags >> 3], flag))
+        next_start[side] = ts
+    t.year_their_asks = their_asks_in_year
+    return favours, weight_sum
+
+
+def _weight_at(rows: list[tuple[Any, ...]], clock: _Clock) -> Callable[[float], float]:
+    """The recency weight of an event at a time (an ask, a give), as the touchpoints' weights:
+    aged by the latest touchpoint or by the newer touchpoints, whichever ages it less."""
+    times = [row[0] for row in rows]
+    n, latest, step, decay, horizon = (
+        len(rows),
+        clock.latest,
+        clock.step,
+        clock.decay,
+        clock.horizon,
+    )
+
+    def weight_at(when: float) -> float:
+        age = max(latest - when, 0.0)
+        newer_age = (n - bisect.bisect_right(times, when)) * step
+        age = min(age, newer_age)
+        return math.exp(-decay * age) if age <= horizon else 0.0
+
+    return weight_at
+
+
+def _score(t: _Tally, average_weight: float) -> int:
+    """100 x balance ** BALANCE_EXPONENT x responsiveness (docs/scoring.md, *The score*)."""
+    # Contribution: reaching out (an ask takes, it does not invest), answering, and favours.
+    contribution = [
+        INITIATE_CREDIT * (t.initiated[side] - t.taking[side])
+        + ASK_INITIATE_CREDIT * t.taking[side]
+        + ANSWER_CREDIT * t.answering[side]
+        + GIVE_CREDIT * t.gave[side]
+        for side in (_ME, _THEM)
+    ]
+    low, high = sorted(contribution)
+    # The prior is BALANCE_PRIOR touchpoints of average weight, so that fading (which scales
+    # every weight down together) does not by itself move the balance.
+    prior = BALANCE_PRIOR * average_weight
+    balance = (low + prior) / (high + prior) if high > 0 else 1.0
+    known = [rate for rate in (t.answers(_ME), t.answers(_THEM)) if rate is not None]
+    # Missing evidence (no outreach of one side to answer) neither helps nor hurts.
+    if len(known) == 2:
+        responsiveness = math.sqrt(known[0] * known[1])
+    else:
+        responsiveness = known[0] if known else RESPONSE_PRIOR_RATE
+    score: int = round(100 * balance**BALANCE_EXPONENT * responsiveness)
+    return score
+
+
+def _row(
+    t: _Tally, rows: list[tuple[Any, ...]], clock: _Clock, score: int | None, band: str
+) -> dict[str, Any]:
+    """The score row's keys, in order, and the explanation written from them."""
+    streak, streak_channels, pending = _unanswered_streak(rows, clock.now - clock.window[_THEM])
+    total_initiated = t.initiated[_ME] + t.initiated[_THEM]
+    result: dict[str, Any] = {
+        "score": score,
+        "band": band,
+        "touchpoints": len(rows),
+        "initiative": round(t.initiated[_THEM] / total_initiated, 2) if total_initiated else None,
+        "their_response_rate": _rate(t.outreach_answered[_ME], t.outreach_counted[_ME]),
+        "my_response_rate": _rate(t.outreach_answered[_THEM], t.outreach_counted[_THEM]),
+        "their_asks": t.ask_count[_THEM],
+        "their_gives": t.give_count[_THEM],
+        "my_asks": t.ask_count[_ME],
+        "my_gives": t.give_count[_ME],
+        "open_asks_by_me": len(t.open_asks[_ME]),
+        "open_asks_by_them": len(t.open_asks[_THEM]),
+        "unanswered_streak": streak,
+    }
+    result["explanation"] = _explain(
+        result,
+        t,
+        streak_channels=streak_channels,
+        pending=pending,
+        now_ts=clock.now,
+        window=clock.window,
+    )
+    return result
