@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from netkeep.scoring.constants import _BY, _ME, _THEM, _TOOK_NOTHING
 from netkeep.scoring.records import AskRecord
-from netkeep.scoring.rows import _SIDE, _ts
+from netkeep.scoring.rows import _SIDE
 
 
 def asks_with_typed(
-    rows: list[tuple[Any, ...]], asks: Iterable[AskRecord], extras: dict[int, tuple[Any, Any]]
+    rows: list[tuple[Any, ...]],
+    n: int,
+    asks: Iterable[AskRecord],
+    extras: dict[int, tuple[Any, Any]],
 ) -> tuple[list[AskRecord], dict[int, str]]:
-    """The asks, plus an open one for each ask typed on a touchpoint (``extras``, by row index)
-    without an ask record of its own; and each asked-on touchpoint's ask status, by its id."""
+    """The asks, plus an open one for each ask typed on one of the first ``n`` rows (``extras``,
+    by row index) without an ask record of its own; and each asked-on touchpoint's ask status,
+    by its id."""
     ask_list = list(asks)
     asked_in = {a.touchpoint_id: a.status for a in ask_list if a.touchpoint_id is not None}
-    n = len(rows)
     for i, (_give, typed_ask) in sorted(extras.items()):
         if i >= n or not typed_ask:
             continue  # no ask, or a touchpoint after now
@@ -42,17 +45,23 @@ class Interest:
 
     __slots__ = ("_opened", "_window", "starts", "ends", "_pointer")
 
-    def __init__(self, ask_list: list[AskRecord], asked_in: dict[int, str], window: float) -> None:
+    def __init__(
+        self,
+        ask_list: list[AskRecord],
+        asked_in: dict[int, str],
+        window: float,
+        at: Callable[[Any], float],
+    ) -> None:
         self._window = window
         self._opened: list[list[float]] = [[], []]  # asks that took or may take something
         for ask in ask_list:
             if ask.status not in _TOOK_NOTHING:
-                self._opened[_ME if ask.by == "me" else _THEM].append(_ts(ask.opened_at))
+                self._opened[_ME if ask.by == "me" else _THEM].append(at(ask.opened_at))
         stretches: list[list[tuple[float, float]]] = [[], []]
         for ask in ask_list:
             side = _ME if ask.by == "me" else _THEM
-            opened = _ts(ask.opened_at)
-            resolved = _ts(ask.resolved_at) if ask.resolved_at is not None else opened
+            opened = at(ask.opened_at)
+            resolved = at(ask.resolved_at) if ask.resolved_at is not None else opened
             if ask.status == "withdrawn":
                 # Moot in the end, but while it was open the asker's calls served it.
                 stretches[side].append((opened - window, resolved))

@@ -35,7 +35,7 @@ from netkeep.scoring.explain import _explain, _unanswered_streak
 from netkeep.scoring.interest import Interest, asks_with_typed
 from netkeep.scoring.pace import _intervals, _reply_window, _window
 from netkeep.scoring.records import AskRecord, GiveRecord, ScoringSettings, TouchpointRecord
-from netkeep.scoring.rows import CHANNEL_CODES, _packed_rows, _touch_rows, _ts
+from netkeep.scoring.rows import CHANNEL_CODES, Timebase, _packed_rows, _touch_rows
 from netkeep.scoring.tally import _Tally, _tally_asks_and_favours
 from netkeep.vocab import Band
 
@@ -135,23 +135,26 @@ def _score_rows(
     """The score row from sorted rows (see ``_packed_rows``) and the give and ask texts typed on
     them (``extras``, by row index). None when ``bands`` is given and the band is not in it.
 
-    Steps: drop touchpoints after ``now``; learn each side's windows (``_clock``); list the asks
+    Steps: put every time on one base (``Timebase``); drop touchpoints after ``now``; learn each side's windows (``_clock``); list the asks
     and when each side acts in its own interest (``Interest``); walk the touchpoints back in time
     into a per-side tally (``_walk_back``); add asks and favours; score and band; write the row.
     """
-    now_ts = _ts(now)
+    base = Timebase(now)
+    now_ts = 0.0
+    typed_on = rows
+    rows = base.rows(rows)
     if rows and rows[-1][0] > now_ts:
         rows = [row for row in rows if row[0] <= now_ts]
     n = len(rows)
+    ask_list, asked_in = asks_with_typed(typed_on, n, asks, extras)
     if bands is not None and n < MIN_TOUCHPOINTS and Band.new.value not in bands:
         return None
     clock = _clock(rows, now_ts, settings)
-    ask_list, asked_in = asks_with_typed(rows, asks, extras)
-    interest = Interest(ask_list, asked_in, clock.base_window)
+    interest = Interest(ask_list, asked_in, clock.base_window, base.at)
     t = _Tally()
     favours, weight_sum = _walk_back(t, rows, clock, interest, asked_in, extras)
     for give in gives:
-        when = _ts(give.given_at)
+        when = base.at(give.given_at)
         favours.append(
             [when, _ME if give.by == "me" else _THEM, give.touchpoint_id, give.fulfils, None]
         )
@@ -164,6 +167,7 @@ def _score_rows(
         clock.window,
         clock.base_window,
         now_ts,
+        base.at,
     )
     score: int | None = None
     band = Band.new.value

@@ -22,7 +22,7 @@ from netkeep.scoring.constants import (
     WINDOW_MAX_FACTOR,
 )
 from netkeep.scoring.records import Rhythm, ScoringSettings, TouchpointRecord
-from netkeep.scoring.rows import _AWAITS_NOTHING, _SIDE, _packed_rows, _touch_rows, _ts
+from netkeep.scoring.rows import _AWAITS_NOTHING, _SIDE, Timebase, _packed_rows, _touch_rows
 
 
 def _intervals(
@@ -93,8 +93,8 @@ def rhythm(
     WINDOW_MAX_FACTOR x the response window; a reply awaits no reply itself. Fewer than
     RHYTHM_MIN_SAMPLES intervals or replies tell nothing: None.
     """
-    now_ts = _ts(now)
-    rows = [row for row in _packed_rows(_touch_rows(touchpoints))[0] if row[0] <= now_ts]
+    packed = Timebase(now).rows(_packed_rows(_touch_rows(touchpoints))[0])
+    rows = [row for row in packed if row[0] <= 0.0]
     half_life = settings.half_life.total_seconds()
     gaps, replies = _intervals(
         rows,

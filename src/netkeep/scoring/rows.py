@@ -20,6 +20,29 @@ def _ts(value: datetime | float | int) -> float:
     return float(value)
 
 
+class Timebase:
+    """Times as seconds from ``now``, counted in whole milliseconds (what the database keeps).
+
+    Every time scoring compares goes through one of these, so a history and ``now`` shifted
+    together by the same amount (a fraction of a second, a day) give the same figures to the
+    last bit: epoch seconds read back from the database carry rounding noise of a few
+    microseconds, and a raw float difference could land on either side of a threshold.
+    """
+
+    __slots__ = ("origin",)
+
+    def __init__(self, now: datetime | float) -> None:
+        self.origin = round(_ts(now) * 1000.0)
+
+    def at(self, value: datetime | float | int) -> float:
+        return (round(_ts(value) * 1000.0) - self.origin) / 1000.0
+
+    def rows(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """Packed rows (see ``_packed_rows``) on this time base, in the same order."""
+        origin = self.origin
+        return [((round(ts * 1000.0) - origin) / 1000.0, i, flags) for ts, i, flags in rows]
+
+
 # Row layout after normalising: (ts, id, position, side, two_way, channel, give, ask, no_reply).
 # Sorting by (ts, id, position) orders a history and its mirror identically and never compares
 # the fields after position.

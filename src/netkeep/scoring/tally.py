@@ -13,7 +13,6 @@ from netkeep.scoring.constants import (
     WINDOW_MAX_FACTOR,
 )
 from netkeep.scoring.records import AskRecord
-from netkeep.scoring.rows import _ts
 
 
 class _Tally:
@@ -88,6 +87,7 @@ def _tally_asks_and_favours(
     window: list[float],
     base_window: float,
     now_ts: float,
+    at: Callable[[Any], float],
 ) -> None:
     """Requests and favours. A give and a ``done`` ask are one favour when the give names the
     ask, or comes from the asked side within the response window of the ask's resolution. A
@@ -98,7 +98,7 @@ def _tally_asks_and_favours(
     for ask in ask_list:
         side = _ME if ask.by == "me" else _THEM
         doer = 1 - side
-        opened = _ts(ask.opened_at)
+        opened = at(ask.opened_at)
         t.ask_count[side] += 1
         if ask.status == "withdrawn":
             continue  # moot: nobody owes anything
@@ -115,7 +115,7 @@ def _tally_asks_and_favours(
         t.verdicts[side] += weight > 0
         if ask.status != "done":
             continue  # declined: answered, but with nothing; it must not raise the score
-        resolved = _ts(ask.resolved_at) if ask.resolved_at is not None else opened
+        resolved = at(ask.resolved_at) if ask.resolved_at is not None else opened
         if ask.id not in linked:
             # The implied link: a give by the asked side around the resolution.
             for k, fav in enumerate(favours):
