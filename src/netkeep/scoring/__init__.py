@@ -27,6 +27,7 @@ from netkeep.scoring.constants import (
     HORIZON_HALF_LIVES,
     MIN_TOUCHPOINTS,
     REPLY_FACTOR,
+    REPLY_MIN,
     WINDOW_FACTOR,
     WINDOW_MAX_FACTOR,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "HORIZON_HALF_LIVES",
     "MIN_TOUCHPOINTS",
     "REPLY_FACTOR",
+    "REPLY_MIN",
     "WINDOW_FACTOR",
     "WINDOW_MAX_FACTOR",
     "AskRecord",

@@ -1,11 +1,17 @@
-"""The band: which side falls short, then how."""
+"""The band: which side falls short, then how, and the reason in the band's own terms.
+
+Each reason also bounds the score (``SCORE_RANGES``), so that the band, the score and the
+explanation's first clause never contradict one another."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from netkeep.scoring.constants import (
     _ME,
     _THEM,
     ASK_LEAN_DISCOUNT,
+    DARK_STREAK,
     LEAN_PRIOR,
     LEAN_THRESHOLD,
     MOSTLY,
@@ -17,15 +23,45 @@ from netkeep.scoring.tally import _Tally
 from netkeep.vocab import Band
 
 
-def _band(
-    t: _Tally,
-    they_answer: float | None,
-    i_answer: float | None,
-    now_ts: float,
-    window: list[float],
-) -> str:
+class Verdict(NamedTuple):
+    """A band, why (``reason``: one of REASONS), and which side falls short (None: nobody)."""
+
+    band: str
+    reason: str
+    short: int | None
+
+
+# Score ranges by reason: the same for a history and its mirror. Mutual relationships score at
+# least 50; a relationship one side carries at most 70; taking without giving back and silence
+# at most 35.
+SCORE_RANGES = {
+    "mutual": (50, 100),
+    "fair-weather": (0, 35),
+    "dark": (0, 35),
+    "unresponsive": (0, 35),
+    "taker": (0, 70),
+    "ignoring": (0, 70),
+    "answers-worse": (0, 70),
+    "one-way": (0, 70),
+    "lean": (0, 70),
+    "puts-in-less": (0, 70),
+}
+
+
+def _short(short: int, reason: str) -> Verdict:
+    """``short`` falls short for ``reason``: their band, or they-carry when it is you."""
+    if short == _ME:
+        return Verdict(Band.they_carry.value, reason, _ME)
+    band = {"fair-weather": Band.fair_weather, "dark": Band.unresponsive}.get(reason)
+    if band is None:
+        band = Band.unresponsive if reason == "unresponsive" else Band.you_carry
+    return Verdict(band.value, reason, _THEM)
+
+
+def _band(t: _Tally, they_answer: float | None, i_answer: float | None) -> Verdict:
     """Which side falls short, then how. Each test on one side is the exact mirror of the other's,
-    so a mirrored history lands on the mirrored band (ties aside: see docs/scoring.md)."""
+    so a mirrored history lands on the mirrored band and reason (ties aside: see
+    docs/scoring.md)."""
     initiated, initiated_ask, gave = t.initiated, t.initiated_ask, t.gave
 
     def fair_weather(side: int) -> bool:
@@ -48,16 +84,25 @@ def _band(
             and gave[side] <= 0
         )
 
-    they_are, i_am = fair_weather(_THEM), fair_weather(_ME)
-    if they_are and not i_am:
-        return Band.fair_weather.value
-    if i_am and not they_are:
-        return Band.they_carry.value
-    they_take, i_take = taker(_THEM), taker(_ME)
-    if they_take and not i_take:
-        return Band.you_carry.value
-    if i_take and not they_take:
-        return Band.they_carry.value
+    def seldom_answers(side: int) -> bool:
+        # The other side's outreach mostly goes unanswered by ``side``, who seldom reaches out.
+        other = 1 - side
+        counted = t.outreach_counted[other]
+        total = initiated[_ME] + initiated[_THEM]
+        return (
+            counted > 0
+            and t.outreach_answered[other] / counted < MOSTLY
+            and initiated[side] / total < SELDOM
+        )
+
+    for test, reason in ((fair_weather, "fair-weather"), (taker, "taker")):
+        they, me = test(_THEM), test(_ME)
+        if they != me:
+            return _short(_THEM if they else _ME, reason)
+    # Gone quiet: the latest few starts of one side all went unanswered, nothing since.
+    for side in (_ME, _THEM):
+        if t.dark[side] >= DARK_STREAK:
+            return _short(1 - side, "dark")
 
     # Who keeps the tie alive: reaching out (replies are answers, not reaching out; reaching out
     # to ask counts half: it keeps in touch, but it takes).
@@ -71,24 +116,20 @@ def _band(
     if balanced and they_answer is not None and i_answer is not None:
         if they_answer < MOSTLY and i_answer < MOSTLY:
             # Ignoring each other is not mutual: the side answering worse falls short.
-            return Band.you_carry.value if they_answer < i_answer else Band.they_carry.value
+            return _short(_THEM if they_answer < i_answer else _ME, "ignoring")
         if i_answer <= they_answer - RESPONSE_GAP:
-            return Band.they_carry.value
+            return _short(_ME, "answers-worse")
         if they_answer <= i_answer - RESPONSE_GAP:
-            return Band.you_carry.value
-    if lean <= -LEAN_THRESHOLD:
-        return Band.they_carry.value
+            return _short(_THEM, "answers-worse")
     if balanced:
         # Evidence on one side only is judged alone: one-way is not mutual.
         if i_answer is None and they_answer is not None and they_answer < MOSTLY:
-            balanced = False
+            short = _THEM
         elif they_answer is None and i_answer is not None and i_answer < MOSTLY:
-            return Band.they_carry.value
+            short = _ME
         else:
-            return Band.mutual.value
-    # You carry it: do they at least answer?
-    counted = t.outreach_counted[_ME]
-    mostly_unanswered = counted > 0 and t.outreach_answered[_ME] / counted < MOSTLY
-    if mostly_unanswered and initiated[_THEM] / (initiated[_ME] + initiated[_THEM]) < SELDOM:
-        return Band.unresponsive.value
-    return Band.you_carry.value
+            return Verdict(Band.mutual.value, "mutual", None)
+        return _short(short, "unresponsive" if seldom_answers(short) else "one-way")
+    # One side carries it: does the other at least answer?
+    carried_by = _ME if lean > 0 else _THEM
+    return _short(1 - carried_by, "unresponsive" if seldom_answers(1 - carried_by) else "lean")

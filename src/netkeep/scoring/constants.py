@@ -24,6 +24,9 @@ BALANCE_EXPONENT = 0.6  # score = 100 * balance**0.6 * responsiveness
 
 # Messages this close to the one before are one conversation (see score_contact).
 CONVERSATION_GAP = 3600.0  # seconds
+# The other side's message this soon after one's own still answers it, whatever their usual pace:
+# a conversation starts after a day's silence.
+REPLY_MIN = 86400.0  # seconds
 
 # Rhythm and the adaptive response window.
 RHYTHM_MIN_SAMPLES = 3  # fewer intervals or replies than this tell nothing
@@ -39,6 +42,7 @@ RESPONSE_GAP = 0.3  # ...unless one side answers this much worse than the other
 MOSTLY = 0.5  # "mostly unanswered", "mostly asks"
 SELDOM = 0.25  # "they seldom initiate": their share of initiations below this
 ASK_LEAN_DISCOUNT = 0.5  # who reaches out: an initiation that serves one's own ask counts half
+DARK_STREAK = 3  # a side's latest starts, all unanswered, with nothing from the other since
 TAKER = 0.75  # a side whose initiations are at least this share asks, and who only receives favours
 EXPLAIN_RECENT = timedelta(days=365)  # the horizon of "in a year" in explanations
 

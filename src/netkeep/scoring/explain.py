@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from netkeep.scoring.bands import Verdict
 from netkeep.scoring.constants import _ME, _NOUNS, _THEM, MIN_TOUCHPOINTS
 from netkeep.scoring.rows import _CODE_SHIFT, _SIDE, _TWO_WAY, CHANNEL_CODES
 from netkeep.scoring.tally import _Tally
@@ -37,24 +38,77 @@ def _outreach_noun(channels: Iterable[str]) -> str:
     return "attempts to reach them"
 
 
+# The reason for each band, first clause of every explanation: (they fall short, you do).
+_REASONS = {
+    "fair-weather": (
+        "they reach out mostly to ask and take more than they give",
+        "you reach out mostly to ask and take more than you give",
+    ),
+    "taker": (
+        "they reach out only to ask and every favour goes their way",
+        "you reach out only to ask and every favour goes your way",
+    ),
+    "dark": (
+        "they have gone quiet: {dark} of your attempts in a row went unanswered",
+        "you have gone quiet: {dark} of their attempts in a row went unanswered",
+    ),
+    "unresponsive": (
+        "your outreach mostly goes unanswered and they seldom reach out",
+        "their outreach mostly goes unanswered and you seldom reach out",
+    ),
+    "ignoring": (
+        "neither of you answers the other much, they least",
+        "neither of you answers the other much, you least",
+    ),
+    "answers-worse": (
+        "they answer your outreach less than you answer theirs",
+        "you answer their outreach less than they answer yours",
+    ),
+    "one-way": ("your outreach mostly goes unanswered", "their outreach mostly goes unanswered"),
+    "lean": ("you do most of the reaching out", "they do most of the reaching out"),
+    "puts-in-less": ("they put less into it than you do", "you put less into it than they do"),
+}
+# Reasons that say your outreach goes unanswered: "they answer when you reach out" would not do.
+_UNANSWERED = {"fair-weather", "dark", "unresponsive", "ignoring", "answers-worse", "one-way"}
+
+
+def _reason(verdict: Verdict, n: int, t: _Tally, days: int) -> str:
+    """The band's actual reason, in the band's own terms (see bands.py)."""
+    if verdict.reason == "new":
+        if n < MIN_TOUCHPOINTS:
+            return (
+                f"only {plural(n, 'touchpoint')} so far, too few to judge"
+                if n
+                else ("no touchpoints yet")
+            )
+        return f"too early to judge: the first touchpoint was {plural(days, 'day')} ago"
+    if verdict.reason == "mutual":
+        return "both of you keep in touch and answer each other"
+    short = verdict.short
+    clause = _REASONS[verdict.reason][0 if short == _THEM else 1]
+    if verdict.reason == "lean":
+        carrier = _ME if short == _THEM else _THEM
+        if t.initiated[carrier] <= t.initiated[1 - carrier]:
+            # Their reaching out is mostly asks, which count half.
+            clause += " that asks for nothing"
+    return clause.format(dark=t.dark[1 - short] if short is not None else 0)
+
+
 def _explain(
     row: dict[str, Any],
     t: _Tally,
+    verdict: Verdict,
     *,
     streak_channels: set[str],
     pending: int,
     now_ts: float,
     window: list[float],
+    first_ts: float,
 ) -> str:
-    """A short paragraph with the specific facts behind the band, most telling first."""
+    """A short paragraph: the band's reason, then the specific facts, most telling first."""
     n = row["touchpoints"]
-    clauses: list[str] = []
-    if n < MIN_TOUCHPOINTS:
-        clauses.append(
-            f"only {plural(n, 'touchpoint')} so far, too few to judge"
-            if n
-            else "no touchpoints yet"
-        )
+    judged = verdict.band != "new"
+    clauses = [_reason(verdict, n, t, int((now_ts - first_ts) // 86400))]
 
     # Your latest outreach and what came of it (pending outreach is not judged yet). A current
     # streak is told as the streak, so the count matches `unanswered_streak` everywhere.
@@ -88,9 +142,10 @@ def _explain(
     # Their initiations over the past year, and how many were asks.
     started = t.year_started[_THEM]
     asks = t.year_their_asks
-    if n >= MIN_TOUCHPOINTS:
+    if judged:
         if not started:
-            clauses.append("they have not reached out once in a year")
+            if verdict.short != _ME:  # else their reaching out is older, and already said
+                clauses.append("they have not reached out once in a year")
         elif asks == started:
             clauses.append(
                 "their only initiation in a year was an ask"
@@ -118,7 +173,13 @@ def _explain(
     # Favours and answering, when there is something to say.
     if row["my_gives"] or row["their_gives"]:
         clauses.append(f"favours: {row['my_gives']} from you, {row['their_gives']} from them")
-    if n >= MIN_TOUCHPOINTS and mine and not unanswered and row["unanswered_streak"] < 2:
+    if (
+        judged
+        and mine
+        and not unanswered
+        and row["unanswered_streak"] < 2
+        and not (verdict.short == _THEM and verdict.reason in _UNANSWERED)
+    ):
         clauses.append("they answer when you reach out")
 
     text = "; ".join(clauses)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from netkeep.scoring.bands import _band
+from netkeep.scoring.bands import SCORE_RANGES, Verdict, _band, _short
 from netkeep.scoring.constants import (
     _LN2,
     _ME,
@@ -109,7 +109,7 @@ def _clock(rows: list[tuple[Any, ...]], now_ts: float, settings: ScoringSettings
         rows, WINDOW_MAX_FACTOR * base_window, step, horizon, gaps_too=False
     )
     window = [_window(latencies[side], base_window) for side in (_ME, _THEM)]
-    reply_window = [_reply_window(latencies[side], window[side]) for side in (_ME, _THEM)]
+    reply_window = [_reply_window(latencies[side], base_window) for side in (_ME, _THEM)]
     return _Clock(
         now=now_ts,
         latest=rows[-1][0] if rows else now_ts,
@@ -152,7 +152,7 @@ def _score_rows(
     clock = _clock(rows, now_ts, settings)
     interest = Interest(ask_list, asked_in, clock.base_window, base.at)
     t = _Tally()
-    favours, weight_sum = _walk_back(t, rows, clock, interest, asked_in, extras)
+    favours, weight_sum, start_times = _walk_back(t, rows, clock, interest, asked_in, extras)
     for give in gives:
         when = base.at(give.given_at)
         favours.append(
@@ -162,21 +162,28 @@ def _score_rows(
         t,
         ask_list,
         favours,
-        _weight_at(rows, clock),
+        _weight_at(start_times, clock),
         interest.sweetener,
         clock.window,
         clock.base_window,
         now_ts,
         base.at,
     )
+    verdict = Verdict(Band.new.value, "new", None)
     score: int | None = None
-    band = Band.new.value
-    if n >= MIN_TOUCHPOINTS:
-        score = _score(t, weight_sum / n)
-        band = _band(t, t.answers(_ME), t.answers(_THEM), now_ts, clock.window)
-    if bands is not None and band not in bands:
+    # Too early to judge: too few touchpoints, or no response window yet since the first.
+    if n >= MIN_TOUCHPOINTS and now_ts - rows[0][0] >= clock.base_window:
+        raw, short = _score(t, weight_sum / len(start_times))
+        verdict = _band(t, t.answers(_ME), t.answers(_THEM))
+        low, high = SCORE_RANGES[verdict.reason]
+        if raw < low:
+            # Balanced starts and answers, but not what both put in: not mutual after all.
+            verdict = _short(short, "puts-in-less")
+            low, high = SCORE_RANGES[verdict.reason]
+        score = min(raw, high)
+    if bands is not None and verdict.band not in bands:
         return None
-    return _row(t, rows, clock, score, band)
+    return _row(t, rows, clock, score, verdict)
 
 
 def _walk_back(
@@ -186,11 +193,12 @@ def _walk_back(
     interest: Interest,
     asked_in: dict[int, str],
     extras: dict[int, tuple[Any, Any]],
-) -> tuple[list[list[Any]], float]:
-    """One backward pass over the touchpoints ("answered" needs the next touchpoint each side
-    started): weights, replies and conversations, starts and their verdicts, into ``t``. Returns
-    the favours typed on touchpoints ([ts, side, touchpoint id, None, weight]) and the sum of
-    the weights. This loop runs once per touchpoint of the whole network: locals, not lookups."""
+) -> tuple[list[list[Any]], float, list[float]]:
+    """One backward pass over the touchpoints ("answered" needs what each side did next):
+    weights, replies and conversations, starts and their verdicts, into ``t``. Returns the
+    favours typed on touchpoints ([ts, side, touchpoint id, None, weight]), the sum of the
+    starts' weights, and the times of the starts, oldest first. This loop runs once per touchpoint of
+    the whole network: locals, not lookups."""
     favours: list[list[Any]] = []
     initiated, initiated_ask, taking, answering = (
         t.initiated,
@@ -204,31 +212,34 @@ def _walk_back(
         t.outreach_counted,
         t.outreach_answered,
     )
-    year_started, latest_verdicts = t.year_started, t.latest
+    year_started, latest_verdicts, dark = t.year_started, t.latest, t.dark
     exp, latest, horizon, now_ts = math.exp, clock.latest, clock.horizon, clock.now
     window, reply_window, step = clock.window, clock.reply_window, clock.step
-    conversation_gap, took_nothing = CONVERSATION_GAP, _TOOK_NOTHING
+    conversation_gap, took_nothing, serves = CONVERSATION_GAP, _TOOK_NOTHING, interest.serves_back
     year_ago = now_ts - EXPLAIN_RECENT.total_seconds()
     any_interest = [bool(interest.starts[_ME]), bool(interest.starts[_THEM])]
-    next_start = [math.inf, math.inf]
-    weight_sum = 0.0
+    # When each side next touched base other than in its own interest: that answers outreach.
+    next_answer = [math.inf, math.inf]
+    weight_sum = newer_age = 0.0  # an event ages by `step` per newer start, not per message
+    start_times: list[float] = []
     verdict_room = [5, 5]  # how many more latest verdicts each side keeps for the explanation
     their_asks_in_year = 0
     neg_decay = -clock.decay
-    newer_age = -step
-    n = len(rows)
+    trailing = rows[-1][2] & 1 if rows else -1  # the side of the trailing one-way run
     older = itertools.chain(itertools.islice(reversed(rows), 1, None), (None,))
     # Flags as literals (see _packed_rows): 1 side, 2 two-way, 4 no reply, 6 awaits no reply.
-    for i, (ts, tp_id, flags), prev in zip(itertools.count(n - 1, -1), reversed(rows), older):
+    for i, (ts, tp_id, flags), prev in zip(
+        itertools.count(len(rows) - 1, -1), reversed(rows), older
+    ):
         side = flags & 1
         two_way = flags & 2
         other = 1 - side
+        if trailing >= 0 and (side != trailing or two_way):
+            trailing = -1
         age = latest - ts
-        newer_age += step
         if newer_age < age:
             age = newer_age
         weight = exp(neg_decay * age) if age <= horizon else 0.0
-        weight_sum += weight
         if two_way:
             answering[other] += weight
         if extras and extras.get(i, (None,))[0]:
@@ -236,26 +247,28 @@ def _walk_back(
         # Replies: a touchpoint that answers the other side's one-way outreach within the
         # replier's reply window, and expects no answer itself. Messages close together are one
         # conversation: after its first, the other side's are replies and the same side's carry
-        # on (neither starts anything).
+        # on (neither starts anything). Answering only in one's own interest answers nothing.
+        answers = False  # a start that answers the other side's outreach awaits no answer
         if prev is not None:
             gap = ts - prev[0]
-            if gap <= conversation_gap:
-                if (prev[2] ^ flags) & 1:
-                    answering[side] += weight
-                next_start[side] = ts
-                continue
-            if (prev[2] ^ flags) & 1 and not prev[2] & 6 and gap <= reply_window[side]:
-                answering[side] += weight
-                next_start[side] = ts
+            answers = (prev[2] ^ flags) & 1 and not prev[2] & 6 and gap <= window[side]
+            if gap <= conversation_gap or (answers and gap <= reply_window[side]):
+                if not (any_interest[side] and serves(side, ts)):
+                    if (prev[2] ^ flags) & 1:
+                        answering[side] += weight
+                    next_answer[side] = ts
                 continue
         initiated[side] += weight
+        weight_sum += weight
+        start_times.append(ts)
+        newer_age += step
         if weight:
             starts[side] += 1
         status = asked_in.get(tp_id) if asked_in else None
         if status is not None and status not in took_nothing:
             own_interest = True
         else:
-            own_interest = any_interest[side] and interest.serves_back(side, ts)
+            own_interest = any_interest[side] and serves(side, ts)
         if own_interest:
             initiated_ask[side] += weight
             if status != "open" or now_ts - ts <= window[other]:
@@ -266,12 +279,16 @@ def _walk_back(
                 their_asks_in_year += 1
         if two_way:
             flag: bool | None = True
-        elif flags & 4:
+        elif flags & 4 or answers:
             flag = None
-        elif next_start[other] - ts <= window[other]:
+        elif next_answer[other] - ts <= window[other]:
             flag = True
+        elif now_ts - ts <= window[other]:
+            flag = None
         else:
-            flag = None if now_ts - ts <= window[other] else False
+            flag = False
+            if trailing >= 0:
+                dark[side] += 1
         if flag is not None:
             if weight:
                 verdicts[side] += 1
@@ -281,17 +298,18 @@ def _walk_back(
             if verdict_room[side]:
                 verdict_room[side] -= 1
                 latest_verdicts[side].append((CHANNEL_CODES[flags >> 3], flag))
-        next_start[side] = ts
+        if not own_interest:
+            next_answer[side] = ts
     t.year_their_asks = their_asks_in_year
-    return favours, weight_sum
+    start_times.reverse()
+    return favours, weight_sum, start_times
 
 
-def _weight_at(rows: list[tuple[Any, ...]], clock: _Clock) -> Callable[[float], float]:
+def _weight_at(start_times: list[float], clock: _Clock) -> Callable[[float], float]:
     """The recency weight of an event at a time (an ask, a give), as the touchpoints' weights:
-    aged by the latest touchpoint or by the newer touchpoints, whichever ages it less."""
-    times = [row[0] for row in rows]
+    aged by the latest touchpoint or by the newer starts, whichever ages it less."""
     n, latest, step, decay, horizon = (
-        len(rows),
+        len(start_times),
         clock.latest,
         clock.step,
         clock.decay,
@@ -300,15 +318,16 @@ def _weight_at(rows: list[tuple[Any, ...]], clock: _Clock) -> Callable[[float], 
 
     def weight_at(when: float) -> float:
         age = max(latest - when, 0.0)
-        newer_age = (n - bisect.bisect_right(times, when)) * step
+        newer_age = (n - bisect.bisect_right(start_times, when)) * step
         age = min(age, newer_age)
         return math.exp(-decay * age) if age <= horizon else 0.0
 
     return weight_at
 
 
-def _score(t: _Tally, average_weight: float) -> int:
-    """100 x balance ** BALANCE_EXPONENT x responsiveness (docs/scoring.md, *The score*)."""
+def _score(t: _Tally, average_weight: float) -> tuple[int, int]:
+    """100 x balance ** BALANCE_EXPONENT x responsiveness (docs/scoring.md, *The score*), and
+    the side that puts in less (you on a tie, as in the bands)."""
     # Contribution: reaching out (an ask takes, it does not invest), answering, and favours.
     contribution = [
         INITIATE_CREDIT * (t.initiated[side] - t.taking[side])
@@ -329,18 +348,18 @@ def _score(t: _Tally, average_weight: float) -> int:
     else:
         responsiveness = known[0] if known else RESPONSE_PRIOR_RATE
     score: int = round(100 * balance**BALANCE_EXPONENT * responsiveness)
-    return score
+    return score, _THEM if contribution[_THEM] < contribution[_ME] else _ME
 
 
 def _row(
-    t: _Tally, rows: list[tuple[Any, ...]], clock: _Clock, score: int | None, band: str
+    t: _Tally, rows: list[tuple[Any, ...]], clock: _Clock, score: int | None, verdict: Verdict
 ) -> dict[str, Any]:
     """The score row's keys, in order, and the explanation written from them."""
     streak, streak_channels, pending = _unanswered_streak(rows, clock.now - clock.window[_THEM])
     total_initiated = t.initiated[_ME] + t.initiated[_THEM]
     result: dict[str, Any] = {
         "score": score,
-        "band": band,
+        "band": verdict.band,
         "touchpoints": len(rows),
         "initiative": round(t.initiated[_THEM] / total_initiated, 2) if total_initiated else None,
         "their_response_rate": _rate(t.outreach_answered[_ME], t.outreach_counted[_ME]),
@@ -356,9 +375,11 @@ def _row(
     result["explanation"] = _explain(
         result,
         t,
+        verdict,
         streak_channels=streak_channels,
         pending=pending,
         now_ts=clock.now,
         window=clock.window,
+        first_ts=rows[0][0] if rows else clock.now,
     )
     return result

@@ -13,10 +13,10 @@ from typing import Any
 from netkeep.scoring.constants import (
     _ME,
     _THEM,
-    CONVERSATION_GAP,
     EVENTS_PER_HALF_LIFE,
     HORIZON_HALF_LIVES,
     REPLY_FACTOR,
+    REPLY_MIN,
     RHYTHM_MIN_SAMPLES,
     WINDOW_FACTOR,
     WINDOW_MAX_FACTOR,
@@ -65,11 +65,15 @@ def _usual(samples: list[float]) -> float | None:
     return statistics.median(samples) if len(samples) >= RHYTHM_MIN_SAMPLES else None
 
 
-def _reply_window(latencies: list[float], window: float) -> float:
+def _reply_window(latencies: list[float], base: float) -> float:
+    """How soon after the other side's message one's own still answers it rather than starts
+    anew: REPLY_FACTOR x one's usual latency, from REPLY_MIN up to the configured window (a
+    slower answer still answers the outreach, but it is a new start)."""
     usual = _usual(latencies)
+    longest = max(base, REPLY_MIN)
     if usual is None:
-        return window
-    return min(max(CONVERSATION_GAP, REPLY_FACTOR * usual), window)
+        return longest
+    return min(max(REPLY_MIN, REPLY_FACTOR * usual), longest)
 
 
 def _window(latencies: list[float], base: float) -> float:

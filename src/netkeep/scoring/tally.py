@@ -38,6 +38,7 @@ class _Tally:
         "latest",
         "year_started",
         "year_their_asks",
+        "dark",
     )
 
     def __init__(self) -> None:
@@ -62,6 +63,8 @@ class _Tally:
         self.latest: list[list[tuple[str, bool]]] = [[], []]
         self.year_started = [0, 0]
         self.year_their_asks = 0
+        # Each side's latest starts that went unanswered with nothing from the other since.
+        self.dark = [0, 0]
 
     def answers(self, side: int) -> float | None:
         """How well the other side answers ``side``'s outreach and asks (smoothed), or None
@@ -109,7 +112,7 @@ def _tally_asks_and_favours(
             if now_ts - opened > window[doer]:
                 t.requests_counted[side] += weight
                 t.verdicts[side] += weight > 0
-                t.stalled_asks[side] += 1
+                t.stalled_asks[side] += weight > 0  # past the horizon: decides nothing
             continue
         t.requests_counted[side] += weight
         t.verdicts[side] += weight > 0
@@ -132,7 +135,7 @@ def _tally_asks_and_favours(
             # Done only to clear the way for an ask of their own: if it had been left waiting
             # longer than any reply window, it still counts as an ask they left open.
             if resolved - opened > WINDOW_MAX_FACTOR * base_window:
-                t.stalled_asks[side] += 1
+                t.stalled_asks[side] += weight > 0  # past the horizon: decides nothing
             continue
         t.requests_answered[side] += weight
         t.gave[doer] += weight_at(resolved)
