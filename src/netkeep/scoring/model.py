@@ -152,7 +152,7 @@ def _score_rows(
     clock = _clock(rows, now_ts, settings)
     interest = Interest(ask_list, asked_in, clock.base_window, base.at)
     t = _Tally()
-    favours, weight_sum, start_times = _walk_back(t, rows, clock, interest, asked_in, extras)
+    favours, average_weight, start_times = _walk_back(t, rows, clock, interest, asked_in, extras)
     for give in gives:
         when = base.at(give.given_at)
         favours.append(
@@ -173,7 +173,7 @@ def _score_rows(
     score: int | None = None
     # Too early to judge: too few touchpoints, or no response window yet since the first.
     if n >= MIN_TOUCHPOINTS and now_ts - rows[0][0] >= clock.base_window:
-        raw, short = _score(t, weight_sum / len(start_times))
+        raw, short = _score(t, average_weight)
         verdict = _band(t, t.answers(_ME), t.answers(_THEM))
         low, high = SCORE_RANGES[verdict.reason]
         if raw < low:
@@ -196,8 +196,10 @@ def _walk_back(
 ) -> tuple[list[list[Any]], float, list[float]]:
     """One backward pass over the touchpoints ("answered" needs what each side did next):
     weights, replies and conversations, starts and their verdicts, into ``t``. Returns the
-    favours typed on touchpoints ([ts, side, touchpoint id, None, weight]), the sum of the
-    starts' weights, and the times of the starts, oldest first. This loop runs once per touchpoint of
+    favours typed on touchpoints ([ts, side, touchpoint id, None, weight]), the average weight
+    of the starts that take nothing (the scale of the balance's prior: a start in one's own
+    interest adds no contribution, so it must not move the prior either), and the times of the
+    starts, oldest first. This loop runs once per touchpoint of
     the whole network: locals, not lookups."""
     favours: list[list[Any]] = []
     initiated, initiated_ask, taking, answering = (
@@ -220,7 +222,8 @@ def _walk_back(
     any_interest = [bool(interest.starts[_ME]), bool(interest.starts[_THEM])]
     # When each side next touched base other than in its own interest: that answers outreach.
     next_answer = [math.inf, math.inf]
-    weight_sum = newer_age = 0.0  # an event ages by `step` per newer start, not per message
+    newer_age = 0.0  # an event ages by `step` per newer start, not per message
+    plain_weights, plain_starts = 0.0, 0  # starts that take nothing: the scale of the prior
     start_times: list[float] = []
     verdict_room = [5, 5]  # how many more latest verdicts each side keeps for the explanation
     their_asks_in_year = 0
@@ -249,7 +252,8 @@ def _walk_back(
         # conversation: after its first, the other side's are replies and the same side's carry
         # on (neither starts anything). Answering only in one's own interest answers nothing.
         answers = False  # a start that answers the other side's outreach awaits no answer
-        if prev is not None:
+        status = asked_in.get(tp_id) if asked_in else None
+        if prev is not None and status is None:  # an ask is never a reply: it asks anew
             gap = ts - prev[0]
             answers = (prev[2] ^ flags) & 1 and not prev[2] & 6 and gap <= window[side]
             if gap <= conversation_gap or (answers and gap <= reply_window[side]):
@@ -259,17 +263,18 @@ def _walk_back(
                     next_answer[side] = ts
                 continue
         initiated[side] += weight
-        weight_sum += weight
         start_times.append(ts)
         newer_age += step
         if weight:
             starts[side] += 1
-        status = asked_in.get(tp_id) if asked_in else None
         if status is not None and status not in took_nothing:
             own_interest = True
         else:
             own_interest = any_interest[side] and serves(side, ts)
-        if own_interest:
+        if not own_interest:
+            plain_weights += weight
+            plain_starts += 1
+        else:
             initiated_ask[side] += weight
             if status != "open" or now_ts - ts <= window[other]:
                 taking[side] += weight  # an ask left open past the window took nothing
@@ -302,7 +307,8 @@ def _walk_back(
             next_answer[side] = ts
     t.year_their_asks = their_asks_in_year
     start_times.reverse()
-    return favours, weight_sum, start_times
+    average = plain_weights / plain_starts if plain_starts else 1.0
+    return favours, average, start_times
 
 
 def _weight_at(start_times: list[float], clock: _Clock) -> Callable[[float], float]:

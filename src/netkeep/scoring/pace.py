@@ -13,6 +13,7 @@ from typing import Any
 from netkeep.scoring.constants import (
     _ME,
     _THEM,
+    CONVERSATION_GAP,
     EVENTS_PER_HALF_LIFE,
     HORIZON_HALF_LIVES,
     REPLY_FACTOR,
@@ -48,10 +49,9 @@ def _intervals(
         gap = ts - prev_ts
         if gaps_too:
             gaps.append(gap)
-        if (
-            (flags ^ prev_flags) & _SIDE
-            and not (prev_flags & _AWAITS_NOTHING or prev_reply)
-            and gap <= cap
+        if (flags ^ prev_flags) & _SIDE and (
+            gap <= CONVERSATION_GAP  # in a conversation, every turn answers the one before
+            or (not (prev_flags & _AWAITS_NOTHING or prev_reply) and gap <= cap)
         ):
             replies[flags & _SIDE].append(gap)
             prev_reply = True
