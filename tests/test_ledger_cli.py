@@ -185,7 +185,7 @@ def test_owe_still_lists_a_reply_that_asks_or_comes_after_the_window(cli, dana):
 
 
 def test_score_show_and_parallel_workers_agree_on_a_ledger(cli, dana, monkeypatch):
-    import netkeep.store
+    import netkeep.store.scores
 
     cli.ok("add", "Bo")
     for who in (dana, "bo"):
@@ -197,7 +197,7 @@ def test_score_show_and_parallel_workers_agree_on_a_ledger(cli, dana, monkeypatc
     rows = cli.json("score")
     for row in rows:
         assert cli.json("show", f"#{row['id']}")["score"] == row
-    monkeypatch.setattr(netkeep.store, "PARALLEL_MIN_TOUCHPOINTS", 1)
+    monkeypatch.setattr(netkeep.store.scores, "PARALLEL_MIN_TOUCHPOINTS", 1)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     assert cli.json("score") == rows
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import netkeep.store
+import netkeep.store.scores
 from netkeep.db_path import sqlite_uri
 
 # Where the SQLite file lands, whatever its path.
@@ -87,8 +87,8 @@ def test_parallel_scoring_reads_the_same_file(cli, tmp_path, monkeypatch, folder
         for day in range(1, 5):
             cli.ok("--db", str(path), "log", name, "--when", f"2026-0{day}-01", "--via", "email")
     one_process = cli.json("--db", str(path), "score")
-    monkeypatch.setattr(netkeep.store, "PARALLEL_MIN_TOUCHPOINTS", 1)
-    monkeypatch.setattr(netkeep.store, "PARALLEL_CORES", 2)
+    monkeypatch.setattr(netkeep.store.scores, "PARALLEL_MIN_TOUCHPOINTS", 1)
+    monkeypatch.setattr(netkeep.store.scores, "PARALLEL_CORES", 2)
     shared = cli.json("--db", str(path), "score")
     assert sorted(shared, key=lambda r: r["id"]) == sorted(one_process, key=lambda r: r["id"])
     assert len(shared) == 4

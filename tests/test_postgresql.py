@@ -291,14 +291,14 @@ def test_reads_do_not_wait_for_a_writer(cli, pg, monkeypatch):
 def test_scoring_helpers_read_in_the_commands_snapshot(cli, pg, monkeypatch, run):
     """`score`'s helper processes read what the command reads: touchpoints committed after it
     began are in none of its rows, though the helpers connect after that commit."""
-    import netkeep.store
+    import netkeep.store.scores
 
     for name in ("Ana Ruiz", "Bo Chen"):
         cli.ok("add", name)
         cli.ok("log", name, "--when", "2026-05-01")
-    monkeypatch.setattr(netkeep.store, "PARALLEL_MIN_TOUCHPOINTS", 0)
-    monkeypatch.setattr(netkeep.store, "PARALLEL_CORES", 2)
-    split = netkeep.store._shares
+    monkeypatch.setattr(netkeep.store.scores, "PARALLEL_MIN_TOUCHPOINTS", 0)
+    monkeypatch.setattr(netkeep.store.scores, "PARALLEL_CORES", 2)
+    split = netkeep.store.scores.contact_shares
 
     def split_then_log_more(raw):
         shares = split(raw)  # the command's first reads: its snapshot is taken
@@ -307,10 +307,10 @@ def test_scoring_helpers_read_in_the_commands_snapshot(cli, pg, monkeypatch, run
         assert len(shares) == 2  # the work goes to helper processes
         return shares
 
-    monkeypatch.setattr(netkeep.store, "_shares", split_then_log_more)
+    monkeypatch.setattr(netkeep.store.scores, "contact_shares", split_then_log_more)
     rows = cli.json("score")
     assert [(row["name"], row["touchpoints"]) for row in rows] == [("Ana Ruiz", 1), ("Bo Chen", 1)]
-    monkeypatch.setattr(netkeep.store, "_shares", split)
+    monkeypatch.setattr(netkeep.store.scores, "contact_shares", split)
     rows = cli.json("score")
     assert [(row["name"], row["touchpoints"]) for row in rows] == [("Ana Ruiz", 2), ("Bo Chen", 2)]
 

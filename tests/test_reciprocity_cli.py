@@ -217,7 +217,7 @@ def test_show_includes_the_score_row_and_asks(cli):
 
 @pytest.mark.sqlite_only
 def test_scoring_split_over_processes_gives_the_same_rows(cli, monkeypatch, db_path):
-    import netkeep.store
+    import netkeep.store.scores
     from netkeep.db import open_session
 
     record_story(cli)
@@ -225,10 +225,12 @@ def test_scoring_split_over_processes_gives_the_same_rows(cli, monkeypatch, db_p
     cli.ok("add", "Nina New")
     cli.ok("log", "nina", "--when", "2026-06-01")
     serial = cli.json("score")
-    monkeypatch.setattr(netkeep.store, "PARALLEL_MIN_TOUCHPOINTS", 0)
+    monkeypatch.setattr(netkeep.store.scores, "PARALLEL_MIN_TOUCHPOINTS", 0)
     monkeypatch.setattr("os.cpu_count", lambda: 3)
     with open_session(db_path, write=False) as session:
-        assert len(netkeep.store._shares(session.connection())) == 3  # the split really happens
+        assert (
+            len(netkeep.store.scores.contact_shares(session.connection())) == 3
+        )  # the split really happens
     assert cli.json("score") == serial
     assert cli.json("digest")["watch"] == [row for row in serial if row["band"] == "fair-weather"]
 

@@ -219,14 +219,16 @@ def test_report_json_is_valid_for_an_empty_database(cli):
 
 @pytest.mark.sqlite_only
 def test_monthly_mix_split_over_cores_matches_one_process(network, monkeypatch, db_path):
-    import netkeep.store
+    import netkeep.store.scores
     from netkeep.db import open_session
 
     serial = network.json("report")
-    monkeypatch.setattr(netkeep.store, "PARALLEL_MIN_TOUCHPOINTS", 0)
+    monkeypatch.setattr(netkeep.store.scores, "PARALLEL_MIN_TOUCHPOINTS", 0)
     monkeypatch.setattr("os.cpu_count", lambda: 3)
     with open_session(db_path, write=False) as session:
-        assert len(netkeep.store._shares(session.connection())) == 3  # the split really happens
+        assert (
+            len(netkeep.store.scores.contact_shares(session.connection())) == 3
+        )  # the split really happens
     split = network.json("report")
     assert split["monthly_bands"] == serial["monthly_bands"]
     assert split["bands"] == serial["bands"]

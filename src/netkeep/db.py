@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
@@ -328,7 +328,7 @@ def open_session(
     *,
     write: bool,
     journal: str | None = None,
-    helper: bool = False,
+    names: NamesCache | None = None,
     snapshot: str | None = None,
 ) -> Iterator[Session]:
     """One command, one transaction, on the selected store (a SQLite file or a server URL).
@@ -337,16 +337,15 @@ def open_session(
     creates the database (a file 0600 in folders 0700; netkeep's tables on a server); if the
     command then fails, a new file is removed. A write with a `journal` summary is recorded for
     `undo` (netkeep.journal); the command may refine the summary with
-    `netkeep.journal.describe(session.info, …)`. A `helper` process of a command (score's
-    workers) leaves shell completion's cache of a server's names to the command, and on a server
-    reads in the command's `snapshot` (`dialect.export_snapshot`).
+    `netkeep.journal.describe(session.info, …)`. On a server, a command given the shell
+    completion's cache of names (`names`) brings it up to date when the names changed; a helper
+    process of a command (score's workers) passes none, and reads in the command's `snapshot`
+    (`dialect.export_snapshot`).
     """
     opened = (
         _sqlite_session(target, write=write, journal=journal)
         if isinstance(target, Path)
-        else _server_session(
-            target, write=write, journal=journal, remember_names=not helper, snapshot=snapshot
-        )
+        else _server_session(target, write=write, journal=journal, names=names, snapshot=snapshot)
     )
     with opened as session:
         yield session
@@ -450,7 +449,7 @@ def _server_session(
     *,
     write: bool,
     journal: str | None,
-    remember_names: bool = True,
+    names: NamesCache | None = None,
     snapshot: str | None = None,
 ) -> Iterator[Session]:
     """A command on a PostgreSQL server. Writes take the write lock (an advisory lock held to the
@@ -481,7 +480,7 @@ def _server_session(
             prepare=check or create,
         )
 
-    names: tuple[str, list[str]] | None = None
+    changed: tuple[str, list[str]] | None = None
     try:
         try:
             with contextlib.ExitStack() as stack:
@@ -494,16 +493,25 @@ def _server_session(
                         return
                     session = stack.enter_context(command(applied, checked=False))
                 yield session
-                if remember_names:
-                    names = _changed_names(session, url)
+                if names is not None:
+                    changed = _changed_names(session, url, names)
         except (DBAPIError, psycopg.Error) as exc:
             raise describe_failure(exc, url) from exc
     finally:
         engine.dispose()
-    if names is not None:  # the command committed: its names are the database's now
-        from netkeep.completion import remember_names as remember
+    if names is not None and changed is not None:  # committed: its names are the database's now
+        names.remember_names(shown_url(url), changed[1], fingerprint=changed[0])
 
-        remember(shown_url(url), names[1], fingerprint=names[0])
+
+class NamesCache(Protocol):
+    """Where shell completion keeps a server's names (netkeep.completion, which the command line
+    hands in: storage knows nothing of the shell)."""
+
+    def remembered_fingerprint(self, url_text: str) -> str | None: ...
+
+    def remember_names(
+        self, url_text: str, names: list[str], *, fingerprint: str | None = None
+    ) -> None: ...
 
 
 # Shell completion never connects to the server: each command keeps a private cache of the
@@ -516,12 +524,10 @@ _NAMES_FINGERPRINT_SQL = (
 )
 
 
-def _changed_names(session: Session, url: URL) -> tuple[str, list[str]] | None:
+def _changed_names(session: Session, url: URL, names: NamesCache) -> tuple[str, list[str]] | None:
     """(fingerprint, active contacts' names) when they differ from the completion cache's."""
-    from netkeep.completion import remembered_fingerprint
-
     fingerprint = str(session.execute(text(_NAMES_FINGERPRINT_SQL)).scalar_one())
-    if fingerprint == remembered_fingerprint(shown_url(url)):
+    if fingerprint == names.remembered_fingerprint(shown_url(url)):
         return None
     rows = session.execute(text("SELECT name FROM contact WHERE NOT archived"))
     return fingerprint, [str(name) for name in rows.scalars()]

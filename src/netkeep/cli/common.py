@@ -232,10 +232,16 @@ def database_target() -> Target:
 def session(*, write: bool, journal: bool = True) -> Iterator[Session]:
     """The command's one transaction. Writes are recorded for `undo` (unless `journal=False`),
     summarised as the command line was typed until the command says better with `did`."""
-    from netkeep.db import open_session
+    from netkeep.db import NamesCache, open_session
 
     summary = command_line() if write and journal else None
-    with open_session(database_target(), write=write, journal=summary) as db_session:
+    target = database_target()
+    names: NamesCache | None = None
+    if not isinstance(target, Path):  # shell completion's cache of a server's names
+        from netkeep import completion
+
+        names = completion
+    with open_session(target, write=write, journal=summary, names=names) as db_session:
         loaded()
         yield db_session
 
@@ -401,9 +407,9 @@ def filter_tier(db: Session, config: Settings, tier: str | None) -> str | None:
     name = tier.strip().lower()
     if name in config.cadence:
         return name
-    from netkeep import store
+    from netkeep.store import contacts
 
-    if name in store.tiers_in_use(db, include_archived=True):
+    if name in contacts.tiers_in_use(db, include_archived=True):
         return name
     return config.check_tier(tier)
 
@@ -413,16 +419,16 @@ def nothing_matches(
 ) -> str | None:
     """Why a listing filtered by tag and tier is empty, when the filter is the reason: it matches
     no contact (`No contacts tagged 'recruiters' (tags in use: …)`). None when contacts match."""
-    from netkeep import store
+    from netkeep.store import contacts
 
     scope = include_archived
-    if tag and not store.count_contacts(db, tag=tag, include_archived=scope):
-        used = ", ".join(store.tags_in_use(db, include_archived=scope)) or "none"
+    if tag and not contacts.count_contacts(db, tag=tag, include_archived=scope):
+        used = ", ".join(contacts.tags_in_use(db, include_archived=scope)) or "none"
         return f"No contacts tagged {tag!r} (tags in use: {used})."
-    if tier and not store.count_contacts(db, tier=tier, include_archived=scope):
-        used = ", ".join(store.tiers_in_use(db, include_archived=scope)) or "none"
+    if tier and not contacts.count_contacts(db, tier=tier, include_archived=scope):
+        used = ", ".join(contacts.tiers_in_use(db, include_archived=scope)) or "none"
         return f"No contacts in tier {tier!r} (tiers in use: {used})."
-    if tag and tier and not store.count_contacts(db, tag=tag, tier=tier, include_archived=scope):
+    if tag and tier and not contacts.count_contacts(db, tag=tag, tier=tier, include_archived=scope):
         return f"No contacts tagged {tag!r} in tier {tier!r}."
     return None
 

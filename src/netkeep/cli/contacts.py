@@ -32,21 +32,13 @@ from netkeep.cli.common import (
 from netkeep.errors import BadInput, Declined
 from netkeep.fields import clean_emails, clean_list, clean_name
 from netkeep.vocab import (
-    ASK_KEYS,
     CONTACT_KEYS,
-    GIVE_KEYS,
-    TOUCHPOINT_KEYS,
     OutputFormat,
     SingleFormat,
 )
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from sqlmodel import Session
-
-    from netkeep.config import Settings
-    from netkeep.models import Contact
+    pass
 
 EmailOpt = Annotated[
     list[str] | None,
@@ -113,9 +105,9 @@ def add(
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Add a contact."""
-    from netkeep import store
     from netkeep.models import Contact
     from netkeep.render import note as say
+    from netkeep.store import contacts
 
     config = settings()
     contact = Contact(
@@ -131,10 +123,10 @@ def add(
         created_at=now(),
     )
     with session(write=True) as db:
-        store.add_contact(db, contact=contact, force=force)
-        data = store.contact_dict(contact)
+        contacts.add_contact(db, contact=contact, force=force)
+        data = contacts.contact_dict(contact)
         did(db, f"add #{data['id']} {data['name']}")
-        doubles = store.likely_duplicates(
+        doubles = contacts.likely_duplicates(
             db, name=contact.name, emails=contact.emails, exclude_id=contact.id
         )
     for other, why in doubles if fmt == SingleFormat.table else []:
@@ -183,17 +175,17 @@ def edit(
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Change a contact's fields (only those given)."""
-    from netkeep import store
     from netkeep.models import saved_id
     from netkeep.render import note as say
+    from netkeep.store import contacts
 
     config = settings()
     with session(write=True) as db:
-        found = store.find_contact(db, contact)
+        found = contacts.find_contact(db, contact)
         changes: dict[str, Any] = {}
         if name is not None:
             new_name = clean_name(name)
-            clash = store.names_taken(db, new_name, exclude_id=found.id)
+            clash = contacts.names_taken(db, new_name, exclude_id=found.id)
             if clash and not force:
                 raise BadInput(
                     f"a contact named {clash[0].name!r} already exists (#{clash[0].id}); "
@@ -224,7 +216,7 @@ def edit(
             setattr(found, field, value)
         db.add(found)
         db.flush()
-        data = store.contact_dict(found, last_touch=store.last_touch(db, saved_id(found)))
+        data = contacts.contact_dict(found, last_touch=contacts.last_touch(db, saved_id(found)))
         did(db, f"edit #{found.id} {found.name} ({', '.join(changes)})")
     _emit_contact(data, fmt)
     if fmt == SingleFormat.table:
@@ -245,13 +237,13 @@ def list_(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """List contacts with their last touch."""
-    from netkeep import store
     from netkeep.render import Column, emit_rows
+    from netkeep.store import contacts
 
     config = settings()
     with session(write=False) as db:
         tier_name = filter_tier(db, config, tier)
-        rows = store.list_contacts(db, tag=tag, tier=tier_name, include_archived=archived)
+        rows = contacts.list_contacts(db, tag=tag, tier=tier_name, include_archived=archived)
         empty = (
             None
             if rows
@@ -268,57 +260,6 @@ def list_(
     if archived:
         columns.append(Column("archived", "Archived"))
     emit_rows(rows, fmt=fmt, keys=CONTACT_KEYS, columns=columns, empty=empty or "No contacts yet.")
-
-
-def profile(
-    db: Session,
-    found: Contact,
-    config: Settings,
-    moment: datetime,
-    *,
-    as_of: datetime | None = None,
-    history: bool = False,
-) -> dict[str, Any]:
-    """The `show` object: the contact, its touchpoints (newest first), asks, gives, score row and
-    rhythm, all from one read of the contact's history (as it stood at `as_of`, when given)."""
-    from netkeep import store, timeline
-    from netkeep.cli.reciprocity import with_days_open
-    from netkeep.models import saved_id
-    from netkeep.scoring import answered_flags, rhythm, score_contact
-
-    asks = with_days_open(
-        store.ask_rows(db, contact_id=found.id, include_resolved=True, as_of=as_of), moment
-    )
-    gives = store.give_rows(db, contact_id=saved_id(found), as_of=as_of)
-    touchpoints = store.touchpoints_of(db, saved_id(found), asks=asks, gives=gives, as_of=as_of)
-    # The same records `score` builds from its bulk read: gives only as GiveRecords.
-    records = store.touchpoint_records(touchpoints)
-    ask_records, give_records = store.ledger_records(asks, gives)
-    flags = answered_flags(records, now=moment, window=config.response_window.timedelta)
-    for touchpoint, answered in zip(touchpoints, flags, strict=True):
-        touchpoint["answered"] = answered
-    data = store.contact_dict(
-        found, last_touch=touchpoints[-1]["occurred_at"] if touchpoints else None
-    )
-    data["touchpoints"] = [
-        {key: t.get(key) for key in TOUCHPOINT_KEYS} for t in reversed(touchpoints)
-    ]
-    data["asks"] = [{key: a.get(key) for key in ASK_KEYS} for a in asks]
-    data["gives"] = [{key: g.get(key) for key in GIVE_KEYS} for g in gives]
-    data["score"] = {
-        "id": found.id,
-        "name": found.name,
-        **score_contact(
-            records, ask_records, now=moment, settings=config.scoring, gives=give_records
-        ),
-    }
-    pace = rhythm(records, now=moment, settings=config.scoring)
-    data["rhythm"] = {**timeline.rhythm_dict(pace), "text": timeline.rhythm_text(pace)}
-    if history:
-        data["history"] = timeline.score_path(
-            records, ask_records, give_records, now=moment, settings=config.scoring
-        )
-    return data
 
 
 RECENT_TOUCHPOINTS = 10  # what `show` lists without --all
@@ -343,14 +284,16 @@ def show(
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Show a contact: profile, score and rhythm, recent touchpoints, asks and gives."""
-    from netkeep import store
+    from netkeep.network import Network
     from netkeep.render import Column, note, pairs, print_table, write_json
+    from netkeep.store import contacts
 
     config = settings()
     then, moment = as_of_moment(as_of, now())
     with session(write=False) as db:
-        found = store.find_contact(db, contact)
-        data = profile(db, found, config, moment, as_of=then, history=history)
+        found = contacts.find_contact(db, contact)
+        network = Network(db, settings=config, now=moment, as_of=then)
+        data = network.profile(found, history=history)
     if fmt == SingleFormat.json:
         write_json(data)
         return
@@ -448,11 +391,11 @@ def _answered_cell(value: bool | None) -> str:
 
 
 def _set_archived(contact: str, archived: bool) -> None:
-    from netkeep import store
     from netkeep.render import note
+    from netkeep.store import contacts
 
     with session(write=True) as db:
-        found = store.find_contact(db, contact)
+        found = contacts.find_contact(db, contact)
         found.archived = archived
         db.add(found)
         label = f"#{found.id} {found.name}"
@@ -482,18 +425,18 @@ def rm(
     ] = False,
 ) -> None:
     """Delete a contact with its whole history."""
-    from netkeep import store
     from netkeep.render import note
+    from netkeep.store import contacts
 
     with session(write=True) as db:
-        found = store.find_contact(db, contact)
+        found = contacts.find_contact(db, contact)
         label = f"#{found.id} {found.name}"
         if not yes:
             if not interactive():
                 raise BadInput("rm needs --yes when stdin is not a terminal")
             if not typer.confirm(f"Delete {label} and all their history?", default=False):
                 raise Declined("Nothing removed.")
-        counts = store.delete_contact(db, contact=found)
+        counts = contacts.delete_contact(db, contact=found)
         did(db, f"rm {label} ({counts['touchpoints']} touchpoints, {counts['asks']} asks)")
     note(f"Deleted {label} ({counts['touchpoints']} touchpoints, {counts['asks']} asks).")
 
@@ -526,16 +469,16 @@ def merge(
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Fold OTHER into INTO: its whole history moves over, its details fill the gaps."""
-    from netkeep import store
     from netkeep.models import saved_id
     from netkeep.render import note as say
+    from netkeep.store import contacts
 
     with session(write=True) as db:
-        into = store.find_contact(db, contact)
-        folded = store.find_contact(db, other)
+        into = contacts.find_contact(db, contact)
+        folded = contacts.find_contact(db, other)
         folded_label = f"#{folded.id} {folded.name}"
-        result = store.merge_contacts(db, into=into, other=folded)
-        data = store.contact_dict(into, last_touch=store.last_touch(db, saved_id(into)))
+        result = contacts.merge_contacts(db, into=into, other=folded)
+        data = contacts.contact_dict(into, last_touch=contacts.last_touch(db, saved_id(into)))
         label = f"#{data['id']} {data['name']}"
         did(db, f"merge {folded_label} into {label}")
     _emit_contact(data, fmt)

@@ -28,16 +28,7 @@ from netkeep.fields import id_of
 from netkeep.vocab import ASK_KEYS, OWE_KEYS, SCORE_KEYS, Band, OutputFormat, Side, SingleFormat
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-
-def with_days_open(rows: list[dict[str, Any]], moment: datetime) -> list[dict[str, Any]]:
-    from netkeep.dates import days_between
-
-    for row in rows:
-        end = row["resolved_at"] or moment
-        row["days_open"] = max(0, days_between(row["opened_at"], end))
-    return rows
+    pass
 
 
 def _rate(value: float | None) -> str:
@@ -89,24 +80,24 @@ def score(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """How reciprocal each relationship is: a 0-100 score and a band."""
-    from netkeep import store
+    from netkeep.network import Network
     from netkeep.render import Column, emit_rows, print_explanations, stdout_isatty
+    from netkeep.store import contacts, touchpoints
 
     config = settings()
     then, moment = as_of_moment(as_of, now())
     with session(write=False) as db:
-        contact_id = store.find_contact(db, contact).id if contact else None
+        contact_id = contacts.find_contact(db, contact).id if contact else None
         if member is not None:
-            members = store.members_in_use(db)
+            members = touchpoints.members_in_use(db)
             if member not in members:
                 raise BadInput(
                     f"no touchpoints logged by {member!r} (members: {', '.join(members)})"
                     if members
                     else f"no touchpoints logged by {member!r} (none logged yet)"
                 )
-        rows = store.score_rows(
-            db, now=moment, settings=config, contact_id=contact_id, as_of=then, member=member
-        )
+        network = Network(db, settings=config, now=moment, as_of=then)
+        rows = network.scores(contact_id=contact_id, member=member)
     empty = "No contacts to score."
     if band is not None:
         bands: dict[str, int] = {}
@@ -154,16 +145,12 @@ def owe(mine: MineOpt = False, fmt: FormatOpt = OutputFormat.table) -> None:
     A message of theirs that closes a thread is not listed: one logged --no-reply-needed, and a
     reply to your outreach within the response window that carries no ask.
     """
-    from netkeep import store
-    from netkeep.dates import days_between
+    from netkeep.network import Network
     from netkeep.render import Column, emit_rows
 
-    moment = now()
     config = settings()
     with session(write=False) as db:
-        rows = store.owe_rows(db, window=config.scoring.response_window, mine=mine)
-    for row in rows:
-        row["days_waiting"] = max(0, days_between(row["occurred_at"], moment))
+        rows = Network(db, settings=config, now=now(), mine=mine).owe()
     emit_rows(
         rows,
         fmt=fmt,
@@ -204,20 +191,16 @@ def asks(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Open asks (all with --all): favours requested by you or by them."""
-    from netkeep import store
+    from netkeep.network import Network
     from netkeep.render import Column, emit_rows
+    from netkeep.store import contacts
 
-    moment = now()
     with session(write=False) as db:
-        contact_id = store.find_contact(db, contact).id if contact else None
-        rows = store.ask_rows(
-            db,
-            contact_id=contact_id,
-            include_resolved=all_,
-            by=by.value if by else None,
-            mine=mine,
+        contact_id = contacts.find_contact(db, contact).id if contact else None
+        network = Network(db, settings=settings(), now=now(), mine=mine)
+        rows = network.asks(
+            contact_id=contact_id, include_resolved=all_, by=by.value if by else None
         )
-    with_days_open(rows, moment)
     columns = [
         Column("id", "Ask", justify="right"),
         Column("name", "Name"),
@@ -261,9 +244,10 @@ def resolve(
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Close an ask as done (the favour was done), declined or withdrawn; or reopen it."""
-    from netkeep import store
     from netkeep.dates import parse_past
+    from netkeep.network import with_days_open
     from netkeep.render import note, write_json
+    from netkeep.store import ledger
 
     moment = now()
     resolved_at = parse_past(when, now=moment, date_order=date_order)
@@ -281,7 +265,7 @@ def resolve(
         raise BadInput(f"{' and '.join(chosen)} cannot be used together")
     status = "declined" if declined else "withdrawn" if withdrawn else "open" if reopen else "done"
     with session(write=True) as db:
-        ask = store.resolve_ask(db, ask_id=number, status=status, when=resolved_at)
+        ask = ledger.resolve_ask(db, ask_id=number, status=status, when=resolved_at)
         did(
             db,
             f"reopen ask #{ask.id} {ask.what!r}"
@@ -290,7 +274,7 @@ def resolve(
         )
         row = next(
             r
-            for r in store.ask_rows(db, contact_id=ask.contact_id, include_resolved=True)
+            for r in ledger.ask_rows(db, contact_id=ask.contact_id, include_resolved=True)
             if r["id"] == ask.id
         )
     with_days_open([row], moment)

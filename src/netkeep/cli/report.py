@@ -17,10 +17,6 @@ from netkeep.vocab import SingleFormat
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from sqlmodel import Session
-
-    from netkeep.config import Settings
-
 
 @app.command(
     rich_help_panel=LOOK,
@@ -90,79 +86,13 @@ def report(
 
 
 def gather(*, since: datetime, until: datetime, moment: datetime, full: bool) -> dict[str, Any]:
-    """Read what the figures need, with the functions the listings use. `full` adds the figures
-    only the page and JSON show (map, monthly band mix, busiest relationships)."""
-    from netkeep import report, store
-    from netkeep.staleness import stale_rows
+    """The report's figures (netkeep.network.Network.report)."""
+    from netkeep.network import Network
 
-    config = settings()
-    calendar_from = min(since, until - timedelta(weeks=report.CALENDAR_WEEKS))
-    extra: dict[str, Any] = {}
     with session(write=False) as db:
-        scoring = store.start_score_rows(db, now=moment, settings=config)
-        candidates = store.staleness_rows(db)
-        asks = store.ask_changes(db, since=since, until=until)
-        days = store.touch_days(db, since=calendar_from, until=until)
-        period_days = store.touch_days(db, since=since, until=until)
-        if full:
-            heard = store.last_heard(db)
-            year_ago = until - timedelta(days=365)
-            extra["busiest"] = _busiest(db, since=year_ago, until=until, config=config)
-            months = report.month_ends(until)
-            tallies = store.band_history(
-                db, moments=[end for _label, end in months], settings=config
-            )
-            extra["monthly_bands"] = report.monthly_mix([label for label, _ in months], tallies)
-        scores = scoring()
-    figures: dict[str, Any] = {
-        "as_of": moment,
-        "since": since,
-        "until": until,
-        "bands": report.band_mix(scores),
-        "dormancy": report.dormancy(candidates, now=moment),
-        "calendar": report.calendar(
-            days,
-            first=calendar_from.astimezone().date(),
-            last=(until - timedelta(microseconds=1)).astimezone().date(),
-        ),
-        "calendar_levels": [],
-        "changes": report.changes(
-            period_days=period_days,
-            stale=stale_rows(candidates, now=moment, settings=config),
-            asks=asks,
-            since=since,
-            until=until,
-        ),
-    }
-    figures["calendar_levels"] = report.heat_levels(figures["calendar"])
-    if full:
-        figures["map"] = report.reciprocity_map(scores, heard, now=moment)
-        figures["monthly_bands"] = extra["monthly_bands"]
-        figures["busiest"] = extra["busiest"]
-    return figures
-
-
-def _busiest(
-    db: Session, *, since: datetime, until: datetime, config: Settings
-) -> list[dict[str, Any]]:
-    """The busiest relationships of the period, each with its touches marked answered or not by
-    the function `show` uses."""
-    from netkeep import report, store
-    from netkeep.scoring import answered_flags
-
-    result = []
-    for contact_id, name, _count in store.busiest_contacts(db, since=since, limit=report.BUSIEST):
-        asks = store.ask_rows(db, contact_id=contact_id, include_resolved=True)
-        gives = store.give_rows(db, contact_id=contact_id)
-        touches = [
-            t
-            for t in store.touchpoints_of(db, contact_id, asks=asks, gives=gives)
-            if t["occurred_at"] < until
-        ]
-        records = store.touchpoint_records(touches)
-        flags = answered_flags(records, now=until, window=config.response_window.timedelta)
-        result.append(report.small_multiple(contact_id, name, touches, flags, until=until))
-    return result
+        return Network(db, settings=settings(), now=moment).report(
+            since=since, until=until, full=full
+        )
 
 
 def _check_destination(path: Path) -> None:

@@ -64,9 +64,7 @@ def digest(
     as_of: AsOfOpt = None,
 ) -> None:
     """What needs attention: reach out, you owe, waiting on, watch. Silent when all is quiet."""
-    from netkeep import store
-    from netkeep.digest import WATCH_BANDS, build_digest
-    from netkeep.staleness import stale_rows
+    from netkeep.network import Network
     from netkeep.vocab import ASK_KEYS, OWE_KEYS, SCORE_KEYS, STALE_KEYS
 
     config = settings()
@@ -79,26 +77,8 @@ def digest(
         sys.stderr.write(f"netkeep digest: no database at {path}; nothing to report\n")
         return
     with session(write=False) as db:
-        # Only the watch list needs score rows: the other contacts are not even explained.
-        scoring = store.start_score_rows(
-            db, now=moment, settings=config, as_of=then, bands=WATCH_BANDS
-        )
-        candidates = store.staleness_rows(db, as_of=then, mine=mine)
-        owe = store.owe_rows(db, window=config.scoring.response_window, as_of=then, mine=mine)
-        my_open_asks = store.ask_rows(db, by="me", as_of=then, mine=mine)
-        scores = scoring()
-        if mine:
-            # Watch the contacts you have logged with (the score stays the team's).
-            logged = {row["id"] for row in candidates}
-            scores = [row for row in scores if row["id"] in logged]
-    result = build_digest(
-        stale=stale_rows(candidates, now=moment, settings=config),
-        owe=owe,
-        my_open_asks=my_open_asks,
-        scores=scores,
-        now=moment,
-        limit=limit,
-    )
+        network = Network(db, settings=config, now=moment, as_of=then, mine=mine)
+        result = network.digest(limit=limit)
     if fmt == DigestFormat.json:
         from netkeep.render import write_json
 

@@ -45,7 +45,7 @@ from netkeep.vocab import (
 MAX_DAYS = 36600  # a hundred years: keeps the date arithmetic in range
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import datetime
 
     from sqlmodel import Session
 
@@ -142,8 +142,8 @@ def log(
 
     Several contacts get the same touchpoint each, in one go (JSON: an array, one object each).
     """
-    from netkeep import store
     from netkeep.dates import parse_past
+    from netkeep.store import touchpoints
 
     moment = now()
     occurred_at = parse_past(when, now=moment, date_order=date_order)
@@ -169,7 +169,7 @@ def log(
                 hint = _link_hint(db, found, gives)
                 if hint is not None:
                     hints.append(hint)
-            touchpoint, made, given = store.log_touchpoint(
+            touchpoint, made, given = touchpoints.log_touchpoint(
                 db,
                 contact=found,
                 occurred_at=occurred_at,
@@ -182,9 +182,9 @@ def log(
                 fulfils=fulfils_id,
                 no_reply=no_reply,
             )
-            data = store.touchpoint_dict(touchpoint, asks=made, gives=given)
+            data = touchpoints.touchpoint_dict(touchpoint, asks=made, gives=given)
             data["answered"] = True if is_two_way else None
-            streak = store.unanswered_streak(db, found.id) if direction == "out" else 0
+            streak = touchpoints.unanswered_streak(db, found.id) if direction == "out" else 0
             label = f"#{found.id} {found.name}"
             logged.append((data, label, created, made, given, streak))
             added = "new contact " if created else ""
@@ -214,15 +214,15 @@ def _resolve_all(
     db: Session, refs: list[str], moment: datetime, *, create: bool, force: bool
 ) -> list[Any]:
     """(contact, created) for each reference, in order; each person at most once."""
-    from netkeep import store
     from netkeep.models import saved_id
+    from netkeep.store import contacts
 
     people = []
     seen: dict[int, str] = {}
     for ref in refs:
         created = False
         try:
-            found = store.find_contact(db, ref)
+            found = contacts.find_contact(db, ref)
         except ContactNotFound as exc:
             if not create:
                 raise
@@ -266,12 +266,12 @@ def _ledger(
 def _offer_link(contact: str, gives: list[tuple[str, str]]) -> int | None:
     """On a terminal: when a give comes from the side that was asked and the asker has exactly
     one open ask, ask whether the give fulfils it."""
-    from netkeep import store
     from netkeep.models import saved_id
+    from netkeep.store import contacts
 
     with session(write=False) as db:
         try:
-            found = store.find_contact(db, contact)
+            found = contacts.find_contact(db, contact)
         except ContactNotFound:
             return None
         candidate = _candidate(db, saved_id(found), gives)
@@ -282,10 +282,10 @@ def _offer_link(contact: str, gives: list[tuple[str, str]]) -> int | None:
 
 
 def _candidate(db: Session, contact_id: int, gives: list[tuple[str, str]]) -> dict[str, Any] | None:
-    from netkeep import store
+    from netkeep.store import ledger
 
     for by in dict.fromkeys(by for by, _ in gives):
-        found = store.link_candidate(db, contact_id=contact_id, giver=by)
+        found = ledger.link_candidate(db, contact_id=contact_id, giver=by)
         if found is not None:
             return found
     return None
@@ -314,16 +314,16 @@ def _text(value: str | None, flag: str) -> str | None:
 
 
 def _create_contact(db: Session, name: str, moment: datetime) -> Contact:
-    from netkeep import store
     from netkeep.fields import clean_name
     from netkeep.models import Contact
+    from netkeep.store import contacts
 
     contact = Contact(
         name=clean_name(name), tier=settings().default_tier, created_at=moment, emails=[], tags=[]
     )
     if "@" in name:
         raise BadInput(f"no contact has the email {name!r}; add them with a name first")
-    return store.add_contact(db, contact=contact, force=False)
+    return contacts.add_contact(db, contact=contact, force=False)
 
 
 def _confirm_logged(
@@ -428,15 +428,15 @@ def touchpoint_edit(
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Change a touchpoint's fields (only those given)."""
-    from netkeep import store
     from netkeep.dates import parse_past
     from netkeep.models import saved_id
+    from netkeep.store import contacts, ledger, touchpoints
 
     occurred_at = parse_past(when, now=now(), date_order=date_order) if when is not None else None
     with session(write=True) as db:
-        touchpoint = store.get_touchpoint(db, touchpoint_id)
-        moved_to = store.find_contact(db, contact) if contact is not None else None
-        changed = store.edit_touchpoint(
+        touchpoint = touchpoints.get_touchpoint(db, touchpoint_id)
+        moved_to = contacts.find_contact(db, contact) if contact is not None else None
+        changed = touchpoints.edit_touchpoint(
             db,
             touchpoint=touchpoint,
             contact=moved_to,
@@ -449,11 +449,11 @@ def touchpoint_edit(
         )
         if not changed:
             raise BadInput("nothing to change (give at least one option with a new value)")
-        owner = store.contact_by_id(db, touchpoint.contact_id)
-        data = store.touchpoint_dict(
+        owner = contacts.contact_by_id(db, touchpoint.contact_id)
+        data = touchpoints.touchpoint_dict(
             touchpoint,
-            asks=store.asks_of_touchpoint(db, saved_id(touchpoint)),
-            gives=store.gives_of_touchpoint(db, saved_id(touchpoint)),
+            asks=ledger.asks_of_touchpoint(db, saved_id(touchpoint)),
+            gives=ledger.gives_of_touchpoint(db, saved_id(touchpoint)),
         )
         data["answered"] = True if touchpoint.two_way else None
         label = f"touchpoint #{touchpoint.id} with #{owner.id} {owner.name}"
@@ -478,16 +478,16 @@ def touchpoint_rm(
     ] = False,
 ) -> None:
     """Delete a touchpoint and the asks and gives it carried."""
-    from netkeep import store
     from netkeep.dates import from_db, local_text
     from netkeep.models import saved_id
     from netkeep.render import note
+    from netkeep.store import contacts, ledger, touchpoints
 
     with session(write=True) as db:
-        touchpoint = store.get_touchpoint(db, touchpoint_id)
-        owner = store.contact_by_id(db, touchpoint.contact_id)
-        asks = store.asks_of_touchpoint(db, saved_id(touchpoint))
-        gives = store.gives_of_touchpoint(db, saved_id(touchpoint))
+        touchpoint = touchpoints.get_touchpoint(db, touchpoint_id)
+        owner = contacts.contact_by_id(db, touchpoint.contact_id)
+        asks = ledger.asks_of_touchpoint(db, saved_id(touchpoint))
+        gives = ledger.gives_of_touchpoint(db, saved_id(touchpoint))
         who = "you" if touchpoint.direction == "out" else "they"
         label = (
             f"touchpoint #{touchpoint.id}: {touchpoint.channel} ({who} initiated) with "
@@ -503,7 +503,7 @@ def touchpoint_rm(
             if not typer.confirm(f"Delete {label}?", default=False):
                 note(f"Kept touchpoint #{touchpoint.id}.")
                 return
-        store.remove_touchpoint(db, touchpoint=touchpoint)
+        touchpoints.remove_touchpoint(db, touchpoint=touchpoint)
         did(db, f"touchpoint rm {label}")
     note(f"Deleted {label}.")
 
@@ -517,14 +517,14 @@ def undo() -> None:
 
     On a team server: your own last command, never a colleague's.
     """
-    from netkeep import store
     from netkeep.render import note
+    from netkeep.store import undo
 
     with session(write=True, journal=False) as db:
-        summary = store.undo_last(db)
+        summary = undo.undo_last(db)
         if summary is None:
             raise RuntimeFailure(
-                f"nothing to undo (netkeep keeps the last {store.UNDO_DEPTH} changing commands)"
+                f"nothing to undo (netkeep keeps the last {undo.UNDO_DEPTH} changing commands)"
             )
     note(f"Undid: {summary}.")
 
@@ -570,9 +570,9 @@ def stale(
 
     Quiet means nobody on the team touched them; --mine keeps those you have logged with.
     """
-    from netkeep import store
+    from netkeep.network import Network
     from netkeep.render import Column, emit_rows
-    from netkeep.staleness import rhythm_rows, stale_rows
+    from netkeep.store import reads
 
     if days is not None and not 0 <= days <= MAX_DAYS:
         raise BadInput(
@@ -582,28 +582,12 @@ def stale(
         )
     config = settings()
     then, moment = as_of_moment(as_of, now())
-    usual: dict[int, timedelta | None] = {}
     with session(write=False) as db:
         tier_name = filter_tier(db, config, tier)
-        candidates = store.staleness_rows(db, tag=tag, tier=tier_name, as_of=then, mine=mine)
-        empty = None if candidates else nothing_matches(db, tag=tag, tier=tier_name)
-        if rhythm:
-            from netkeep.scoring import rhythm as learn_rhythm
-
-            wanted = {contact["id"] for contact in candidates}
-            usual = {
-                cid: learn_rhythm(tps, now=moment, settings=config.scoring).usual_interval
-                for cid, tps in store.active_histories(db, as_of=then)
-                if cid in wanted
-            }
-    rows = stale_rows(candidates, now=moment, settings=config, days=days)
-    keys = STALE_KEYS
-    if rhythm:
-        for row in rows:
-            row["reason"], row["usual_interval_days"] = "cadence", None
-        if days is None:
-            rows += rhythm_rows(candidates, usual, now=moment, settings=config)
-        keys = [*STALE_KEYS, "reason", "usual_interval_days"]
+        network = Network(db, settings=config, now=moment, as_of=then, mine=mine)
+        rows = network.stale(days=days, tag=tag, tier=tier_name, rhythm=rhythm)
+        empty = None if rows else nothing_matches(db, tag=tag, tier=tier_name)
+    keys = [*STALE_KEYS, "reason", "usual_interval_days"] if rhythm else STALE_KEYS
     if limit is not None:
         rows = rows[:limit]
     emit_rows(
@@ -632,7 +616,7 @@ def stale(
     if rows and pictures.wanted(fmt):
         with session(write=False) as db:
             ids = [row["id"] for row in rows]
-            weekly = store.weekly_touches(db, ids, until=moment, weeks=pictures.SPARK_WEEKS)
+            weekly = reads.weekly_touches(db, ids, until=moment, weeks=pictures.SPARK_WEEKS)
         pictures.draw_stale(rows, weekly)
     if exit_code and rows:
         raise typer.Exit(1)

@@ -267,8 +267,8 @@ def _import_contacts(
     db: Session, file: Path, fmt: str, config: Settings, moment: datetime, dry_run: bool
 ) -> tuple[str, str]:
     """Import one contacts file: its summary line, and what it added for `undo` to name."""
-    from netkeep import store
     from netkeep.io import open_import
+    from netkeep.store import importing
 
     with open_import(file, fmt) as source:
         big = (
@@ -286,7 +286,7 @@ def _import_contacts(
             bar.update(records, None if source.count is not None else source.bytes_read())
 
         try:
-            counts = store.import_records(
+            counts = importing.import_records(
                 db,
                 records=source.records,
                 label=str(file),
@@ -345,14 +345,14 @@ def _capture(
     """Capture one file's history: its summary lines, and what it added for `undo` to name.
 
     Its contacts (a LinkedIn zip's connections) go in first so that its messages find them."""
-    from netkeep import store
     from netkeep.io.capture import reduce_exchanges
     from netkeep.io.sources import open_capture
+    from netkeep.store import capture, importing
 
     source = open_capture(file, kind, me)
     lines: list[str] = []
     if source.contacts:
-        counts = store.import_records(
+        counts = importing.import_records(
             db,
             records=(("contact", contact) for contact in source.contacts),
             label=f"{file}!Connections.csv",
@@ -365,8 +365,8 @@ def _capture(
         lines.append(_summary(connections, counts, dry_run=dry_run))
     big = file.is_dir() or file.stat().st_size > PROGRESS_MIN_BYTES
     bar = _Progress(f"Reading {file.name}", total=None, shown=big and _progress_wanted())
-    tally = store.SourceCounts(format=kind)
-    capturer = store.Capturer(db, settings=config, now=moment, create=create)
+    tally = capture.SourceCounts(format=kind)
+    capturer = capture.Capturer(db, settings=config, now=moment, create=create)
 
     def ticking(
         records: Iterable[CapturedTouchpoint | Skipped],
@@ -488,10 +488,11 @@ def export(
     ] = None,
 ) -> None:
     """Export the database: json to re-import anywhere, or contacts as csv or vcf."""
-    from netkeep import io, store
+    from netkeep import io
+    from netkeep.store import export, importing
 
     with session(write=False) as db:
-        totals = store.export_counts(db)
+        totals = export.export_counts(db)
         total = totals["contacts"]
         if fmt == ExportFormat.json:
             total += totals["touchpoints"] + totals["asks"] + totals["gives"]
@@ -511,7 +512,7 @@ def export(
             for row in rows:
                 yield row
                 done[0] += 1
-                if done[0] % store.PROGRESS_EVERY == 0:
+                if done[0] % importing.PROGRESS_EVERY == 0:
                     bar.update(done[0])
 
         try:
@@ -519,9 +520,9 @@ def export(
                 if fmt == ExportFormat.json:
                     write_export(db, fh, counted)
                 elif fmt == ExportFormat.csv:
-                    io.write_csv(counted(store.export_contacts(db)), fh)
+                    io.write_csv(counted(export.export_contacts(db)), fh)
                 else:
-                    io.write_vcf(counted(store.export_contacts(db)), fh)
+                    io.write_vcf(counted(export.export_contacts(db)), fh)
         finally:
             bar.close()
 
@@ -532,14 +533,15 @@ def write_export(
     counted: Callable[[Iterable[dict[str, Any]]], Iterable[dict[str, Any]]] = lambda rows: rows,
 ) -> None:
     """The lossless JSON export of everything `db` sees (one transaction: one snapshot)."""
-    from netkeep import io, store
+    from netkeep import io
+    from netkeep.store import export
 
     io.write_json(
         {
-            "contacts": counted(store.export_contacts(db)),
-            "touchpoints": counted(store.export_touchpoints(db)),
-            "asks": counted(store.export_asks(db)),
-            "gives": counted(store.export_gives(db)),
+            "contacts": counted(export.export_contacts(db)),
+            "touchpoints": counted(export.export_touchpoints(db)),
+            "asks": counted(export.export_asks(db)),
+            "gives": counted(export.export_gives(db)),
         },
         fh,
     )

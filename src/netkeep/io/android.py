@@ -14,8 +14,8 @@ from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError, iterparse
 
 from netkeep.io.capture import Identity, Message, Party, Skipped, content_key, short_note
-from netkeep.io.phones import normalise
 from netkeep.io.records import fail
+from netkeep.phones import normalise
 
 SOURCE = "android"
 _PROLOG_LIMIT = 64 * 1024

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
+from netkeep.captured import Skipped as Skipped
+from netkeep.captured import profile_url as profile_url
 from netkeep.errors import BadInput
 
 # Consecutive one-way messages of one side in one exchange, each within this long of the one before,
@@ -59,14 +61,6 @@ class Message:
     party: Party
     thread: str | None = None  # the conversation; None for live exchanges
     note: str | None = None
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A record read and deliberately left out, with the reason the summary counts it under."""
-
-    source: str
-    reason: str
 
 
 @dataclass
@@ -184,7 +178,7 @@ class Identity:
     @classmethod
     def of(cls, settings: Any, *, meeting_cap: int = 10) -> Identity:
         """You as the settings' `[me]` section describes you, in the forms parsers compare."""
-        from netkeep.io.phones import normalise
+        from netkeep.phones import normalise
 
         me = settings.me
         return cls(
@@ -202,17 +196,6 @@ class Identity:
             f"{label}: cannot tell which side is you: set {setting} in the config's [me] "
             f"section or pass {what}"
         )
-
-
-def profile_url(url: str | None) -> str | None:
-    """A LinkedIn profile URL in one spelling: https, no query, no trailing slash, lower case."""
-    if not url or not url.strip():
-        return None
-    url = url.strip().split("?")[0].split("#")[0].rstrip("/").lower()
-    for prefix in ("https://", "http://"):
-        url = url.removeprefix(prefix)
-    url = url.removeprefix("www.")
-    return "https://www." + url if url.startswith("linkedin.com") else "https://" + url
 
 
 def check_size(path: Path, limit: int, label: str) -> None:
