@@ -85,12 +85,14 @@ def _band(t: _Tally, they_answer: float | None, i_answer: float | None) -> Verdi
         )
 
     def seldom_answers(side: int) -> bool:
-        # The other side's outreach mostly goes unanswered by ``side``, who seldom reaches out.
+        # The other side's outreach mostly goes unanswered by ``side``, who seldom reaches out;
+        # one unanswered start among answered ones is no pattern.
         other = 1 - side
         counted = t.outreach_counted[other]
         total = initiated[_ME] + initiated[_THEM]
         return (
-            counted > 0
+            (t.unanswered[other] >= 2 or t.outreach_answered[other] <= 0)
+            and counted > 0
             and t.outreach_answered[other] / counted < MOSTLY
             and initiated[side] / total < SELDOM
         )
@@ -117,9 +119,11 @@ def _band(t: _Tally, they_answer: float | None, i_answer: float | None) -> Verdi
         if they_answer < MOSTLY and i_answer < MOSTLY:
             # Ignoring each other is not mutual: the side answering worse falls short.
             return _short(_THEM if they_answer < i_answer else _ME, "ignoring")
-        if i_answer <= they_answer - RESPONSE_GAP:
+        # A side answering clearly worse falls short, unless it also starts more of the
+        # contact: then each side makes up for the other.
+        if i_answer <= they_answer - RESPONSE_GAP and lean <= 0:
             return _short(_ME, "answers-worse")
-        if they_answer <= i_answer - RESPONSE_GAP:
+        if they_answer <= i_answer - RESPONSE_GAP and lean >= 0:
             return _short(_THEM, "answers-worse")
     if balanced:
         # Evidence on one side only is judged alone: one-way is not mutual.

@@ -28,6 +28,7 @@ from netkeep.scoring.constants import (
     HORIZON_HALF_LIVES,
     INITIATE_CREDIT,
     MIN_TOUCHPOINTS,
+    REPLY_MIN,
     RESPONSE_PRIOR_RATE,
     WINDOW_MAX_FACTOR,
 )
@@ -214,10 +215,11 @@ def _walk_back(
         t.outreach_counted,
         t.outreach_answered,
     )
-    year_started, latest_verdicts, dark = t.year_started, t.latest, t.dark
+    year_started, latest_verdicts, dark, unanswered = t.year_started, t.latest, t.dark, t.unanswered
     exp, latest, horizon, now_ts = math.exp, clock.latest, clock.horizon, clock.now
     window, reply_window, step = clock.window, clock.reply_window, clock.step
     conversation_gap, took_nothing, serves = CONVERSATION_GAP, _TOOK_NOTHING, interest.serves_back
+    follow_up = REPLY_MIN
     year_ago = now_ts - EXPLAIN_RECENT.total_seconds()
     any_interest = [bool(interest.starts[_ME]), bool(interest.starts[_THEM])]
     # When each side next touched base other than in its own interest: that answers outreach.
@@ -256,7 +258,13 @@ def _walk_back(
         if prev is not None and status is None:  # an ask is never a reply: it asks anew
             gap = ts - prev[0]
             answers = (prev[2] ^ flags) & 1 and not prev[2] & 6 and gap <= window[side]
-            if gap <= conversation_gap or (answers and gap <= reply_window[side]):
+            if (
+                gap <= conversation_gap
+                or (answers and gap <= reply_window[side])
+                # One's own one-way follow-up within a day of one's message still waiting for
+                # an answer carries that outreach on: it is not another attempt.
+                or (not (prev[2] ^ flags) & 1 and not (prev[2] | flags) & 6 and gap <= follow_up)
+            ):
                 if not (any_interest[side] and serves(side, ts)):
                     if (prev[2] ^ flags) & 1:
                         answering[side] += weight
@@ -292,6 +300,7 @@ def _walk_back(
             flag = None
         else:
             flag = False
+            unanswered[side] += weight > 0
             if trailing >= 0:
                 dark[side] += 1
         if flag is not None:

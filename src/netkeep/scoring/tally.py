@@ -39,6 +39,7 @@ class _Tally:
         "year_started",
         "year_their_asks",
         "dark",
+        "unanswered",
     )
 
     def __init__(self) -> None:
@@ -65,6 +66,7 @@ class _Tally:
         self.year_their_asks = 0
         # Each side's latest starts that went unanswered with nothing from the other since.
         self.dark = [0, 0]
+        self.unanswered = [0, 0]  # how many starts went unanswered (weight above 0)
 
     def answers(self, side: int) -> float | None:
         """How well the other side answers ``side``'s outreach and asks (smoothed), or None
