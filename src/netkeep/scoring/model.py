@@ -36,7 +36,7 @@ from netkeep.scoring.explain import _explain, _unanswered_streak
 from netkeep.scoring.interest import Interest, asks_with_typed
 from netkeep.scoring.pace import _intervals, _reply_window, _window
 from netkeep.scoring.records import AskRecord, GiveRecord, ScoringSettings, TouchpointRecord
-from netkeep.scoring.rows import CHANNEL_CODES, Timebase, _packed_rows, _touch_rows
+from netkeep.scoring.rows import Timebase, _packed_rows, _touch_rows
 from netkeep.scoring.tally import _Tally, _tally_asks_and_favours
 from netkeep.vocab import Band
 
@@ -195,39 +195,30 @@ def _walk_back(
     asked_in: dict[int, str],
     extras: dict[int, tuple[Any, Any]],
 ) -> tuple[list[list[Any]], float, list[float]]:
-    """One backward pass over the touchpoints ("answered" needs what each side did next):
-    weights, replies and conversations, starts and their verdicts, into ``t``. Returns the
-    favours typed on touchpoints ([ts, side, touchpoint id, None, weight]), the average weight
-    of the starts that take nothing (the scale of the balance's prior: a start in one's own
-    interest adds no contribution, so it must not move the prior either), and the times of the
-    starts, oldest first. This loop runs once per touchpoint of
-    the whole network: locals, not lookups."""
+    """One backward pass ("answered" needs what each side did next): weights, replies and
+    conversations, starts and their verdicts, into ``t``. Returns the favours typed on
+    touchpoints ([ts, side, touchpoint id, None, weight]), the average weight of the starts that
+    take nothing (the scale of the balance's prior), and the starts' times, oldest first. It runs
+    once per touchpoint of the whole network: locals, not lookups.
+
+    A reply answers the other side's one-way outreach within the replier's reply window and
+    awaits no answer; within a conversation the other side's messages are replies and the same
+    side's carry on; so does one's own one-way follow-up within a day (not another attempt). An
+    ask is never a reply. Answering only in one's own interest answers nothing."""
     favours: list[list[Any]] = []
-    initiated, initiated_ask, taking, answering = (
-        t.initiated,
-        t.initiated_ask,
-        t.taking,
-        t.answering,
-    )
-    starts, verdicts, counted, answered = (
-        t.starts,
-        t.verdicts,
-        t.outreach_counted,
-        t.outreach_answered,
-    )
-    year_started, latest_verdicts, dark, unanswered = t.year_started, t.latest, t.dark, t.unanswered
+    initiated, initiated_ask, taking = t.initiated, t.initiated_ask, t.taking
+    answering, starts, unanswered = t.answering, t.starts, t.unanswered
+    year_started, dark = t.year_started, t.dark
     exp, latest, horizon, now_ts = math.exp, clock.latest, clock.horizon, clock.now
     window, reply_window, step = clock.window, clock.reply_window, clock.step
     conversation_gap, took_nothing, serves = CONVERSATION_GAP, _TOOK_NOTHING, interest.serves_back
-    follow_up = REPLY_MIN
-    year_ago = now_ts - EXPLAIN_RECENT.total_seconds()
+    follow_up, year_ago = REPLY_MIN, now_ts - EXPLAIN_RECENT.total_seconds()
     any_interest = [bool(interest.starts[_ME]), bool(interest.starts[_THEM])]
     # When each side next touched base other than in its own interest: that answers outreach.
     next_answer = [math.inf, math.inf]
     newer_age = 0.0  # an event ages by `step` per newer start, not per message
     plain_weights, plain_starts = 0.0, 0  # starts that take nothing: the scale of the prior
     start_times: list[float] = []
-    verdict_room = [5, 5]  # how many more latest verdicts each side keeps for the explanation
     their_asks_in_year = 0
     neg_decay = -clock.decay
     trailing = rows[-1][2] & 1 if rows else -1  # the side of the trailing one-way run
@@ -236,8 +227,7 @@ def _walk_back(
     for i, (ts, tp_id, flags), prev in zip(
         itertools.count(len(rows) - 1, -1), reversed(rows), older
     ):
-        side = flags & 1
-        two_way = flags & 2
+        side, two_way = flags & 1, flags & 2
         other = 1 - side
         if trailing >= 0 and (side != trailing or two_way):
             trailing = -1
@@ -249,20 +239,14 @@ def _walk_back(
             answering[other] += weight
         if extras and extras.get(i, (None,))[0]:
             favours.append([ts, side, tp_id, None, weight])
-        # Replies: a touchpoint that answers the other side's one-way outreach within the
-        # replier's reply window, and expects no answer itself. Messages close together are one
-        # conversation: after its first, the other side's are replies and the same side's carry
-        # on (neither starts anything). Answering only in one's own interest answers nothing.
         answers = False  # a start that answers the other side's outreach awaits no answer
         status = asked_in.get(tp_id) if asked_in else None
-        if prev is not None and status is None:  # an ask is never a reply: it asks anew
+        if prev is not None and status is None:
             gap = ts - prev[0]
             answers = (prev[2] ^ flags) & 1 and not prev[2] & 6 and gap <= window[side]
             if (
                 gap <= conversation_gap
                 or (answers and gap <= reply_window[side])
-                # One's own one-way follow-up within a day of one's message still waiting for
-                # an answer carries that outreach on: it is not another attempt.
                 or (not (prev[2] ^ flags) & 1 and not (prev[2] | flags) & 6 and gap <= follow_up)
             ):
                 if not (any_interest[side] and serves(side, ts)):
@@ -290,28 +274,13 @@ def _walk_back(
             year_started[side] += 1
             if side and status is not None:
                 their_asks_in_year += 1
-        if two_way:
-            flag: bool | None = True
-        elif flags & 4 or answers:
-            flag = None
-        elif next_answer[other] - ts <= window[other]:
-            flag = True
-        elif now_ts - ts <= window[other]:
-            flag = None
-        else:
-            flag = False
+        if two_way or next_answer[other] - ts <= window[other] and not flags & 4 and not answers:
+            t.judge(side, weight, True, flags)
+        elif not (flags & 4 or answers or now_ts - ts <= window[other]):
             unanswered[side] += weight > 0
             if trailing >= 0:
                 dark[side] += 1
-        if flag is not None:
-            if weight:
-                verdicts[side] += 1
-            counted[side] += weight
-            if flag:
-                answered[side] += weight
-            if verdict_room[side]:
-                verdict_room[side] -= 1
-                latest_verdicts[side].append((CHANNEL_CODES[flags >> 3], flag))
+            t.judge(side, weight, False, flags)
         if not own_interest:
             next_answer[side] = ts
     t.year_their_asks = their_asks_in_year

@@ -13,6 +13,7 @@ from netkeep.scoring.constants import (
     WINDOW_MAX_FACTOR,
 )
 from netkeep.scoring.records import AskRecord
+from netkeep.scoring.rows import _CODE_SHIFT, CHANNEL_CODES
 
 
 class _Tally:
@@ -67,6 +68,17 @@ class _Tally:
         # Each side's latest starts that went unanswered with nothing from the other since.
         self.dark = [0, 0]
         self.unanswered = [0, 0]  # how many starts went unanswered (weight above 0)
+
+    def judge(self, side: int, weight: float, answered: bool, flags: int) -> None:
+        """A verdict on one of ``side``'s starts (``flags``: its packed row's flags)."""
+        if weight:
+            self.verdicts[side] += 1
+        self.outreach_counted[side] += weight
+        if answered:
+            self.outreach_answered[side] += weight
+        latest = self.latest[side]
+        if len(latest) < 5:  # the explanation tells the latest five
+            latest.append((CHANNEL_CODES[flags >> _CODE_SHIFT], answered))
 
     def answers(self, side: int) -> float | None:
         """How well the other side answers ``side``'s outreach and asks (smoothed), or None
