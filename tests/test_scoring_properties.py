@@ -356,8 +356,15 @@ def test_their_response_rate_is_the_weighted_share_of_your_answered_outreach(his
             and not (prev.two_way or prev.no_reply)
             and gap <= window[tp.direction]
         )
-        replies[i] = gap <= CONVERSATION_GAP_TD or (
-            answers[i] and gap <= reply_window[tp.direction]
+        follow_up = (
+            tp.direction == prev.direction
+            and not (prev.two_way or prev.no_reply or tp.two_way or tp.no_reply)
+            and gap <= REPLY_MIN_TD
+        )
+        replies[i] = (
+            gap <= CONVERSATION_GAP_TD
+            or (answers[i] and gap <= reply_window[tp.direction])
+            or follow_up
         )
     answered = counted = 0.0
     for i, tp in enumerate(ordered):

@@ -198,13 +198,13 @@ def _walk_back(
     """One backward pass ("answered" needs what each side did next): weights, replies and
     conversations, starts and their verdicts, into ``t``. Returns the favours typed on
     touchpoints ([ts, side, touchpoint id, None, weight]), the average weight of the starts that
-    take nothing (the scale of the balance's prior), and the starts' times, oldest first. It runs
-    once per touchpoint of the whole network: locals, not lookups.
+    take nothing (the balance prior's scale), and the starts' times, oldest first; per touchpoint.
 
     A reply answers the other side's one-way outreach within the replier's reply window and
     awaits no answer; within a conversation the other side's messages are replies and the same
     side's carry on; so does one's own one-way follow-up within a day (not another attempt). An
-    ask is never a reply. Answering only in one's own interest answers nothing."""
+    ask that takes something is never a reply. Answering only in one's own interest answers
+    nothing."""
     favours: list[list[Any]] = []
     initiated, initiated_ask, taking = t.initiated, t.initiated_ask, t.taking
     answering, starts, unanswered = t.answering, t.starts, t.unanswered
@@ -241,7 +241,7 @@ def _walk_back(
             favours.append([ts, side, tp_id, None, weight])
         answers = False  # a start that answers the other side's outreach awaits no answer
         status = asked_in.get(tp_id) if asked_in else None
-        if prev is not None and status is None:
+        if prev is not None and (status is None or status in took_nothing):
             gap = ts - prev[0]
             answers = (prev[2] ^ flags) & 1 and not prev[2] & 6 and gap <= window[side]
             if (
