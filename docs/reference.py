@@ -5,7 +5,7 @@
 
 The options come from the Click command Typer builds (`typer.main.get_command`), their value types
 from the commands' own annotations, the JSON keys from `netkeep.vocab`, the exit statuses from
-`netkeep.errors.ExitStatus`. tests/test_reference.py runs the check.
+`netkeep.errors.ExitStatus`. tests/cli/test_reference.py runs the check.
 """
 
 from __future__ import annotations
@@ -255,7 +255,7 @@ def generate() -> str:
         "# Command reference",
         "",
         f"<!-- Generated from the command line by `{REGENERATE}`: edit the commands (or that",
-        "script), not this file. tests/test_reference.py fails when the two differ. -->",
+        "script), not this file. tests/cli/test_reference.py fails when the two differ. -->",
         "",
         "Every command, option, JSON key and exit status of `netkeep`. How to use them together:",
         "[README.md](../README.md), [scripting.md](scripting.md), "

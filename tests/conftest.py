@@ -37,7 +37,7 @@ POSTGRES_URL = os.environ.get(POSTGRES_VARIABLE, "")
 ENGINES = ("sqlite", "postgresql") if POSTGRES_URL else ("sqlite",)
 # Tests of PostgreSQL alone (the team set-up of docs/team.md): not even collected without a server,
 # so that a SQLite-only run prints the one line of pytest_terminal_summary and nothing else.
-collect_ignore = [] if POSTGRES_URL else ["test_team_docs.py"]
+collect_ignore = [] if POSTGRES_URL else ["store/test_team_docs.py"]
 
 
 @dataclass

@@ -21,6 +21,8 @@ DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
 DOTTED = re.compile(r"`([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?:\(\))?`")
 # A class (`MergePolicy`) or a private name (`_IdMap`, `_fetch`), alone in backticks.
 BARE = re.compile(r"`(_\w+|[A-Z][a-z]+[A-Z]\w*)(?:\(\))?`")
+# A file of the repository, by its path (`tests/store/test_undo.py`, `src/netkeep/network.py`).
+PATH = re.compile(r"`((?:src|tests|docs|benchmarks)/[\w./-]+?)(?:::\w+)?`")
 
 
 def _modules_by_last_name() -> dict[str, list[str]]:
@@ -97,6 +99,16 @@ def test_every_name_the_docs_give_exists():
             ok = token in defined
         if not ok:
             missing.append(f"{doc}: {token}")
+    assert missing == []
+
+
+def test_every_path_the_docs_give_exists():
+    missing = [
+        f"{doc.name}: {path}"
+        for doc in DOCS
+        for path in PATH.findall(doc.read_text(encoding="utf-8"))
+        if "*" not in path and "<" not in path and not (ROOT / path).exists()
+    ]
     assert missing == []
 
 

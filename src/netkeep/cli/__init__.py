@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import typer
 
-# The module that defines each command; tests/test_cli_layout.py checks it against the modules.
+# The module that defines each command; tests/cli/test_cli_layout.py checks it against the modules.
 COMMAND_MODULES = {
     "add": "contacts",
     "edit": "contacts",

@@ -148,13 +148,15 @@ def _score_rows(
         rows = [row for row in rows if row[0] <= now_ts]
     n = len(rows)
     ask_list, asked_in = asks_with_typed(typed_on, n, asks, extras)
+    # One order whatever the input's: asks of one side can compete for the same implied favour.
+    ask_list.sort(key=lambda ask: (base.at(ask.opened_at), ask.id, ask.touchpoint_id or 0))
     if bands is not None and n < MIN_TOUCHPOINTS and Band.new.value not in bands:
         return None
     clock = _clock(rows, now_ts, settings)
     interest = Interest(ask_list, asked_in, clock.base_window, base.at)
     t = _Tally()
     favours, average_weight, start_times = _walk_back(t, rows, clock, interest, asked_in, extras)
-    for give in gives:
+    for give in sorted(gives, key=lambda give: (base.at(give.given_at), give.id)):
         when = base.at(give.given_at)
         favours.append(
             [when, _ME if give.by == "me" else _THEM, give.touchpoint_id, give.fulfils, None]
@@ -265,7 +267,7 @@ def _walk_back(
             own_interest = any_interest[side] and serves(side, ts)
         if not own_interest:
             plain_weights += weight
-            plain_starts += 1
+            plain_starts += weight > 0  # past the horizon: no part of the average
         else:
             initiated_ask[side] += weight
             if status != "open" or now_ts - ts <= window[other]:

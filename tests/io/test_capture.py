@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures" / "capture"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "capture"
 ME_LINKEDIN = ("--me-linkedin", "https://www.linkedin.com/in/alex-me/")
 ME_EMAIL = ("--me-email", "alex@me.example")
 ME_NAME = ("--me-name", "Alex Me")

@@ -20,11 +20,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from test_calibration import check, scored
 
 CASES = json.loads(
-    (Path(__file__).parent / "data" / "calibration" / "judged_cases.json").read_text()
+    (Path(__file__).parents[1] / "data" / "calibration" / "judged_cases.json").read_text()
 )
 FAMILIES = {
     1: "takers-are-fair-weather",

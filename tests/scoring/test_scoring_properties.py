@@ -174,7 +174,9 @@ def test_old_evidence_fades_relative_to_newer_evidence(half_life_days, data):
         for k in range(enough)
     ]
     spine_start = spine[-1].occurred_at
-    cutoff = min(spine_start - longest_window, NOW - 10 * half_life) - timedelta(minutes=1)
+    # Older than ten half-lives by the calendar too, counted from the latest touchpoint.
+    latest = max(tp.occurred_at for tp in touchpoints)
+    cutoff = min(spine_start - longest_window, latest - 10 * half_life) - timedelta(minutes=1)
     shift = NOW - cutoff
     old_tps = [replace(tp, occurred_at=tp.occurred_at - shift) for tp in ancient[0]]
     old_asks = [

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import FROZEN_NOW
 
-DATA = Path(__file__).parent / "data" / "calibration"
+DATA = Path(__file__).parents[1] / "data" / "calibration"
 NOW = datetime.fromisoformat(FROZEN_NOW)
 CASES = json.loads((DATA / "cases.json").read_text())
 OWN_CASES = json.loads((DATA / "own_cases.json").read_text())

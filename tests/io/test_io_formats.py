@@ -18,7 +18,7 @@ from netkeep.errors import BadInput
 from netkeep.io import ContactIn, read_file, write_csv, write_json, write_vcf
 from netkeep.io.detect import detect_format
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def by_name(batch) -> dict[str, ContactIn]:

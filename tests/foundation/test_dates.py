@@ -446,7 +446,7 @@ def test_more_forms(text, expected):
     assert parse_past(text, now=NOW) == expected
 
 
-DATES_DOC = Path(__file__).resolve().parents[1] / "docs" / "dates.md"
+DATES_DOC = Path(__file__).resolve().parents[2] / "docs" / "dates.md"
 
 
 def doc_examples(heading: str) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-SOURCE = Path(__file__).resolve().parent.parent / "src" / "netkeep"
+SOURCE = Path(__file__).resolve().parents[2] / "src" / "netkeep"
 # The engine, its migrations and the undo journal set up connections and write DDL (their own
 # engine-specific parts); completion reads the SQLite file directly to stay fast on every Tab.
 NOT_STORE_CODE = {

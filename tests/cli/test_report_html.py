@@ -8,7 +8,6 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-
 from pictures_network import build
 
 HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']

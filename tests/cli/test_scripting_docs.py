@@ -15,11 +15,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from conftest import netkeep_executable
 from test_digest import populate
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "scripting.md"
+from conftest import netkeep_executable
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "scripting.md"
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 
 # What some blocks must print for the prepared network, keyed by a line of the block.

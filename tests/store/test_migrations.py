@@ -1,7 +1,7 @@
 """Schema upgrades: every released schema opens with nothing lost, after a backup copy.
 
 `tests/fixtures/schema-<step>.db` is a database as that release wrote it, with realistic rows.
-When a migration is added, add the fixture of the schema before it (`python tests/test_migrations.py`
+When a migration is added, add the fixture of the schema before it (`python tests/store/test_migrations.py`
 writes the m001 one; copy it as a starting point) so the upgrade from every release stays tested.
 """
 
@@ -20,7 +20,7 @@ import netkeep.migrations
 # Upgrades of SQLite files as earlier releases wrote them (tests/fixtures/schema-*.db).
 pytestmark = pytest.mark.sqlite_only
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 RELEASED = ["m001_initial", "m002_touchpoint_history_index"]
 # Every step the current code knows, in order (read before any test patches the list).
 CURRENT = [name for name, _ in netkeep.migrations.MIGRATIONS]

@@ -28,7 +28,7 @@ from conftest import POSTGRES_URL, netkeep_executable
 
 pytestmark = pytest.mark.postgresql_only
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "team.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "team.md"
 BLOCK = re.compile(r"^```(sql|sh)\n(.*?)^```$", re.M | re.S)
 WHERE = re.compile(r"# on (the server, as a superuser|(\w+)'s machine)\n")
 ROLES = ("sam", "ana", "bo")

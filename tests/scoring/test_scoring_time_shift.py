@@ -28,7 +28,7 @@ from netkeep.scoring import (
 )
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-CALIBRATION = Path(__file__).parent / "data" / "calibration"
+CALIBRATION = Path(__file__).parents[1] / "data" / "calibration"
 CASES = [
     case
     for name in ("cases.json", "own_cases.json", "judged_cases.json")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 GOOD_FIXTURES = [
     FIXTURES / "vcards" / "android-2.1.vcf",
     FIXTURES / "vcards" / "apple-ios.vcf",

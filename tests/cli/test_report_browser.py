@@ -10,7 +10,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from pictures_network import build
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")

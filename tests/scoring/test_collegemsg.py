@@ -23,7 +23,7 @@ import pytest
 
 from conftest import FROZEN_NOW
 
-EXCERPT = Path(__file__).parent / "data" / "collegemsg" / "excerpt.txt"
+EXCERPT = Path(__file__).parents[1] / "data" / "collegemsg" / "excerpt.txt"
 DATA_SET_END = 1098777142  # the last message of the whole data set: "now"
 SHIFT = datetime.fromisoformat(FROZEN_NOW).timestamp() - DATA_SET_END
 

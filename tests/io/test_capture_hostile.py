@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from netkeep.errors import BadInput
 from netkeep.io.capture import Identity, Message, Skipped
 
-FIXTURES = Path(__file__).parent / "fixtures" / "capture"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "capture"
 ME = (
     "--me-email",
     "alex@me.example",

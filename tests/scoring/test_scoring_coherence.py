@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from netkeep.scoring import AskRecord, GiveRecord, TouchpointRecord, mirror, score_contact
 from test_scoring_properties import NOW, gives_for, histories
 
-CALIBRATION = Path(__file__).parent / "data" / "calibration"
+from netkeep.scoring import AskRecord, GiveRecord, TouchpointRecord, mirror, score_contact
+
+CALIBRATION = Path(__file__).parents[1] / "data" / "calibration"
 CASES = [
     case
     for name in ("cases.json", "own_cases.json", "judged_cases.json")

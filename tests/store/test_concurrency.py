@@ -151,7 +151,7 @@ def test_a_writer_waits_for_a_short_lock_instead_of_failing(cli, database):
 
 def big_export(tmp_path: Path, run) -> Path:
     """A netkeep JSON export of a generated network, big enough that importing it takes a while."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
     try:
         from generate import generate
     finally:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pictures_network import build
 from rich.cells import cell_len
 
 from netkeep import pictures
-from pictures_network import build
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 WIDTHS = (40, 80, 120)
