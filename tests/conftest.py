@@ -455,10 +455,13 @@ def pytest_collection_finish(session):
 
 
 class Members:
-    """Two members, `sam` and `ana`, with login roles on the test's PostgreSQL database and the
-    privileges docs/team.md grants: Sam creates netkeep's tables, Ana reads and writes them."""
+    """Two members, `sam` and `ana`, with login roles on the test's PostgreSQL database, set up
+    as docs/team.md says: the database belongs to the owner role `netkeep_owner`, whose
+    `netkeep team grant sam ana` creates netkeep's tables and gives each member their
+    privileges. No role here is a superuser."""
 
     NAMES = ("sam", "ana")
+    OWNER = "netkeep_owner"
 
     def __init__(self, url: sqlalchemy.URL) -> None:
         self.url = url
@@ -472,33 +475,36 @@ class Members:
         return sqlalchemy.create_engine(self.url_of(member), poolclass=NullPool)
 
     def create(self) -> None:
+        database = self.url.database
         with self.admin.connect() as connection:
-            for name in self.NAMES:
+            for name in (self.OWNER, *self.NAMES):
                 exists = connection.exec_driver_sql(
                     f"SELECT 1 FROM pg_roles WHERE rolname = '{name}'"
                 ).first()
                 if exists is None:
                     connection.exec_driver_sql(f"CREATE ROLE {name} LOGIN")
-            database = self.url.database
+            connection.exec_driver_sql(f'ALTER DATABASE "{database}" OWNER TO {self.OWNER}')
             connection.exec_driver_sql(f'GRANT CONNECT ON DATABASE "{database}" TO sam, ana')
-            connection.exec_driver_sql("GRANT USAGE ON SCHEMA public TO sam, ana")
-            connection.exec_driver_sql("GRANT CREATE ON SCHEMA public TO sam")
-            connection.exec_driver_sql(
-                "ALTER DEFAULT PRIVILEGES FOR ROLE sam IN SCHEMA public "
-                "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ana"
-            )
-            connection.exec_driver_sql(
-                "ALTER DEFAULT PRIVILEGES FOR ROLE sam IN SCHEMA public "
-                "GRANT USAGE, UPDATE ON SEQUENCES TO ana"
-            )
+        self.grant(*self.NAMES)
+
+    def grant(self, *roles: str) -> None:
+        """`netkeep team grant ROLE...` as the owner (in-process)."""
+        from netkeep.db import open_session
+        from netkeep.store.team import grant
+
+        owner = sqlalchemy.make_url(self.url_of(self.OWNER))
+        with open_session(owner, write=True) as session:
+            grant(session.connection(), list(roles))
 
     def drop(self) -> None:
         """What the roles own and were granted here goes; the roles too, when nothing else on
         the server holds them."""
         with self.admin.connect() as connection:
-            for name in self.NAMES:  # one at a time: both at once trips over default ACLs
+            admin = self.url.username or "postgres"
+            connection.exec_driver_sql(f'ALTER DATABASE "{self.url.database}" OWNER TO {admin}')
+            for name in (self.OWNER, *self.NAMES):  # one at a time: default ACLs
                 connection.exec_driver_sql(f"DROP OWNED BY {name} CASCADE")
-            for name in self.NAMES:
+            for name in (self.OWNER, *self.NAMES):
                 with contextlib.suppress(sqlalchemy.exc.DBAPIError):
                     connection.exec_driver_sql(f"DROP ROLE IF EXISTS {name}")
         self.admin.dispose()

@@ -269,6 +269,10 @@ def migrate_server(engine: Engine, url: URL) -> list[str] | None:
                 with conn.begin():
                     _apply_server(conn, name, sql)
                 applied.append(name)
+            with conn.begin():
+                from netkeep.store.team import regrant
+
+                regrant(conn)
         finally:
             with contextlib.suppress(DBAPIError):  # closing the connection releases it too
                 conn.exec_driver_sql(dialect.MIGRATION_UNLOCK_SQL)

@@ -179,6 +179,12 @@ def _server_failure(
     if sqlstate == "42501" and "may not record touchpoints as" in text:
         # netkeep's own trigger: a member wrote a touchpoint under another member's name.
         return RuntimeFailure(f"database {where}: {detail} (a member logs as themselves only)")
+    if sqlstate == "42501" and "may not change or delete a touchpoint" in text:
+        # netkeep's own trigger: members change and delete only the touchpoints they logged.
+        return RuntimeFailure(
+            f"database {where}: {detail} (a member changes and deletes only their own "
+            "touchpoints; contacts with a colleague's touchpoints stay)"
+        )
     if sqlstate in _SERVER_MESSAGES:
         message = _SERVER_MESSAGES[sqlstate]
         return RuntimeFailure(message.format(where=where, busy=busy_seconds, detail=detail))
@@ -463,3 +469,23 @@ def sqlite_file_check(path: Path) -> str:
     finally:
         connection.close()
     return result
+
+
+# Deleted rows' bytes are zeroed as their space is freed (for `forget`), on this connection.
+SECURE_DELETE_SQL = "PRAGMA secure_delete = ON"
+
+
+def sqlite_file_scrub(path: Path, *, busy_seconds: float) -> None:
+    """Rewrite a SQLite file without free space and empty its write-ahead log, so that no byte of
+    rows deleted before is left in either (`forget`, after its transaction committed)."""
+    from netkeep.db_path import sqlite_uri
+
+    connection = sqlite3.connect(
+        sqlite_uri(path, mode="rw"), uri=True, timeout=busy_seconds, isolation_level=None
+    )
+    try:
+        connection.execute(SECURE_DELETE_SQL)
+        connection.execute("VACUUM")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()

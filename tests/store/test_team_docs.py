@@ -2,13 +2,15 @@
 
 The operator's SQL runs in `psql` as the server's superuser, starting in the `postgres` database;
 a shell block runs where its first line says: `# on the server, as a superuser` with the operator's
-connection in PG* variables, `# on Sam's machine` in bash reading `~/.profile` first (as a new
+connection in PG* variables (`# on the operator's machine` likewise, with netkeep on PATH),
+`# on Sam's machine` in bash reading `~/.profile` first (as a new
 terminal does) in a home of Sam's own, with netkeep on PATH and no NETKEEP_* or PG* variable but
 the frozen clock. The only changes
 to the text: the example server's address becomes the test server's, and `sslmode=verify-full`
 becomes `sslmode=disable` (the test server has no certificate). It ends with netkeep commands by
 two members on the one database. Collected only with NETKEEP_TEST_POSTGRES_URL (tests/conftest.py):
-it creates the database `netkeep` and the roles `sam`, `ana` and `bo` on that throwaway server.
+it creates the database `netkeep` and the roles `netkeep_owner`, `sam`, `ana` and `bo` on that
+throwaway server. Then Ana, in `psql`, tries what the section "Security" says she cannot.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ pytestmark = pytest.mark.postgresql_only
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "team.md"
 BLOCK = re.compile(r"^```(sql|sh)\n(.*?)^```$", re.M | re.S)
-WHERE = re.compile(r"# on (the server, as a superuser|(\w+)'s machine)\n")
-ROLES = ("sam", "ana", "bo")
+WHERE = re.compile(r"# on (the server, as a superuser|(?:the )?(\w+)'s machine)\n")
+ROLES = ("sam", "ana", "bo", "netkeep_owner")
 
 
 def blocks() -> list[tuple[str, str, str]]:
@@ -56,10 +58,10 @@ def test_the_doc_has_every_step():
     for needed in (
         "CREATE ROLE sam LOGIN PASSWORD",
         "GRANT CONNECT",
-        "GRANT USAGE ON SCHEMA",
-        "GRANT CREATE ON SCHEMA",
-        "ALTER DEFAULT PRIVILEGES",
-        "ON SEQUENCES",
+        "CREATE DATABASE netkeep OWNER netkeep_owner",
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+        "team grant sam ana",
+        "## Security",
         "sslmode=",
         "~/.pgpass",
         "chmod 0600",
@@ -116,7 +118,10 @@ class Team:
             argv = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"]
             env, cwd = self.operator_env, self.tmp_path
         elif runner == "operator":
-            argv, env, cwd = ["bash", "-e", "-c", text], self.operator_env, self.tmp_path
+            # The operator's machine has netkeep too (`team grant` as the owner).
+            path = os.pathsep.join([os.path.dirname(netkeep_executable()[0]), os.environ["PATH"]])
+            env = {**self.operator_env, "PATH": path}
+            argv, cwd = ["bash", "-e", "-c", text], self.tmp_path
         else:
             # ~/.profile first, as a new terminal reads it (a login shell would also read
             # /etc/profile, which resets PATH for root).
@@ -184,3 +189,41 @@ def test_the_team_set_up_runs_as_written(team):
     backup = json.loads((team.home("ana") / "team-network.json").read_text())
     assert len(backup["touchpoints"]) == 2
     assert (team.tmp_path / "netkeep.dump").stat().st_size > 0
+
+
+ATTACKS = (
+    # One forged row in the record of schema steps would lock every member out.
+    "INSERT INTO netkeep_migrations (name, applied_at) VALUES ('m999_newer', 'now')",
+    "UPDATE netkeep_migrations SET applied_at = 'now'",
+    "ALTER TABLE touchpoint DISABLE TRIGGER netkeep_logged_by_change",
+    "ALTER TABLE undo_step DISABLE ROW LEVEL SECURITY",
+    "CREATE TABLE mine AS SELECT current_user",
+    # A step on Sam's journal entry.
+    "INSERT INTO undo_step (command_id, action, table_name, row_id, old) "
+    "SELECT id, 'delete', 'contact', 1, NULL FROM undo_command WHERE member = 'sam' LIMIT 1",
+    # Sam logged the email: it is his to change.
+    "UPDATE touchpoint SET note = 'mine' WHERE logged_by = 'sam'",
+)
+
+
+def test_a_member_cannot_subvert_the_server_the_doc_sets_up(team):
+    for runner, language, text in blocks():
+        assert team.run(runner, language, text).returncode == 0, text
+    env = {**team.operator_env, "PGUSER": "ana", "PGDATABASE": "netkeep"}
+    env.pop("PGPASSWORD", None)
+    for statement in ATTACKS:
+        result = subprocess.run(
+            ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", statement],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        assert result.returncode != 0, statement
+        assert any(
+            words in result.stderr
+            for words in ("permission denied", "must be owner", "row-level security", "may not")
+        ), (statement, result.stderr)
+    # Sam's undo still reverses his own last command, and nothing of Ana's ran.
+    undone = team.run("sam", "sh", "# on Sam's machine\nnetkeep undo")
+    assert undone.returncode == 0 and "Undid: log" in undone.stderr, undone.stderr

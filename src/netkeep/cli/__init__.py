@@ -28,6 +28,7 @@ COMMAND_MODULES = {
     "unarchive": "contacts",
     "rm": "contacts",
     "merge": "contacts",
+    "forget": "contacts",
     "log": "touchpoints",
     "touchpoint": "touchpoints",
     "undo": "touchpoints",
@@ -42,6 +43,7 @@ COMMAND_MODULES = {
     "export": "transfer",
     "backup": "transfer",
     "report": "report",
+    "team": "team",
 }
 _GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--db-url")
 

@@ -1,8 +1,9 @@
-"""Commands about people: add, edit, list, show, archive, unarchive, rm, merge."""
+"""Commands about people: add, edit, list, show, archive, unarchive, rm, merge, forget."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -21,6 +22,7 @@ from netkeep.cli.common import (
     as_of_moment,
     complete_contact,
     complete_tier,
+    database_target,
     did,
     filter_tier,
     interactive,
@@ -439,6 +441,53 @@ def rm(
         counts = contacts.delete_contact(db, contact=found)
         did(db, f"rm {label} ({counts['touchpoints']} touchpoints, {counts['asks']} asks)")
     note(f"Deleted {label} ({counts['touchpoints']} touchpoints, {counts['asks']} asks).")
+
+
+@app.command(
+    rich_help_panel=DATA,
+    epilog="Examples:\n  netkeep forget 'Mia Chen'\n  netkeep forget 42 --yes",
+)
+def forget(
+    contact: ContactArg,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask (needed off a terminal).")
+    ] = False,
+) -> None:
+    """Erase a person for good: contact, touchpoints, asks, gives, and undo's copies.
+
+    The one command undo cannot reverse.
+    """
+    from netkeep.db import busy_seconds
+    from netkeep.models import saved_id
+    from netkeep.render import note
+    from netkeep.store import contacts
+    from netkeep.store import forget as forgetting
+    from netkeep.text import plural
+
+    target = database_target()
+    with session(write=True, journal=False) as db:
+        found = contacts.find_contact(db, contact)
+        label = f"#{found.id} {found.name}"
+        before = forgetting.counts(db, saved_id(found))
+        what = (
+            f"{label} with {plural(before.touchpoints, 'touchpoint')}, "
+            f"{plural(before.asks, 'ask')} and {plural(before.gives, 'give')}, "
+            "and every copy netkeep keeps of them"
+        )
+        if not yes:
+            if not interactive():
+                raise BadInput("forget needs --yes when stdin is not a terminal")
+            note(f"This erases {what}. It cannot be undone: undo cannot bring them back.")
+            if not typer.confirm(f"Forget {label}?", default=False):
+                raise Declined("Nothing erased.")
+        forgetting.erase(db, saved_id(found))
+    local = target if isinstance(target, Path) else None
+    if local is not None:
+        forgetting.scrub_file(local, busy_seconds=busy_seconds())
+    note(f"Forgot {what} (the undo journal's included; this cannot be undone).")
+    note("Copies netkeep cannot reach may still hold them:")
+    for place in forgetting.unreachable_copies(local):
+        note(f"  - {place}")
 
 
 @app.command(

@@ -510,22 +510,50 @@ def touchpoint_rm(
 
 @app.command(
     rich_help_panel=RECORD,
-    epilog="Examples:\n  netkeep undo\n  netkeep undo   # again: the command before that",
+    epilog="Examples:\n  netkeep undo\n  netkeep undo   # again: the command before that\n"
+    "  netkeep undo --list\n  netkeep undo --skip   # past one that cannot be undone",
 )
-def undo() -> None:
+def undo(
+    list_: Annotated[
+        bool,
+        typer.Option("--list", help="List the commands undo can reverse, newest first."),
+    ] = False,
+    skip: Annotated[
+        bool,
+        typer.Option(
+            "--skip",
+            help="Drop the latest entry without reversing it: the next undo reaches the one "
+            "before.",
+        ),
+    ] = False,
+) -> None:
     """Reverse the last command that changed something, saying what it was.
 
     On a team server: your own last command, never a colleague's.
     """
+    from netkeep.dates import from_db, local_text
     from netkeep.render import note
     from netkeep.store import undo
 
+    if list_ and skip:
+        raise BadInput("undo takes --list or --skip, not both")
+    if list_:
+        with session(write=False) as db:
+            entries = undo.undo_history(db)
+        for entry_id, what, recorded_at in entries:
+            typer.echo(f"{entry_id}\t{local_text(from_db(recorded_at))}\t{what}")
+        if not entries:
+            note("Nothing to undo.")
+        return
     with session(write=True, journal=False) as db:
-        summary = undo.undo_last(db)
+        summary = undo.skip_undo(db) if skip else undo.undo_last(db)
         if summary is None:
             raise RuntimeFailure(
                 f"nothing to undo (netkeep keeps the last {undo.UNDO_DEPTH} changing commands)"
             )
+    if skip:
+        note(f"Skipped: {summary} (kept as it is; the next undo reaches the command before).")
+        return
     note(f"Undid: {summary}.")
 
 

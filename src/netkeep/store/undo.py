@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session
 
 from netkeep.journal import HISTORY_DEPTH
@@ -17,3 +19,17 @@ def undo_last(session: Session) -> str | None:
     summary = reverse(session.connection())
     session.expire_all()
     return summary
+
+
+def undo_history(session: Session) -> list[tuple[int, str, Any]]:
+    """(entry id, summary, recorded_at) of your commands undo can reverse, newest first."""
+    from netkeep.journal import history
+
+    return history(session.connection())
+
+
+def skip_undo(session: Session) -> str | None:
+    """Drop your latest undo entry without reversing it; what it was, or None."""
+    from netkeep.journal import skip_last
+
+    return skip_last(session.connection())
