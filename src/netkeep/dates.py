@@ -43,6 +43,8 @@ _DUR_RE = re.compile(r"^\s*(\d{1,6})\s*([a-z]+)\s*$", re.IGNORECASE)
 _AGO_RE = re.compile(r"^\s*(\d{1,6})\s*([a-z]+)\s+ago\s*$", re.IGNORECASE)
 # Nobody keeps in touch on a cadence longer than this; it also keeps date arithmetic in range.
 _MAX_DAYS = 100 * 366
+# The last time a datetime can hold: where arithmetic on an extreme stored date stops.
+LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,16 @@ class Duration:
         return calendar_delta(self.unit, self.count)
 
     def after(self, moment: datetime) -> datetime:
-        """Calendar arithmetic: 1m after Jan 31 is the last day of February."""
-        if self.unit == "days":
-            return moment + timedelta(days=self.count)
-        if self.unit == "weeks":
-            return moment + timedelta(weeks=self.count)
-        return moment + self.delta
+        """Calendar arithmetic: 1m after Jan 31 is the last day of February. Past the last
+        representable time (a stored date near year 9999) it is that last time, never an error."""
+        try:
+            if self.unit == "days":
+                return moment + timedelta(days=self.count)
+            if self.unit == "weeks":
+                return moment + timedelta(weeks=self.count)
+            return moment + self.delta
+        except (OverflowError, ValueError):
+            return LATEST if moment.tzinfo else LATEST.replace(tzinfo=None)
 
     @property
     def timedelta(self) -> timedelta:

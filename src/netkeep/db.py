@@ -321,7 +321,9 @@ def describe_failure(exc: BaseException, target: Target) -> RuntimeFailure:
     """A database error as one line naming the store; a server URL's password is never shown."""
     failure = dialect.failure(exc, describe_target(target), busy_seconds=busy_seconds())
     password = None if isinstance(target, Path) else target.password
-    if password and str(password) in str(failure):
+    # A server's own message may quote the password back; one of a few characters is not worth
+    # masking (it would mask the same letters across the whole message).
+    if password and len(str(password)) >= 4 and str(password) in str(failure):
         failure = RuntimeFailure(str(failure).replace(str(password), "***"))
     return failure
 

@@ -7,9 +7,10 @@ Precedence: `--db-url` > `--db` > NETKEEP_DATABASE_URL > NETKEEP_DB > the user d
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from netkeep.errors import BadInput
 
@@ -77,9 +78,16 @@ def server_url(text: str, source: str) -> URL:
     from sqlalchemy.exc import ArgumentError
 
     try:
+        parts = urlsplit(text.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
         url = make_url(text.strip())
-    except ArgumentError:
-        raise BadInput(f"{source}: malformed database URL") from None
+    except (ArgumentError, ValueError):
+        raise BadInput(f"{source}: malformed database URL ({shown_url(text)})") from None
+    if "@" in (url.host or ""):
+        raise BadInput(
+            f"{source}: the URL's user part holds an unencoded @; write it as %40 "
+            f"({shown_url(text)})"
+        )
     if not url.database:
         raise BadInput(f"{source}: the URL names no database ({shown_url(url)})")
     return url.set(drivername=SERVER_DRIVER)
@@ -89,9 +97,42 @@ def is_server(target: Target) -> bool:
     return not isinstance(target, Path)
 
 
-def shown_url(url: URL) -> str:
-    """The URL as it may be printed: its password masked."""
-    return url.render_as_string(hide_password=True)
+_SECRET_KEY = re.compile(r"pass", re.IGNORECASE)  # password, sslpassword, passfile
+_SECRET_OPTION = re.compile(r"(password\s*=\s*)(\S+)", re.IGNORECASE)
+_HIDDEN = "***"
+
+
+def shown_url(url: URL | str) -> str:
+    """A database URL as it may be shown to people (config, errors, logs): the one place that
+    renders one. The password is masked wherever it is written: in the user part (everything after
+    the user name, up to the last @, so an unencoded @ in a password shows none of it), in the query
+    (`password`, `sslpassword`, `passfile`) and inside `options` (`-c password=...`). Text that does
+    not parse as a URL is shown without its authority part (user, password, host and port)."""
+    text = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+    text = text.strip()
+    scheme, found, rest = text.partition("://")
+    if not found:
+        return "(not a URL)"
+    authority, slash, tail = rest.partition("/")
+    path, _, query = tail.partition("?")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return f"{scheme}://{_HIDDEN}{slash}{path}"
+    userinfo, at, hostport = authority.rpartition("@")
+    user, colon, _password = userinfo.partition(":")
+    shown = f"{scheme}://{user}{':' + _HIDDEN if colon else ''}{at}{hostport}{slash}{path}"
+    if not query:
+        return shown
+    pairs = []
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if _SECRET_KEY.search(key):
+            value = _HIDDEN
+        elif key.lower() == "options":
+            value = _SECRET_OPTION.sub(lambda m: m.group(1) + _HIDDEN, value)
+        pairs.append((key, value))
+    return f"{shown}?{urlencode(pairs, safe='*')}"
 
 
 def describe_target(target: Target) -> str:
@@ -102,7 +143,7 @@ def describe_target(target: Target) -> str:
 def server_identity(text: str) -> str:
     """Who, where and which database a server URL names, without its scheme or password: the key
     of what netkeep keeps locally about that database (completion's names)."""
-    parts = urlsplit(text.strip())
+    parts = urlsplit(shown_url(text))
     user = unquote(parts.username or "")
     host = (parts.hostname or "").lower()
     port = parts.port or ""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _DIGITS = re.compile(r"\d")
 
 
+# A call log or a text backup names the same few numbers again and again; phonenumbers takes
+# about a tenth of a millisecond to read one.
+@functools.lru_cache(maxsize=4096)
 def normalise(number: str | None, region: str | None = None) -> str | None:
     """`+15551234567` for anything phonenumbers can read (a national number needs `region`);
     the bare digits (with a leading + kept) when it cannot; None for no digits at all (a hidden or

@@ -14,6 +14,7 @@ from typing import Any
 
 from netkeep.dates import iso
 from netkeep.report import BANDS, heat_level
+from netkeep.text import BIDI_ESCAPES
 
 Row = dict[str, Any]
 
@@ -75,7 +76,8 @@ table.changes td.n { text-align: right; font-variant-numeric: tabular-nums; }
 
 
 def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """User text for the page: HTML-escaped, bidirectional overrides shown as escapes."""
+    return html.escape(str(value).translate(BIDI_ESCAPES), quote=True)
 
 
 def _n(value: float) -> str:

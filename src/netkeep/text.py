@@ -11,6 +11,10 @@ from collections.abc import Iterable
 LIST_SEPARATOR = "; "
 # Cells a spreadsheet would run as a formula: prefix them with ' (OWASP's CSV injection advice).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) can reorder what
+# follows them on screen ("Trojan Source"): shown as escapes in the HTML page, where a tooltip would
+# otherwise reorder the figures beside a name. Tables keep names exactly as they were typed.
+BIDI_ESCAPES = {code: f"\\u{code:04x}" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:

@@ -93,6 +93,7 @@ class NetkeepGroup(TyperGroup):
         extra: dict[str, Any],
     ) -> NoReturn:
         try:
+            _check_arguments(state.argv)
             status = super().main(
                 args=args,
                 prog_name=prog_name or "netkeep",
@@ -118,6 +119,19 @@ class NetkeepGroup(TyperGroup):
         except Exception as exc:
             status = _fail(*_describe(exc), exc)
         sys.exit(status if isinstance(status, int) else ExitStatus.OK)
+
+
+def _check_arguments(argv: list[str]) -> None:
+    """Refuse an argument that is not UTF-8 text (a file name written in Latin-1, a stray byte):
+    it could be neither stored nor printed, so it is bad input, shown with the byte escaped."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise BadInput(
+                f"argument '{shown}' is not UTF-8 text (rename the file, or retype the text)"
+            ) from None
 
 
 def _describe(exc: Exception) -> tuple[str, int]:
@@ -151,6 +165,8 @@ app = typer.Typer(
     name="netkeep",
     no_args_is_help=True,
     rich_markup_mode=None,
+    # A debug traceback shows no local variables: they may hold a server URL with its password.
+    pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Track the health of your network: who went quiet, whom you owe, who reciprocates.",
     epilog=(

@@ -106,7 +106,9 @@ def _write(path: Path, text: str) -> None:
     """Write beside FILE and rename over it when complete: a failure leaves nothing behind."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(temporary, "x", encoding="utf-8") as fh:
+        # Created 0600 like exports and backups: the page names the people in your network.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with open(descriptor, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(temporary, path)
     except OSError as exc:

@@ -223,7 +223,7 @@ def import_(
     )
     from netkeep.io.capture import Identity
 
-    me = Identity.of(config, meeting_cap=max_people)
+    me = Identity.of(config, meeting_cap=max_people, now=moment)
     # A dry run on a missing database works on an empty one in memory and creates nothing.
     write = not dry_run or _has_store()
     lines: list[str] = []

@@ -100,7 +100,7 @@ def open_import(path: Path, fmt: str = "auto") -> Iterator[ImportSource]:
         yield ImportSource(
             path=path,
             format=batch.format,
-            records=(("contact", contact) for contact in batch.contacts),
+            records=_without_controls(("contact", contact) for contact in batch.contacts),
             size=size,
             bytes_read=lambda: size,
             count=len(batch.contacts),
@@ -114,10 +114,23 @@ def open_import(path: Path, fmt: str = "auto") -> Iterator[ImportSource]:
         yield ImportSource(
             path=path,
             format="json",
-            records=reader.records(),
+            records=_without_controls(reader.records()),
             size=os.fstat(fh.fileno()).st_size,
             bytes_read=lambda: reader.bytes_read,
         )
+
+
+def _without_controls(records: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
+    """Records with the control characters taken out of their text (see records.without_controls)."""
+    from netkeep.io.records import contact_without_controls, without_controls
+
+    for kind, record in records:
+        if isinstance(record, ContactIn):
+            yield kind, contact_without_controls(record)
+        elif isinstance(record, dict):
+            yield kind, {key: without_controls(value) for key, value in record.items()}
+        else:
+            yield kind, record
 
 
 def _head(path: Path) -> str:

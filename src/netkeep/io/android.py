@@ -1,8 +1,11 @@
 """Android "SMS Backup & Restore" exports: calls-*.xml and sms-*.xml.
 
-Read as a stream (a backup of years of texts is large). A document type declaration is refused
-before parsing: without one no entity can be declared, so neither entity expansion ("billion
-laughs") nor external entities can happen, whatever the version of expat underneath.
+Read as a stream with expat (a backup of years of texts is large), a chunk at a time. A document
+type declaration anywhere in the file is refused by a parser handler the moment expat meets it:
+without one no entity can be declared, so neither entity expansion ("billion laughs") nor external
+entities can happen, whatever the version of expat underneath. A record (the text between two
+angle brackets, a `body` attribute with it) longer than RECORD_LIMIT is refused before expat
+reads it, which bounds the memory and time one record can take.
 """
 
 from __future__ import annotations
@@ -11,14 +14,25 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from xml.etree.ElementTree import Element, ParseError, iterparse
+from xml.parsers import expat
 
-from netkeep.io.capture import Identity, Message, Party, Skipped, content_key, short_note
+from netkeep.io.capture import (
+    OUT_OF_RANGE,
+    Identity,
+    Message,
+    Party,
+    Skipped,
+    captured_at,
+    content_key,
+    short_note,
+)
 from netkeep.io.records import fail
 from netkeep.phones import normalise
 
 SOURCE = "android"
+RECORD_LIMIT = 1024 * 1024  # bytes between two angle brackets
 _PROLOG_LIMIT = 64 * 1024
+_CHUNK = 256 * 1024
 _ROOT = re.compile(rb"<(calls|smses)[\s>/]")
 # Call types: 1 incoming, 2 outgoing, 3 missed, 4 voicemail, 5 rejected, 6 blocked.
 _CALL_DIRECTION = {"1": "in", "2": "out", "3": "in", "4": "in", "5": "in"}
@@ -26,51 +40,97 @@ _CALL_DIRECTION = {"1": "in", "2": "out", "3": "in", "4": "in", "5": "in"}
 _SMS_DIRECTION = {"1": "in", "2": "out"}
 
 
+class _Refused(Exception):
+    """Raised from inside an expat handler: the file declares a document type."""
+
+
 def read_android(path: Path, label: str, me: Identity) -> Iterator[Message | Skipped]:
     _check_prolog(path, label)
-    try:
-        for index, element in _elements(path):
-            where = f"{element.tag} {index}"
-            if element.tag == "call":
-                yield from _call(element.attrib, label, where, me)
-            elif element.tag == "sms":
-                yield from _sms(element.attrib, label, where, me)
-            else:
-                yield Skipped(SOURCE, "multimedia message")
-    except ParseError as exc:
-        line, column = exc.position
-        raise fail(label, f"line {line}", f"not well-formed XML (column {column})") from None
-    except LookupError as exc:  # the XML declaration names an encoding Python does not know
-        raise fail(label, "", f"not readable XML ({exc})") from None
+    for index, tag, attrs in _elements(path, label):
+        where = f"{tag} {index}"
+        if tag == "call":
+            yield from _call(attrs, label, where, me)
+        elif tag == "sms":
+            yield from _sms(attrs, label, where, me)
+        else:
+            yield Skipped(SOURCE, "multimedia message")
 
 
 def _check_prolog(path: Path, label: str) -> None:
     with path.open("rb") as fh:
         head = fh.read(_PROLOG_LIMIT)
-    root = _ROOT.search(head)
-    if root is None:
+    if _ROOT.search(head) is None:
         raise fail(label, "", "not an SMS Backup & Restore file (no <calls> or <smses>)")
-    if b"<!DOCTYPE" in head[: root.start()].upper() or b"<!ENTITY" in head[: root.start()]:
-        raise fail(label, "", "a document type declaration is not allowed in a backup file")
 
 
-def _elements(path: Path) -> Iterator[tuple[int, Element]]:
-    """Each call, sms or mms element as it ends, then freed."""
+def _refuse(*_: object) -> None:
+    raise _Refused
+
+
+def _elements(path: Path, label: str) -> Iterator[tuple[int, str, dict[str, str]]]:
+    """(index among its kind, tag, attributes) of each call, sms or mms element under the root."""
     counts = {"call": 0, "sms": 0, "mms": 0}
+    found: list[tuple[int, str, dict[str, str]]] = []
     depth = 0
-    root: Element | None = None
-    for event, element in iterparse(path, events=("start", "end")):
-        if event == "start":
-            depth += 1
-            if root is None:
-                root = element
-            continue
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth == 2 and tag in counts:
+            counts[tag] += 1
+            found.append((counts[tag], tag, attrs))
+
+    def end(_tag: str) -> None:
+        nonlocal depth
         depth -= 1
-        if depth == 1 and element.tag in counts:
-            counts[element.tag] += 1
-            yield counts[element.tag], element
-            assert root is not None  # set at the first start event
-            root.clear()  # what has been read is not kept
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    since_bracket = 0
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            since_bracket = _check_records(chunk, since_bracket, label)
+            _feed(parser, chunk, not chunk, label)
+            yield from found
+            found.clear()
+            if not chunk:
+                return
+
+
+def _check_records(chunk: bytes, since_bracket: int, label: str) -> int:
+    """Bytes since the last `<` or `>` after `chunk`, refusing a run longer than RECORD_LIMIT."""
+    last = max(chunk.rfind(b"<"), chunk.rfind(b">"))
+    if last < 0:
+        since_bracket += len(chunk)
+    else:
+        first = min(i for i in (chunk.find(b"<"), chunk.find(b">")) if i >= 0)
+        if since_bracket + first > RECORD_LIMIT:  # a chunk is shorter than the limit
+            raise fail(label, "", f"a record longer than {RECORD_LIMIT:,} bytes")
+        since_bracket = len(chunk) - last - 1
+    if since_bracket > RECORD_LIMIT:
+        raise fail(label, "", f"a record longer than {RECORD_LIMIT:,} bytes")
+    return since_bracket
+
+
+def _feed(parser: expat.XMLParserType, chunk: bytes, final: bool, label: str) -> None:
+    try:
+        parser.Parse(chunk, final)
+    except _Refused:
+        raise fail(
+            label, "", "a document type declaration is not allowed in a backup file"
+        ) from None
+    except expat.ExpatError as exc:
+        raise fail(
+            label, f"line {exc.lineno}", f"not well-formed XML (column {exc.offset})"
+        ) from None
+    except (LookupError, ValueError) as exc:
+        # The XML declaration names an encoding Python does not know, or a multi-byte one expat
+        # cannot take from Python (shift_jis, big5, utf-32...).
+        raise fail(label, "", f"not readable XML ({exc})") from None
 
 
 def _when(attrs: dict[str, str], label: str, where: str) -> datetime:
@@ -96,7 +156,10 @@ def _call(
     if kind not in _CALL_DIRECTION:
         yield Skipped(SOURCE, "blocked or unknown call type")
         return
-    when = _when(attrs, label, where)
+    when = captured_at(_when(attrs, label, where), me)
+    if when is None:
+        yield Skipped(SOURCE, OUT_OF_RANGE)
+        return
     party = _party(attrs, me)
     if party is None:
         yield Skipped(SOURCE, "hidden number")
@@ -128,7 +191,10 @@ def _sms(
     if kind not in _SMS_DIRECTION:
         yield Skipped(SOURCE, "draft, outbox or failed text")
         return
-    when = _when(attrs, label, where)
+    when = captured_at(_when(attrs, label, where), me)
+    if when is None:
+        yield Skipped(SOURCE, OUT_OF_RANGE)
+        return
     if "~" in attrs.get("address", ""):
         yield Skipped(SOURCE, "group text")
         return

@@ -1,6 +1,10 @@
 """iCalendar (.ics) files: past meetings with real attendees are live, two-way touchpoints.
 
-Recurring events are expanded only up to now. Cancelled events, events you declined, rooms,
+Recurring events are expanded only between EXPAND_FROM and now, within caps checked before any
+expansion: a series recurring more than SERIES_CAP times from its start to now is skipped (and
+counted), one recurring more often than hourly is skipped, and a file whose series together
+recur more than FILE_CAP times is refused; so is a rule that cannot be read or whose INTERVAL is
+not a positive number. Cancelled events, events you declined, rooms,
 resources and groups are skipped; meetings larger than the cap are skipped as broadcasts.
 """
 
@@ -9,19 +13,35 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from netkeep.io.capture import Identity, Message, Party, Skipped, check_size, short_note
+from netkeep.errors import BadInput
+from netkeep.io.capture import (
+    OUT_OF_RANGE,
+    Identity,
+    Message,
+    Party,
+    Skipped,
+    captured_at,
+    check_size,
+    short_note,
+)
 from netkeep.io.records import fail
 
 if TYPE_CHECKING:
     from icalendar import Event
 
 SOURCE = "ics"
-SIZE_LIMIT = 256 * 1024 * 1024  # read whole by icalendar
+SIZE_LIMIT = 8 * 1024 * 1024  # read whole by icalendar, whose objects take 30 times the text
+EVENTS_LIMIT = 20_000  # events (series counted once) in one file, counted before parsing
 _NOT_PEOPLE = {"ROOM", "RESOURCE", "GROUP", "UNKNOWN"}
 # How far back recurrences are expanded: older occurrences carry no weight in the score.
 EXPAND_FROM = datetime(1990, 1, 1, tzinfo=UTC)
+SERIES_CAP = 10_000  # occurrences of one series from its start to now
+FILE_CAP = 50_000  # occurrences of all the series in one file
+_TOO_OFTEN = {"SECONDLY", "MINUTELY"}
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_FREQUENCIES = {"YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", *_TOO_OFTEN}
 
 
 def read_ics(
@@ -36,11 +56,19 @@ def read_ics(
     from netkeep.io.detect import read_text
 
     text = read_text(path)
+    events_in_file = text.count("BEGIN:VEVENT") + text.count("begin:vevent")
+    if events_in_file > EVENTS_LIMIT:
+        raise fail(
+            label,
+            "",
+            f"{events_in_file:,} events is more than one file may hold ({EVENTS_LIMIT:,})",
+        )
     try:
         calendar = icalendar.Calendar.from_ical(text)
     except Exception as exc:  # icalendar raises ValueError and friends on broken content
         raise fail(label, "", f"not a readable iCalendar file ({_short(exc)})") from None
     moment = now or _now()
+    yield from _capped_series(calendar, label, moment)
     try:
         events = list(
             recurring_ical_events.of(calendar, skip_bad_series=True).between(EXPAND_FROM, moment)
@@ -50,6 +78,87 @@ def read_ics(
     events.sort(key=lambda event: _start(event) or EXPAND_FROM)
     for event in events:
         yield from _event(event, label, me, moment)
+
+
+def _capped_series(calendar: Any, label: str, now: datetime) -> Iterator[Skipped]:
+    """Check every recurrence rule and count its occurrences up to now before anything is expanded;
+    take out of the calendar the series that recur too often, and refuse the file when the rest
+    recur more than FILE_CAP times together."""
+    total = 0
+    for event in list(calendar.walk("VEVENT")):
+        uid = str(event.get("UID", "")).strip() or "?"
+        where = f"event {uid[:80]}"
+        try:
+            count = _series_count(event, now, label, where)
+        except BadInput:
+            raise
+        except Exception as exc:  # icalendar's BrokenCalendarProperty and friends
+            raise fail(label, where, f"unreadable RRULE ({_short(exc)})") from None
+        if count > SERIES_CAP:
+            _remove(calendar, event)
+            yield Skipped(SOURCE, f"series recurring over {SERIES_CAP:,} times or more than hourly")
+            continue
+        total += count
+        if total > FILE_CAP:
+            raise fail(label, "", f"its series recur more than {FILE_CAP:,} times up to now")
+
+
+def _series_count(event: Any, now: datetime, label: str, where: str) -> int:
+    rules = event.get("RRULE")
+    start = _start(event)
+    if rules is None or start is None:
+        return 0
+    count = 0
+    for rule in rules if isinstance(rules, list) else [rules]:
+        count += _occurrences(rule, start, now, label, where)
+        if count > SERIES_CAP:
+            break
+    return count
+
+
+def _occurrences(rule: Any, start: datetime, now: datetime, label: str, where: str) -> int:
+    """How many times `rule` recurs from `start` to now, counted up to SERIES_CAP + 1 (more than
+    that for a rule more frequent than hourly: it is never a meeting with people)."""
+    from dateutil.rrule import rrulestr
+
+    freq = [str(value).upper() for value in rule.get("FREQ", [])]
+    if len(freq) != 1 or freq[0] not in _FREQUENCIES:
+        raise fail(label, where, f"RRULE FREQ must be one of {', '.join(sorted(_FREQUENCIES))}")
+    intervals = rule.get("INTERVAL", [1])
+    if any(not isinstance(value, int) or value < 1 for value in intervals):
+        raise fail(label, where, "RRULE INTERVAL must be a whole number of at least 1")
+    if freq[0] in _TOO_OFTEN:
+        return SERIES_CAP + 1
+    months = [int(month) for month in rule.get("BYMONTH", [])] or range(1, 13)
+    days = [int(day) for day in rule.get("BYMONTHDAY", [])]
+    if days and not any(0 < abs(d) <= _MONTH_DAYS[m - 1] for m in months for d in days):
+        # 30 February: the rule library would look for one until the year 9999.
+        raise fail(label, where, "RRULE can never occur (no such day in its months)")
+    text = rule.to_ical().decode("utf-8", "replace")
+    parsed = None
+    for first in (start, start.replace(tzinfo=None)):  # UNTIL may be written with or without a zone
+        try:
+            parsed = rrulestr(text, dtstart=first)
+            limit = now if first.tzinfo else now.replace(tzinfo=None)
+            break
+        except (ValueError, TypeError, OverflowError):
+            continue
+    if parsed is None:
+        raise fail(label, where, f"unreadable RRULE {text[:80]!r}")
+    count = 0
+    try:
+        for occurrence in parsed:
+            if occurrence > limit or count > SERIES_CAP:
+                break
+            count += 1
+    except (ValueError, TypeError, OverflowError):
+        raise fail(label, where, f"unreadable RRULE {text[:80]!r}") from None
+    return count
+
+
+def _remove(calendar: Any, event: Any) -> None:
+    for component in calendar.walk("VCALENDAR"):
+        component.subcomponents[:] = [c for c in component.subcomponents if c is not event]
 
 
 def _now() -> datetime:
@@ -89,6 +198,9 @@ def _event(event: Event, label: str, me: Identity, now: datetime) -> Iterator[Me
         return
     if start > now:
         yield Skipped(SOURCE, "in the future")
+        return
+    if captured_at(start, me) is None:
+        yield Skipped(SOURCE, OUT_OF_RANGE)
         return
     if str(event.get("STATUS", "")).upper() == "CANCELLED":
         yield Skipped(SOURCE, "cancelled")

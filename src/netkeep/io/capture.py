@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -24,6 +24,13 @@ from netkeep.errors import BadInput
 RUN_GAP = timedelta(hours=24)
 
 CAPTURE_FORMATS = ("linkedin", "mbox", "maildir", "ics", "android", "whatsapp", "telegram")
+
+# The window a captured time must fall in, as for `log`'s WHEN: nothing from the future beyond a
+# day of clock skew (a phone's local time read as UTC is up to 14 hours ahead), nothing before
+# HISTORY_FLOOR. A record outside is skipped and counted under OUT_OF_RANGE, never stored.
+CLOCK_SKEW = timedelta(days=1)
+HISTORY_FLOOR = datetime(1970, 1, 1, tzinfo=UTC)
+OUT_OF_RANGE = "date out of range"
 
 
 @dataclass(frozen=True)
@@ -134,16 +141,45 @@ def _spread(run: Touchpoint) -> timedelta:
 
 
 def _touchpoint(message: Message) -> Touchpoint:
+    party = message.party
     return Touchpoint(
         source=message.source,
-        key=message.key,
+        key=clean_text(message.key) or message.key,
         at=message.at,
         channel=message.channel,
         direction=message.direction,
         two_way=message.two_way,
-        party=message.party,
-        note=message.note,
+        party=Party(
+            name=clean_text(party.name),
+            email=clean_text(party.email),
+            phone=clean_text(party.phone),
+            profile=clean_text(party.profile),
+        ),
+        note=clean_text(message.note),
     )
+
+
+def clean_text(value: str | None) -> str | None:
+    """A text field from a capture file without control characters: the one place they are
+    stripped before anything reaches the database (PostgreSQL refuses NUL, SQLite would store it)."""
+    if value is None or value.isprintable():
+        return value
+    from netkeep.io.records import without_controls
+
+    return str(without_controls(value, one_line=True)).strip() or None
+
+
+def captured_at(moment: datetime, me: Identity) -> datetime | None:
+    """`moment` in UTC when it lies in the capture window (HISTORY_FLOOR to now plus CLOCK_SKEW),
+    else None: every reader passes each record's time through here and skips the record on None.
+    A naive time is taken as UTC; a time that cannot be expressed in UTC is out of range."""
+    try:
+        at = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    if at < HISTORY_FLOOR or at > me.clock() + CLOCK_SKEW:
+        return None
+    return at
 
 
 def content_key(*parts: object) -> str:
@@ -174,9 +210,17 @@ class Identity:
     date_order: str | None = None
     create: bool = False
     meeting_cap: int = 10
+    now: datetime | None = None  # the command's "now"; read from the clock when None
+
+    def clock(self) -> datetime:
+        if self.now is None:
+            from netkeep.dates import now
+
+            self.now = now()
+        return self.now
 
     @classmethod
-    def of(cls, settings: Any, *, meeting_cap: int = 10) -> Identity:
+    def of(cls, settings: Any, *, meeting_cap: int = 10, now: datetime | None = None) -> Identity:
         """You as the settings' `[me]` section describes you, in the forms parsers compare."""
         from netkeep.phones import normalise
 
@@ -189,6 +233,7 @@ class Identity:
             region=me.region,
             date_order=settings.date_order,
             meeting_cap=meeting_cap,
+            now=now,
         )
 
     def need(self, what: str, setting: str, label: str) -> NoReturn:

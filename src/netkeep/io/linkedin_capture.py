@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from netkeep.io.capture import (
+    OUT_OF_RANGE,
     Identity,
     Message,
     Party,
     Skipped,
+    captured_at,
     content_key,
     profile_url,
     short_note,
@@ -28,9 +30,9 @@ if TYPE_CHECKING:
     from _csv import Reader  # what csv.reader returns
 
 SOURCE = "linkedin"
-# A member of an export is read whole; LinkedIn's own files are a few MB.
-MEMBER_LIMIT = 256 * 1024 * 1024
-ZIP_MEMBERS_LIMIT = 10_000
+# The members netkeep reads are read whole; LinkedIn's own files are a few MB. All of them together
+# may inflate to this many bytes.
+MEMBER_LIMIT = 32 * 1024 * 1024
 _SKIPPED_FOLDERS = {"spam", "trash", "junk", "archive_spam"}
 
 
@@ -55,7 +57,7 @@ def read_csv(text: str, label: str, me: Identity) -> Iterator[Message | Skipped]
         if kind == "messages":
             yield from _messages(rows, columns, label, me)
         else:
-            yield from _invitations(rows, columns, label)
+            yield from _invitations(rows, columns, label, me)
     except csv.Error as exc:
         raise fail(label, f"line {rows.line_num}", f"not valid CSV: {exc}") from None
 
@@ -90,7 +92,10 @@ def _messages(
             continue
         sender = _cell(row, columns, "from")
         sender_url = profile_url(_cell(row, columns, "sender profile url"))
-        when = _when(_cell(row, columns, "date"), label, where)
+        when = captured_at(_when(_cell(row, columns, "date"), label, where), me)
+        if when is None:
+            yield Skipped(SOURCE, OUT_OF_RANGE)
+            continue
         mine = (me.linkedin is not None and sender_url == me.linkedin) or (
             sender_url is None and sender.casefold() in me.names
         )
@@ -132,7 +137,9 @@ def _pair(names: list[str], urls: list[str | None]) -> list[Party]:
     return [Party(name=n) for n in names]
 
 
-def _invitations(rows: Reader, columns: dict[str, int], label: str) -> Iterator[Message | Skipped]:
+def _invitations(
+    rows: Reader, columns: dict[str, int], label: str, me: Identity
+) -> Iterator[Message | Skipped]:
     for row in rows:
         where = f"line {rows.line_num}"
         if not any(cell.strip() for cell in row):
@@ -141,7 +148,10 @@ def _invitations(rows: Reader, columns: dict[str, int], label: str) -> Iterator[
         if direction not in ("INCOMING", "OUTGOING"):
             raise fail(label, where, f"Direction must be INCOMING or OUTGOING, not {direction!r}")
         outgoing = direction == "OUTGOING"
-        when = _when(_cell(row, columns, "sent at", "sentat"), label, where)
+        when = captured_at(_when(_cell(row, columns, "sent at", "sentat"), label, where), me)
+        if when is None:
+            yield Skipped(SOURCE, OUT_OF_RANGE)
+            continue
         name = _cell(row, columns, "to" if outgoing else "from")
         url = profile_url(
             _cell(row, columns, "inviteeprofileurl" if outgoing else "inviterprofileurl")
@@ -179,7 +189,7 @@ def _when(value: str, label: str, where: str) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise fail(label, where, f"unreadable date {text[:40]!r}") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment  # naive is UTC: `captured_at` says so
 
 
 # --- the export .zip -----------------------------------------------------------------------------
@@ -189,27 +199,21 @@ def zip_members(path: Path, label: str) -> dict[str, str]:
     """The CSV members of a LinkedIn export zip that netkeep reads, by lower-case base name, as
     text. Sizes are checked while reading, not trusted from the directory (a zip bomb lies)."""
     from netkeep.io.detect import decode_bytes
-    from netkeep.io.zips import ZIP_ERRORS
+    from netkeep.io.zips import ZIP_ERRORS, InflateBudget, checked_entries, read_member
 
     wanted = {"messages.csv", "invitations.csv", "connections.csv"}
     found: dict[str, str] = {}
+    budget = InflateBudget(MEMBER_LIMIT, label)
     try:
         with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            if len(infos) > ZIP_MEMBERS_LIMIT:
-                raise fail(label, "", f"{len(infos):,} members is more than an export holds")
-            for info in infos:
+            for info in checked_entries(archive, label):
                 base = info.filename.rsplit("/", 1)[-1].lower()
                 if base not in wanted or info.is_dir():
                     continue
                 member = f"{label}!{info.filename}"
-                if info.file_size > MEMBER_LIMIT:
-                    raise fail(member, "", "too large to be a LinkedIn export file")
-                with archive.open(info) as fh:
-                    raw = fh.read(MEMBER_LIMIT + 1)
-                if len(raw) > MEMBER_LIMIT:
-                    raise fail(member, "", "too large to be a LinkedIn export file")
-                found[base] = decode_bytes(raw, member)
+                if base in found:
+                    raise fail(label, "", f"the zip holds more than one {base}")
+                found[base] = decode_bytes(read_member(archive, info, budget), member)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
         raise fail(label, "", f"not a readable zip file ({exc})") from None
     except ZIP_ERRORS as exc:  # a member that cannot be read: CRC, encrypted, corrupt data

@@ -5,6 +5,7 @@ No database and no third-party imports here: the CLI may import this module on a
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,14 @@ from netkeep.errors import BadInput
 # Loose on purpose: exports hold odd but real addresses; this only catches a name or a phone number
 # sitting in an email column.
 _EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+$")
+
+# Control characters a text field read from a file may not carry into the database: PostgreSQL
+# refuses NUL outright and SQLite would keep it, so both engines get the same text. Line breaks and
+# tabs stay in fields that may span lines (notes); `one_line` turns them into spaces.
+_CONTROLS: dict[int, str | None] = {
+    code: None for code in (*range(0x20), *range(0x7F, 0xA0)) if code not in (0x09, 0x0A, 0x0D)
+}
+_ONE_LINE: dict[int, str | None] = {**_CONTROLS, 0x09: " ", 0x0A: " ", 0x0D: " "}
 
 # Contact keys that other tools compute and import ignores (docs/import-export.md: export less the derived keys).
 DERIVED_KEYS = frozenset({"last_touch", "answered", "days_open"})
@@ -61,6 +70,25 @@ class ImportBatch:
     touchpoints: list[dict[str, Any]] = field(default_factory=list)
     asks: list[dict[str, Any]] = field(default_factory=list)
     gives: list[dict[str, Any]] = field(default_factory=list)
+
+
+def without_controls(value: Any, *, one_line: bool = False) -> Any:
+    """A text value from an import or capture file without control characters (NUL first); any
+    other value as it is. The one place both kinds of reader strip them, before the store."""
+    if not isinstance(value, str) or value.isprintable():
+        return value
+    return value.translate(_ONE_LINE if one_line else _CONTROLS)
+
+
+def contact_without_controls(contact: ContactIn) -> ContactIn:
+    """`contact` with `without_controls` applied to each of its text fields."""
+    changes = {
+        name: without_controls(getattr(contact, name))
+        for name in ("name", "phone", "company", "title", "tier", "note", "cadence")
+    }
+    changes["emails"] = tuple(without_controls(email) for email in contact.emails)
+    changes["tags"] = tuple(without_controls(tag) for tag in contact.tags)
+    return dataclasses.replace(contact, **changes)
 
 
 def fail(label: str, source: str, message: str) -> BadInput:

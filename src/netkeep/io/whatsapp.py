@@ -15,11 +15,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from netkeep.io.capture import Identity, Message, Party, Skipped, check_size, content_key
+from netkeep.io.capture import (
+    OUT_OF_RANGE,
+    Identity,
+    Message,
+    Party,
+    Skipped,
+    captured_at,
+    check_size,
+    content_key,
+)
 from netkeep.io.records import fail
 
 SOURCE = "whatsapp"
-SIZE_LIMIT = 256 * 1024 * 1024
+SIZE_LIMIT = 32 * 1024 * 1024  # a chat's text, read whole; also the zip's inflated-bytes budget
+LINE_LIMIT = 1_000_000  # characters in one line
 _SPACES = str.maketrans({"\u200f": None, "\u202f": " ", "\u00a0": " "})
 # iOS marks its notices (encryption, number changes) with a leading U+200E in the text; it marks
 # media placeholders the same way, and those are real messages.
@@ -60,7 +70,10 @@ def read_whatsapp(path: Path, label: str, me: Identity) -> Iterator[Message | Sk
         if sender is None:
             yield Skipped(SOURCE, "system message")
             continue
-        when = _when(date_text, time_text, order, label, f"line {number}")
+        when = captured_at(_when(date_text, time_text, order, label, f"line {number}"), me)
+        if when is None:
+            yield Skipped(SOURCE, OUT_OF_RANGE)
+            continue
         base = content_key(partner, date_text, time_text, sender, body)
         seen[base] = seen.get(base, 0) + 1
         yield Message(
@@ -78,21 +91,19 @@ def read_whatsapp(path: Path, label: str, me: Identity) -> Iterator[Message | Sk
 
 def _text(path: Path, label: str) -> tuple[str, str | None]:
     from netkeep.io.detect import decode_bytes, read_text
-    from netkeep.io.zips import ZIP_ERRORS
+    from netkeep.io.zips import ZIP_ERRORS, InflateBudget, checked_entries, read_member
 
     if path.is_file() and zipfile.is_zipfile(path):
         try:
             with zipfile.ZipFile(path) as archive:
-                members = [i for i in archive.infolist() if i.filename.lower().endswith(".txt")]
+                infos = checked_entries(archive, label)
+                members = [i for i in infos if i.filename.lower().endswith(".txt")]
                 if not members:
                     raise fail(label, "", "a zip without a chat .txt")
                 info = members[0]
-                with archive.open(info) as fh:
-                    raw = fh.read(SIZE_LIMIT + 1)
+                raw = read_member(archive, info, InflateBudget(SIZE_LIMIT, label))
         except ZIP_ERRORS as exc:
             raise fail(label, "", f"not a readable zip file ({exc})") from None
-        if len(raw) > SIZE_LIMIT:
-            raise fail(label, "", "the chat inside is too large")
         stem = Path(info.filename).stem
         return decode_bytes(raw, f"{label}!{info.filename}"), _title(stem) or _title(path.stem)
     check_size(path, SIZE_LIMIT, label)
@@ -108,23 +119,66 @@ def _lines(text: str, label: str) -> list[tuple[Any, ...]]:
     """(line number, date, time, sender or None for a system line, text) per message;
     continuation lines are joined to the message they continue."""
     messages: list[list[Any]] = []
-    for number, raw in enumerate(text.translate(_SPACES).splitlines(), start=1):
-        if len(raw) > 1_000_000:
+    for number, raw in enumerate(_split_lines(text), start=1):
+        if len(raw) > LINE_LIMIT:
             raise fail(label, f"line {number}", "a line longer than a chat message can be")
-        found = _LINE.match(raw.lstrip("\u200e ").rstrip())
+        # Only a line starting with a digit or [ (after marks and spaces) can start a message.
+        found = _LINE.match(raw.lstrip("\u200e ").rstrip()) if raw[:1] in _STARTS else None
         if found is None:
             if messages:
-                messages[-1][4] += "\n" + raw
+                messages[-1][4].add(raw)
                 continue
             raise fail(label, f"line {number}", "not a WhatsApp message line")
+        if messages:
+            messages[-1][4] = messages[-1][4].text()
         time_text = found["time"] + (" " + found["ampm"] if found["ampm"] else "")
         sender, sep, body = found["rest"].partition(": ")
         notice = body.startswith("\u200e") and not _MEDIA.search(body)
         if not sep or len(sender) > 100 or notice:
-            messages.append([number, found["date"], time_text, None, found["rest"]])
+            messages.append([number, found["date"], time_text, None, _Body(found["rest"])])
         else:
-            messages.append([number, found["date"], time_text, sender.strip(), body])
+            messages.append([number, found["date"], time_text, sender.strip(), _Body(body)])
+    if messages:
+        messages[-1][4] = messages[-1][4].text()
     return [tuple(m) for m in messages]
+
+
+_STARTS = frozenset("[0123456789\u200e ")
+_BLOCK = 1 << 20
+
+
+class _Body:
+    """A message's lines, joined a thousand at a time: time and memory linear in its length,
+    however many lines continue it."""
+
+    def __init__(self, first: str) -> None:
+        self.chunks: list[str] = []
+        self.pending = [first]
+
+    def add(self, line: str) -> None:
+        self.pending.append(line)
+        if len(self.pending) >= 1024:
+            self.chunks.append("\n".join(self.pending))
+            self.pending = []
+
+    def text(self) -> str:
+        if self.pending:
+            self.chunks.append("\n".join(self.pending))
+        return "\n".join(self.chunks)
+
+
+def _split_lines(text: str) -> Iterator[str]:
+    """The text's lines (as `splitlines` cuts them), a block of about a megabyte at a time: a list
+    of all of them would hold the whole chat twice over."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + _BLOCK)
+        end = len(text) if end < 0 else end + 1
+        block = text[start:end]
+        if not block.isascii():
+            block = block.translate(_SPACES)
+        yield from block.splitlines()
+        start = end
 
 
 def _parts(date_text: str) -> list[int]:
