@@ -67,7 +67,7 @@ THIRD_PARTY_TERMINAL = {"typer", "rich", "click"}
 def layer_of(module: str) -> str:
     if module in FOUNDATION:
         return "foundation"
-    if module in DOMAIN:
+    if module in DOMAIN or module.startswith("netkeep.scoring."):
         return "domain"
     if (
         module in STORAGE_MODULES

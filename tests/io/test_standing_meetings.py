@@ -66,7 +66,7 @@ def test_a_weekly_series_is_started_once_and_tips_nothing(cli, tmp_path):
     [after] = cli.json("score")
     # One start of hers more: the balance barely moves, and the band stays.
     assert after["band"] == before["band"] == "mutual"
-    assert after["initiative"] < 0.65  # 3 of 5 starts, the newest hers
+    assert after["initiative"] < 0.7  # 3 of 5 starts, the newest hers weighing most (not 9 of 12)
     assert "started 9 of 12" not in after["explanation"]
     assert after["touchpoints"] == 15
 

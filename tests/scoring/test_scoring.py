@@ -614,12 +614,13 @@ def test_calls_made_while_ones_own_ask_was_open_serve_it_even_when_it_ends_withd
     step = (found - 20) / (quiet_calls + 1)
     for k in range(quiet_calls):
         history.out(found - 20 - step * k, "call", two_way=False)
-    before = history.score()
     mine = history.asks[1]
-    history.asks[1] = replace(mine, status="done", resolved_at=ago(1))
     history.in_(1, "email")
-    gives = [GiveRecord(1, "them", "the recommendation", ago(1), history.touchpoints[-1].id, 2)]
     history.in_(0.99, "email", ask="help with my search again")
+    # His return without the favour: the baseline the sweetener must not improve on.
+    before = history.score()
+    history.asks[1] = replace(mine, status="done", resolved_at=ago(1))
+    gives = [GiveRecord(1, "them", "the recommendation", ago(1), history.touchpoints[-2].id, 2)]
     after = score_contact(history.touchpoints, history.asks, now=NOW, gives=gives)
     assert after["band"] == "fair-weather" and after["score"] <= 30, after
     assert after["score"] <= before["score"], (before, after)
