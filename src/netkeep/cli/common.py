@@ -493,3 +493,27 @@ def ask_number(value: str) -> int:
     if not number.isdigit() or len(number) > 18:
         raise BadInput(f"invalid ask id {value!r} (see 'netkeep asks')")
     return int(number)
+
+
+# Options several commands share: a touchpoint's side, outcome and time.
+InOutOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--in/--out", help="They reached out (--in) or you did (--out).", show_default=False
+    ),
+]
+TwoWayOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--two-way/--no-answer",
+        help="A live exchange took place, or a one-way message (voicemail, unanswered). "
+        "Default on log: two-way for call and meeting, one-way otherwise.",
+        show_default=False,
+    ),
+]
+WhenOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--when", metavar="WHEN", help=f"When it happened. {WHEN_HELP}", show_default=False
+    ),
+]

@@ -40,7 +40,9 @@ from netkeep.vocab import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from datetime import datetime
+
+    from netkeep.config import Settings
 
 EmailOpt = Annotated[
     list[str] | None,
@@ -321,30 +323,8 @@ def show(
         write_json(data)
         return
     from netkeep.dates import local_text
-    from netkeep.staleness import cadence_of
 
-    score = data["score"]
-    figure = "no score yet" if score["score"] is None else str(score["score"])
-    fields = [
-        ("Name", f"{data['name']} (#{data['id']})" + ("  [archived]" if data["archived"] else "")),
-        ("As of", local_text(then) if then is not None else ""),
-        ("Emails", ", ".join(data["emails"])),
-        ("Phone", data["phone"] or ""),
-        ("Company", data["company"] or ""),
-        ("Title", data["title"] or ""),
-        ("Tags", ", ".join(data["tags"])),
-        (
-            "Tier",
-            f"{data['tier']}, every {cadence_of(data, config)}"
-            + (" (own cadence)" if data["cadence"] else ""),
-        ),
-        ("Last touch", local_text(data["last_touch"])),
-        ("Score", f"{figure}, {score['band']}"),
-        ("Why", score["explanation"] or ""),
-        ("Rhythm", data["rhythm"]["text"]),
-        *_agenda_fields(data),
-        ("Note", data["note"] or ""),
-    ]
+    fields = _profile_fields(data, config, then)
     pairs([(label, value) for label, value in fields if value])
     from netkeep import pictures
 
@@ -395,6 +375,37 @@ def show(
             ],
             title="Score over the last year",
         )
+
+
+def _profile_fields(
+    data: dict[str, Any], config: Settings, then: datetime | None
+) -> list[tuple[str, str]]:
+    """The `show` table's label and value pairs, empty values included."""
+    from netkeep.dates import local_text
+    from netkeep.staleness import cadence_of
+
+    score = data["score"]
+    figure = "no score yet" if score["score"] is None else str(score["score"])
+    return [
+        ("Name", f"{data['name']} (#{data['id']})" + ("  [archived]" if data["archived"] else "")),
+        ("As of", local_text(then) if then is not None else ""),
+        ("Emails", ", ".join(data["emails"])),
+        ("Phone", data["phone"] or ""),
+        ("Company", data["company"] or ""),
+        ("Title", data["title"] or ""),
+        ("Tags", ", ".join(data["tags"])),
+        (
+            "Tier",
+            f"{data['tier']}, every {cadence_of(data, config)}"
+            + (" (own cadence)" if data["cadence"] else ""),
+        ),
+        ("Last touch", local_text(data["last_touch"])),
+        ("Score", f"{figure}, {score['band']}"),
+        ("Why", score["explanation"] or ""),
+        ("Rhythm", data["rhythm"]["text"]),
+        *_agenda_fields(data),
+        ("Note", data["note"] or ""),
+    ]
 
 
 def _agenda_fields(data: dict[str, Any]) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -10,15 +11,17 @@ from netkeep.cli import common
 from netkeep.cli.common import (
     LOOK,
     RECORD,
-    WHEN_HELP,
     AsOfOpt,
     ContactsArg,
     FormatOpt,
+    InOutOpt,
     MineOpt,
     SingleFormatOpt,
     TagFilterOpt,
     TierFilterOpt,
+    TwoWayOpt,
     ViaOpt,
+    WhenOpt,
     app,
     as_of_moment,
     ask_number,
@@ -44,6 +47,59 @@ from netkeep.vocab import (
 
 MAX_DAYS = 36600  # a hundred years: keeps the date arithmetic in range
 
+# The ledger options `log` and `touchpoint edit` share: on `log` they are the new touchpoint's,
+# on `edit` they add to the touchpoint's asks and gives.
+AskOpt = Annotated[
+    str | None,
+    typer.Option("--ask", help="A request made by whoever initiated.", show_default=False),
+]
+GiveOpt = Annotated[
+    str | None, typer.Option("--give", help="Something the initiator gave.", show_default=False)
+]
+MyAskOpt = Annotated[
+    str | None,
+    typer.Option("--my-ask", help="A request you made, whoever initiated.", show_default=False),
+]
+MyGiveOpt = Annotated[
+    str | None,
+    typer.Option("--my-give", help="Something you gave, whoever initiated.", show_default=False),
+]
+TheirAskOpt = Annotated[
+    str | None,
+    typer.Option("--their-ask", help="A request they made, whoever initiated.", show_default=False),
+]
+TheirGiveOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--their-give", help="Something they gave, whoever initiated.", show_default=False
+    ),
+]
+FulfilsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fulfils",
+        metavar="ASK",
+        help="The open ask a give in this touchpoint fulfils: resolves it done, one favour.",
+        show_default=False,
+    ),
+]
+CreateOpt = Annotated[bool, typer.Option("--create", help="Add the contact if no one matches.")]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="With --create: add the person even if a name is close to theirs."
+    ),
+]
+FollowUpOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--follow-up",
+        metavar="WHEN",
+        help="Also set a follow-up: tomorrow, friday, 'in 3 days', 'next week', a date, 2w.",
+        show_default=False,
+    ),
+]
+
 if TYPE_CHECKING:
     from datetime import date, datetime
 
@@ -66,56 +122,15 @@ if TYPE_CHECKING:
 def log(
     contacts: ContactsArg,
     via: ViaOpt = Channel.call,
-    incoming: Annotated[
-        bool, typer.Option("--in/--out", help="They reached out (--in) or you did (--out).")
-    ] = False,
-    two_way: Annotated[
-        bool | None,
-        typer.Option(
-            "--two-way/--no-answer",
-            help="A live exchange took place, or a one-way message (voicemail, unanswered). "
-            "Default: two-way for call and meeting, one-way otherwise.",
-            show_default=False,
-        ),
-    ] = None,
-    ask: Annotated[
-        str | None,
-        typer.Option("--ask", help="A request made by whoever initiated.", show_default=False),
-    ] = None,
-    give: Annotated[
-        str | None, typer.Option("--give", help="Something the initiator gave.", show_default=False)
-    ] = None,
-    my_ask: Annotated[
-        str | None,
-        typer.Option("--my-ask", help="A request you made, whoever initiated.", show_default=False),
-    ] = None,
-    my_give: Annotated[
-        str | None,
-        typer.Option(
-            "--my-give", help="Something you gave, whoever initiated.", show_default=False
-        ),
-    ] = None,
-    their_ask: Annotated[
-        str | None,
-        typer.Option(
-            "--their-ask", help="A request they made, whoever initiated.", show_default=False
-        ),
-    ] = None,
-    their_give: Annotated[
-        str | None,
-        typer.Option(
-            "--their-give", help="Something they gave, whoever initiated.", show_default=False
-        ),
-    ] = None,
-    fulfils: Annotated[
-        str | None,
-        typer.Option(
-            "--fulfils",
-            metavar="ASK",
-            help="The open ask a give in this touchpoint fulfils: resolves it done, one favour.",
-            show_default=False,
-        ),
-    ] = None,
+    incoming: InOutOpt = False,
+    two_way: TwoWayOpt = None,
+    ask: AskOpt = None,
+    give: GiveOpt = None,
+    my_ask: MyAskOpt = None,
+    my_give: MyGiveOpt = None,
+    their_ask: TheirAskOpt = None,
+    their_give: TheirGiveOpt = None,
+    fulfils: FulfilsOpt = None,
     no_reply: Annotated[
         bool,
         typer.Option(
@@ -124,91 +139,54 @@ def log(
             "listed by owe, yours is never unanswered outreach.",
         ),
     ] = False,
-    when: Annotated[
-        str, typer.Option("--when", metavar="WHEN", help=f"When it happened. {WHEN_HELP}")
-    ] = "now",
+    when: WhenOpt = "now",
     note: Annotated[str | None, typer.Option("--note", show_default=False)] = None,
-    create: Annotated[
-        bool, typer.Option("--create", help="Add the contact if no one matches.")
-    ] = False,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force", help="With --create: add the person even if a name is close to theirs."
-        ),
-    ] = False,
-    follow_up: Annotated[
-        str | None,
-        typer.Option(
-            "--follow-up",
-            metavar="WHEN",
-            help="Also set a follow-up: tomorrow, friday, 'in 3 days', 'next week', a date, 2w.",
-            show_default=False,
-        ),
-    ] = None,
+    create: CreateOpt = False,
+    force: ForceOpt = False,
+    follow_up: FollowUpOpt = None,
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Record a touchpoint (default: a call you made that connected).
 
     Several contacts get the same touchpoint each, in one go (JSON: an array, one object each).
+
+    Flow: 1. read the options into one touchpoint to log (`_Logging`); 2. offer to link a give
+    to the open ask it fulfils (on a terminal); 3. log it with each contact, in one transaction;
+    4. confirm each, or print JSON.
     """
     from netkeep.dates import parse_past
-    from netkeep.store import touchpoints
 
     moment = now()
-    occurred_at = parse_past(when, now=moment, date_order=date_order)
-    follow_up_on = _follow_up_day(follow_up, moment)
-    is_two_way = two_way if two_way is not None else via in LIVE_CHANNELS
     direction = "in" if incoming else "out"
     side = "me" if direction == "out" else "them"
-    asks = _ledger(side, initiator=ask, my=my_ask, their=their_ask, kind="ask")
-    gives = _ledger(side, initiator=give, my=my_give, their=their_give, kind="give")
-    fulfils_id = ask_number(fulfils) if fulfils is not None else None
-    if fulfils_id is not None and len(contacts) > 1:
+    what = _Logging(
+        occurred_at=parse_past(when or "now", now=moment, date_order=date_order),
+        channel=via.value,
+        direction=direction,
+        two_way=two_way if two_way is not None else via in LIVE_CHANNELS,
+        note=note,
+        asks=_ledger(side, initiator=ask, my=my_ask, their=their_ask, kind="ask"),
+        gives=_ledger(side, initiator=give, my=my_give, their=their_give, kind="give"),
+        fulfils=ask_number(fulfils) if fulfils is not None else None,
+        no_reply=no_reply,
+        follow_up_on=_follow_up_day(follow_up, moment),
+    )
+    if what.fulfils is not None and len(contacts) > 1:
         raise BadInput("--fulfils names one person's ask: log one contact with it")
-    offer = fulfils_id is None and bool(gives)
+    offer = what.fulfils is None and bool(what.gives)
     if offer and len(contacts) == 1 and common.interactive():
-        fulfils_id = _offer_link(contacts[0], gives)
+        what.fulfils = _offer_link(contacts[0], what.gives)
         offer = False  # asked already: no hint as well
     hints: list[str] = []
     with session(write=True) as db:
-        people = _resolve_all(db, contacts, moment, create=create, force=force)
         logged = []
-        parts: list[str] = []
-        for found, created in people:
+        for found, created in _resolve_all(db, contacts, moment, create=create, force=force):
             if offer and not created:
-                hint = _link_hint(db, found, gives)
+                hint = _link_hint(db, found, what.gives)
                 if hint is not None:
                     hints.append(hint)
-            touchpoint, made, given = touchpoints.log_touchpoint(
-                db,
-                contact=found,
-                occurred_at=occurred_at,
-                channel=via.value,
-                direction=direction,
-                two_way=is_two_way,
-                note=note,
-                asks=asks,
-                gives=gives,
-                fulfils=fulfils_id,
-                no_reply=no_reply,
-            )
-            if common.interactive():
-                hints.extend(_twin_hint(db, touchpoint, found.name))
-            data = touchpoints.touchpoint_dict(touchpoint, asks=made, gives=given)
-            data["answered"] = True if is_two_way else None
-            streak = touchpoints.unanswered_streak(db, found.id) if direction == "out" else 0
-            label = f"#{found.id} {found.name}"
-            logged.append((data, label, created, made, given, streak))
-            added = "new contact " if created else ""
-            with_asks = "".join(f", ask #{a.id} {a.what!r}" for a in made)
-            with_asks += "".join(
-                f", give {g.what!r}" + (f" fulfilling ask #{g.fulfils}" if g.fulfils else "")
-                for g in given
-            )
-            with_asks += _set_follow_up(db, found, follow_up_on)
-            parts.append(f"{added}{label} (touchpoint #{touchpoint.id}{with_asks})")
-        did(db, f"log {via.value} with {', '.join(parts)}")
+            logged.append(_log_one(db, found, created, what, hints))
+        did(db, f"log {via.value} with {', '.join(entry.summary for entry in logged)}")
     if hints:
         from netkeep.render import note as say
 
@@ -217,12 +195,76 @@ def log(
     if fmt == SingleFormat.json:
         from netkeep.render import write_json
 
-        objects = [{key: data.get(key) for key in TOUCHPOINT_KEYS} for data, *_ in logged]
+        objects = [{key: entry.data.get(key) for key in TOUCHPOINT_KEYS} for entry in logged]
         write_json(objects[0] if len(objects) == 1 else objects)
         return
-    for data, label, created, made, given, streak in logged:
-        _confirm_logged(data, label, created=created, made=made, given=given, streak=streak)
-    _confirm_follow_up(follow_up_on)
+    for entry in logged:
+        _confirm_logged(entry)
+    _confirm_follow_up(what.follow_up_on)
+
+
+@dataclass
+class _Logging:
+    """The touchpoint `log` records, with each of its contacts."""
+
+    occurred_at: datetime
+    channel: str
+    direction: str
+    two_way: bool
+    note: str | None
+    asks: list[tuple[str, str]]
+    gives: list[tuple[str, str]]
+    fulfils: int | None
+    no_reply: bool
+    follow_up_on: date | None
+
+
+@dataclass
+class _Logged:
+    """One contact's touchpoint as logged: what to confirm, and what `undo` will name."""
+
+    data: dict[str, Any]
+    label: str
+    created: bool
+    made: list[Ask]
+    given: list[Give]
+    streak: int
+    summary: str
+
+
+def _log_one(
+    db: Session, found: Contact, created: bool, what: _Logging, hints: list[str]
+) -> _Logged:
+    from netkeep.models import saved_id
+    from netkeep.store import touchpoints
+
+    touchpoint, made, given = touchpoints.log_touchpoint(
+        db,
+        contact=found,
+        occurred_at=what.occurred_at,
+        channel=what.channel,
+        direction=what.direction,
+        two_way=what.two_way,
+        note=what.note,
+        asks=what.asks,
+        gives=what.gives,
+        fulfils=what.fulfils,
+        no_reply=what.no_reply,
+    )
+    if common.interactive():
+        hints.extend(_twin_hint(db, touchpoint, found.name))
+    data = touchpoints.touchpoint_dict(touchpoint, asks=made, gives=given)
+    data["answered"] = True if what.two_way else None
+    streak = touchpoints.unanswered_streak(db, saved_id(found)) if what.direction == "out" else 0
+    label = f"#{found.id} {found.name}"
+    added = "new contact " if created else ""
+    with_asks = "".join(f", ask #{a.id} {a.what!r}" for a in made)
+    with_asks += "".join(
+        f", give {g.what!r}" + (f" fulfilling ask #{g.fulfils}" if g.fulfils else "") for g in given
+    )
+    with_asks += _set_follow_up(db, found, what.follow_up_on)
+    summary = f"{added}{label} (touchpoint #{touchpoint.id}{with_asks})"
+    return _Logged(data, label, created, made, given, streak, summary)
 
 
 def _set_follow_up(db: Session, found: Contact, day: date | None) -> str:
@@ -389,29 +431,22 @@ def _create_contact(db: Session, name: str, moment: datetime) -> Contact:
     return contacts.add_contact(db, contact=contact, force=False)
 
 
-def _confirm_logged(
-    data: dict[str, Any],
-    label: str,
-    *,
-    created: bool,
-    made: list[Ask],
-    given: list[Give],
-    streak: int,
-) -> None:
+def _confirm_logged(entry: _Logged) -> None:
     from netkeep.dates import local_text
     from netkeep.render import note
 
+    data, label, streak = entry.data, entry.label, entry.streak
     who = "you" if data["direction"] == "out" else "they"
     outcome = "two-way" if data["two_way"] else "one-way"
     parts = [f"Logged #{data['id']}: {data['channel']} ({who} initiated, {outcome}) with {label}"]
     parts.append(f"on {local_text(data['occurred_at'])}")
     message = " ".join(parts) + "."
-    if created:
+    if entry.created:
         message = f"Added {label}. " + message
-    for ask in made:
+    for ask in entry.made:
         whose = "Your" if ask.asked_by == "me" else "Their"
         message += f" {whose} ask #{ask.id} is open."
-    for give in given:
+    for give in entry.given:
         if give.fulfils is not None:
             message += f" Ask #{give.fulfils} is done."
     if streak >= 2:
@@ -438,24 +473,6 @@ TouchpointArg = Annotated[
 
 
 # What `touchpoint edit` adds to a touchpoint's ledger, as `log` records it.
-AddAskOpt = Annotated[
-    str | None, typer.Option("--ask", help="Add a request by its initiator.", show_default=False)
-]
-AddMyAskOpt = Annotated[
-    str | None, typer.Option("--my-ask", help="Add a request you made.", show_default=False)
-]
-AddTheirAskOpt = Annotated[
-    str | None, typer.Option("--their-ask", help="Add a request they made.", show_default=False)
-]
-AddMyGiveOpt = Annotated[
-    str | None, typer.Option("--my-give", help="Add something you gave.", show_default=False)
-]
-AddTheirGiveOpt = Annotated[
-    str | None,
-    typer.Option("--their-give", help="Add something they gave.", show_default=False),
-]
-
-
 @touchpoint_app.command(
     "edit",
     epilog="Examples:\n"
@@ -470,29 +487,9 @@ def touchpoint_edit(
     via: Annotated[
         Channel | None, typer.Option("--via", help="Channel.", show_default=False)
     ] = None,
-    incoming: Annotated[
-        bool | None,
-        typer.Option(
-            "--in/--out", help="They reached out (--in) or you did (--out).", show_default=False
-        ),
-    ] = None,
-    two_way: Annotated[
-        bool | None,
-        typer.Option(
-            "--two-way/--no-answer",
-            help="A live exchange took place, or a one-way message.",
-            show_default=False,
-        ),
-    ] = None,
-    when: Annotated[
-        str | None,
-        typer.Option(
-            "--when",
-            metavar="WHEN",
-            help=f"When it happened. {WHEN_HELP}",
-            show_default=False,
-        ),
-    ] = None,
+    incoming: InOutOpt = None,
+    two_way: TwoWayOpt = None,
+    when: WhenOpt = None,
     note: Annotated[
         str | None, typer.Option("--note", help="New note ('' clears).", show_default=False)
     ] = None,
@@ -517,11 +514,11 @@ def touchpoint_edit(
             show_default=False,
         ),
     ] = None,
-    ask: AddAskOpt = None,
-    my_ask: AddMyAskOpt = None,
-    their_ask: AddTheirAskOpt = None,
-    my_give: AddMyGiveOpt = None,
-    their_give: AddTheirGiveOpt = None,
+    ask: AskOpt = None,
+    my_ask: MyAskOpt = None,
+    their_ask: TheirAskOpt = None,
+    my_give: MyGiveOpt = None,
+    their_give: TheirGiveOpt = None,
     fmt: SingleFormatOpt = SingleFormat.table,
 ) -> None:
     """Change a touchpoint's fields (only those given); the others, `no_reply` included, stay.

@@ -125,6 +125,72 @@ def _progress_wanted(*, to_stdout: bool = False) -> bool:
 # --- import -------------------------------------------------------------------------------------
 
 
+# Who you are in the files captured, beside the config's [me] (for this command only).
+MeEmailOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--me-email", help="Your address (adds to config [me] emails).", show_default=False
+    ),
+]
+MePhoneOpt = Annotated[
+    list[str] | None,
+    typer.Option("--me-phone", help="Your number (adds to [me] phones).", show_default=False),
+]
+MeNameOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--me-name", help="Your name in chat exports (adds to [me] names).", show_default=False
+    ),
+]
+MeLinkedinOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--me-linkedin", help="Your LinkedIn profile URL ([me] linkedin).", show_default=False
+    ),
+]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="Phone region for national numbers, e.g. US ([me] region).",
+        show_default=False,
+    ),
+]
+DateOrderOpt = Annotated[
+    DateOrder | None,
+    typer.Option(
+        "--date-order",
+        help="dmy or mdy, for chat exports with ambiguous dates.",
+        show_default=False,
+    ),
+]
+
+
+def _with_me(
+    config: Settings,
+    *,
+    emails: list[str],
+    phones: list[str],
+    names: list[str],
+    linkedin: str | None,
+    region: str | None,
+    date_order: DateOrder | None,
+) -> Settings:
+    """The config with the command's flags: lists add to its [me], single values override it."""
+    return dataclasses.replace(
+        config,
+        me=dataclasses.replace(
+            config.me,
+            emails=(*config.me.emails, *emails),
+            phones=(*config.me.phones, *phones),
+            names=(*config.me.names, *names),
+            linkedin=linkedin or config.me.linkedin,
+            region=region or config.me.region,
+        ),
+        date_order=date_order.value if date_order else config.date_order,
+    )
+
+
 @app.command(
     "import",
     rich_help_panel=DATA,
@@ -161,44 +227,12 @@ def import_(
         bool,
         typer.Option("--create", help="Add correspondents no contact matches (else only listed)."),
     ] = False,
-    me_email: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--me-email", help="Your address (adds to config [me] emails).", show_default=False
-        ),
-    ] = None,
-    me_phone: Annotated[
-        list[str] | None,
-        typer.Option("--me-phone", help="Your number (adds to [me] phones).", show_default=False),
-    ] = None,
-    me_name: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--me-name", help="Your name in chat exports (adds to [me] names).", show_default=False
-        ),
-    ] = None,
-    me_linkedin: Annotated[
-        str | None,
-        typer.Option(
-            "--me-linkedin", help="Your LinkedIn profile URL ([me] linkedin).", show_default=False
-        ),
-    ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region",
-            help="Phone region for national numbers, e.g. US ([me] region).",
-            show_default=False,
-        ),
-    ] = None,
-    date_order: Annotated[
-        DateOrder | None,
-        typer.Option(
-            "--date-order",
-            help="dmy or mdy, for chat exports with ambiguous dates.",
-            show_default=False,
-        ),
-    ] = None,
+    me_email: MeEmailOpt = None,
+    me_phone: MePhoneOpt = None,
+    me_name: MeNameOpt = None,
+    me_linkedin: MeLinkedinOpt = None,
+    region: RegionOpt = None,
+    date_order: DateOrderOpt = None,
     max_people: Annotated[
         int,
         typer.Option(
@@ -207,20 +241,15 @@ def import_(
     ] = 10,
 ) -> None:
     """Import contacts, or capture history from mail, chats, calls and calendars; all or nothing."""
-    config = settings()
     moment = now()
-    # Flags add to the config's [me] and override its single values, for this command only.
-    config = dataclasses.replace(
-        config,
-        me=dataclasses.replace(
-            config.me,
-            emails=(*config.me.emails, *(me_email or [])),
-            phones=(*config.me.phones, *(me_phone or [])),
-            names=(*config.me.names, *(me_name or [])),
-            linkedin=me_linkedin or config.me.linkedin,
-            region=region or config.me.region,
-        ),
-        date_order=date_order.value if date_order else config.date_order,
+    config = _with_me(
+        settings(),
+        emails=me_email or [],
+        phones=me_phone or [],
+        names=me_name or [],
+        linkedin=me_linkedin,
+        region=region,
+        date_order=date_order,
     )
     from netkeep.io.capture import Identity
 

@@ -189,6 +189,13 @@ def _score_rows(
     return _row(t, rows, clock, score, verdict)
 
 
+# The rules of the backward pass: a reply answers the other side's one-way outreach within the
+# replier's reply window and awaits no answer; within a conversation the other side's messages are
+# replies and the same side's carry on; so does one's own one-way follow-up within a day (not
+# another attempt). An ask that takes something is never a reply. Answering only in one's own
+# interest answers nothing. A standing meeting's occurrence starts nothing, and a message that
+# closes a thread awaits no answer. Flags are literals here (see _packed_rows): 1 side, 2 two-way,
+# 4 no reply, 6 awaits no reply.
 def _walk_back(
     t: _Tally,
     rows: list[tuple[Any, ...]],
@@ -200,32 +207,24 @@ def _walk_back(
     """One backward pass ("answered" needs what each side did next): weights, replies and
     conversations, starts and their verdicts, into ``t``. Returns the favours typed on
     touchpoints ([ts, side, touchpoint id, None, weight]), the average weight of the starts that
-    take nothing (the balance prior's scale), and the starts' times, oldest first; per touchpoint.
-
-    A reply answers the other side's one-way outreach within the replier's reply window and
-    awaits no answer; within a conversation the other side's messages are replies and the same
-    side's carry on; so does one's own one-way follow-up within a day (not another attempt). An
-    ask that takes something is never a reply. Answering only in one's own interest answers
-    nothing."""
+    take nothing (the balance prior's scale), and the starts' times, oldest first."""
     favours: list[list[Any]] = []
     initiated, initiated_ask, taking = t.initiated, t.initiated_ask, t.taking
     answering, starts, unanswered = t.answering, t.starts, t.unanswered
     year_started, dark = t.year_started, t.dark
     exp, latest, horizon, now_ts = math.exp, clock.latest, clock.horizon, clock.now
     window, reply_window, step = clock.window, clock.reply_window, clock.step
+    base, neg_decay = clock.base_window, -clock.decay
     conversation_gap, took_nothing, serves = CONVERSATION_GAP, _TOOK_NOTHING, interest.serves_back
     follow_up, year_ago = REPLY_MIN, now_ts - EXPLAIN_RECENT.total_seconds()
     any_interest = [bool(interest.starts[_ME]), bool(interest.starts[_THEM])]
-    # When each side next touched base other than in its own interest: that answers outreach.
-    next_answer = [math.inf, math.inf]
+    next_answer = [math.inf, math.inf]  # each side's next touch not in its own interest
     newer_age = 0.0  # an event ages by `step` per newer start, not per message
     plain_weights, plain_starts = 0.0, 0  # starts that take nothing: the scale of the prior
     start_times: list[float] = []
     their_asks_in_year = 0
-    neg_decay = -clock.decay
     trailing = rows[-1][2] & 1 if rows else -1  # the side of the trailing one-way run
     older = itertools.chain(itertools.islice(reversed(rows), 1, None), (None,))
-    # Flags as literals (see _packed_rows): 1 side, 2 two-way, 4 no reply, 6 awaits no reply.
     for i, (ts, tp_id, flags), prev in zip(
         itertools.count(len(rows) - 1, -1), reversed(rows), older
     ):
@@ -241,9 +240,7 @@ def _walk_back(
             answering[other] += weight
         if extras and extras.get(i, (None,))[0]:
             favours.append([ts, side, tp_id, None, weight])
-        if flags & 6 == 6:
-            # A live exchange that needs no reply: an occurrence of a standing meeting. It keeps
-            # both sides in touch and tips nothing: the series' first occurrence was the start.
+        if flags & 6 == 6:  # a standing meeting's occurrence: in touch, nobody's start
             answering[side] += weight
             next_answer[0] = next_answer[1] = ts
             continue
@@ -262,8 +259,8 @@ def _walk_back(
                         answering[side] += weight
                     next_answer[side] = ts
                 continue
-        if prev is not None and _closes(prev[2], flags, ts - prev[0], clock.base_window):
-            answers = True  # it closes the thread: it awaits no answer either
+        # A message that closes a thread awaits no answer either.
+        answers = answers or (prev is not None and _closes(prev[2], flags, ts - prev[0], base))
         initiated[side] += weight
         start_times.append(ts)
         newer_age += step
