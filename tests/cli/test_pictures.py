@@ -1,5 +1,5 @@
 """Terminal pictures: exact snapshots at 40, 80 and 120 columns with NO_COLOR, widths, and when
-pictures appear. Snapshots live in tests/snapshots; regenerate with NETKEEP_UPDATE_SNAPSHOTS=1."""
+pictures appear. Snapshots live in tests/cli/snapshots; regenerate with NETKEEP_UPDATE_SNAPSHOTS=1."""
 
 from __future__ import annotations
 

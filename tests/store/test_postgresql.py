@@ -29,7 +29,7 @@ pytestmark = [
     pytest.mark.postgresql_only,  # run once, not once per engine: each test picks its server
 ]
 STEPS = [name for name, _ in netkeep.migrations.MIGRATIONS]
-JOURNALED = ["ask", "contact", "give", "touchpoint"]
+JOURNALED = ["ask", "contact", "give", "source", "source_item", "touchpoint"]
 
 
 class Server:
@@ -134,7 +134,8 @@ def test_the_first_write_applies_every_step_once(cli, pg):
     applied = pg.rows("SELECT name, applied_at FROM netkeep_migrations ORDER BY name")
     assert [name for name, _ in applied] == STEPS
     assert pg.tables() == [
-        "ask", "contact", "give", "netkeep_migrations", "touchpoint", "undo_command", "undo_step"
+        "ask", "contact", "give", "netkeep_migrations", "source", "source_item", "touchpoint",
+        "undo_command", "undo_step",
     ]  # fmt: skip
     with write(None):
         pass
@@ -168,12 +169,7 @@ def test_the_server_schema_uses_identity_timestamptz_jsonb_and_lower_indexes(pg)
         "SELECT table_name FROM information_schema.columns WHERE column_name = 'id' "
         "AND is_identity = 'YES' AND table_schema = 'public' ORDER BY table_name"
     )
-    assert [row[0] for row in identity] == [
-        *JOURNALED[:3],
-        "touchpoint",
-        "undo_command",
-        "undo_step",
-    ]
+    assert [row[0] for row in identity] == [*JOURNALED, "undo_command", "undo_step"]
     [(index,)] = pg.rows("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_contact_name'")
     assert "lower(name)" in index
     # Every table a command changes carries the journal's triggers (a new table needs them too).
