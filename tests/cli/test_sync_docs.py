@@ -38,9 +38,9 @@ def home(tmp_path) -> Path:
     """A home folder after `mbsync -a` and `vdirsyncer sync`: mail from Sam and to Ana, their
     cards, and a meeting with Sam."""
     home = tmp_path / "home"
-    inbox = _maildir(home / "Mail" / "work" / "INBOX")
-    sent = _maildir(home / "Mail" / "work" / "Sent")
-    _maildir(home / "Mail" / "work" / "Trash")
+    inbox = _maildir(home / "Mail" / "acme" / "INBOX")
+    sent = _maildir(home / "Mail" / "acme" / "Sent")
+    _maildir(home / "Mail" / "acme" / "Trash")
     (inbox / "cur" / "1780000001.M1P1.host,U=1:2,S").write_text(
         "From: Sam Lee <sam@example.com>\nTo: you@example.com\nSubject: the role\n"
         "Date: Mon, 1 Jun 2026 09:00:00 +0000\nMessage-ID: <a1@example.com>\n\nInterested?\n"
@@ -49,7 +49,7 @@ def home(tmp_path) -> Path:
         "From: You <you@example.com>\nTo: Ana Ruiz <ana@example.com>\nSubject: coffee\n"
         "Date: Tue, 2 Jun 2026 10:00:00 +0000\nMessage-ID: <a2@example.com>\n\nCoffee soon?\n"
     )
-    contacts = home / ".contacts" / "work"
+    contacts = home / ".contacts" / "acme"
     contacts.mkdir(parents=True)
     for uid, name, email in (
         ("c1", "Sam Lee", "sam@example.com"),
@@ -59,7 +59,7 @@ def home(tmp_path) -> Path:
             f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:{name}\r\nEMAIL:{email}\r\n"
             "END:VCARD\r\n"
         )
-    calendar = home / ".calendars" / "work"
+    calendar = home / ".calendars" / "acme"
     calendar.mkdir(parents=True)
     (calendar / "e1.ics").write_text(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:e1\r\n"
@@ -134,13 +134,13 @@ def test_the_nightly_line_fetches_syncs_and_mails_only_failures_and_digests(
     shell_env, home, tmp_path, cli, config_file
 ):
     config_file.write_text('[me]\nemails = ["you@example.com"]\n')
-    cli.ok("source", "add", "mail", str(home / "Mail" / "work"))
+    cli.ok("source", "add", "mail", str(home / "Mail" / "acme"))
     result = run_shell(crontab_command(), shell_env, tmp_path)
     assert (result.stdout, result.stderr) == ("", "")  # nothing for cron to mail by itself
     calls = (tmp_path / "tools.log").read_text().splitlines()
     assert [call.split()[0] for call in calls] == ["mbsync", "vdirsyncer"]
     assert len(cli.json("list")) == 2  # Sam and Ana, from the mail (--create)
-    (home / "Mail" / "work").rename(home / "Mail" / "old")
+    (home / "Mail" / "acme").rename(home / "Mail" / "old")
     failed = run_shell(crontab_command(), shell_env, tmp_path)
     assert failed.stdout.startswith("netkeep sync failed: Error: source 'mail': ")
     assert "is gone; nothing was synced" in failed.stdout
