@@ -7,24 +7,16 @@ generated histories (and their mirrors) and over every calibration case.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from calibration_cases import CASES, case_records
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_scoring_properties import NOW, gives_for, histories
 
-from netkeep.scoring import AskRecord, GiveRecord, TouchpointRecord, mirror, score_contact
-
-CALIBRATION = Path(__file__).parents[1] / "data" / "calibration"
-CASES = [
-    case
-    for name in ("cases.json", "own_cases.json", "judged_cases.json")
-    for case in json.loads((CALIBRATION / name).read_text())
-]
+from netkeep.scoring import TouchpointRecord, mirror, score_contact
 
 # The documented range of each band's score.
 RANGES = {
@@ -128,47 +120,6 @@ def test_band_score_and_explanation_agree_on_plain_conversations(events):
         for i, (hours, direction, two_way, channel) in enumerate(events)
     ]
     check_coherent(score_contact(touchpoints, [], now=NOW))
-
-
-def case_records(case: dict, now: datetime) -> tuple[list, list, list]:
-    touchpoints = [
-        TouchpointRecord(
-            i + 1,
-            now - timedelta(days=tp["days_ago"]),
-            tp["direction"],
-            tp["two_way"],
-            tp["channel"],
-            None,
-            tp["ask"],
-        )
-        for i, tp in enumerate(case["touchpoints"])
-    ]
-    asks = [
-        AskRecord(
-            k + 1,
-            ask["by"],
-            ask["what"],
-            ask["status"],
-            now - timedelta(days=ask["opened_days_ago"]),
-            None
-            if ask["resolved_days_ago"] is None
-            else now - timedelta(days=ask["resolved_days_ago"]),
-            None if ask["touchpoint"] is None else ask["touchpoint"] + 1,
-        )
-        for k, ask in enumerate(case["asks"])
-    ]
-    gives = [
-        GiveRecord(
-            i + 1,
-            "me" if tp["direction"] == "out" else "them",
-            tp["give"],
-            now - timedelta(days=tp["days_ago"]),
-            i + 1,
-        )
-        for i, tp in enumerate(case["touchpoints"])
-        if tp["give"]
-    ]
-    return touchpoints, asks, gives
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from calibration_cases import CASES, case_records
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,13 +28,6 @@ from netkeep.scoring import (
 )
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-CALIBRATION = Path(__file__).parents[1] / "data" / "calibration"
-CASES = [
-    case
-    for name in ("cases.json", "own_cases.json", "judged_cases.json")
-    if (CALIBRATION / name).exists()
-    for case in json.loads((CALIBRATION / name).read_text())
-]
 SHIFTS = st.one_of(
     st.integers(1, 999).map(lambda ms: timedelta(milliseconds=ms)),
     st.integers(1, 180).map(lambda minutes: timedelta(minutes=minutes)),
@@ -140,46 +133,6 @@ def test_shifting_a_mirrored_history_changes_nothing_either(history, by):
     assert scored_as_stored(shifted(mirrored, by), NOW + by) == scored_as_stored(mirrored, NOW)
 
 
-def case_history(case: dict, now: datetime) -> tuple[list, list, list]:
-    touchpoints = [
-        TouchpointRecord(
-            i + 1,
-            now - timedelta(days=tp["days_ago"]),
-            tp["direction"],
-            tp["two_way"],
-            tp["channel"],
-        )
-        for i, tp in enumerate(case["touchpoints"])
-    ]
-    asks = [
-        AskRecord(
-            k + 1,
-            ask["by"],
-            ask["what"],
-            ask["status"],
-            now - timedelta(days=ask["opened_days_ago"]),
-            None
-            if ask["resolved_days_ago"] is None
-            else now - timedelta(days=ask["resolved_days_ago"]),
-            None if ask["touchpoint"] is None else ask["touchpoint"] + 1,
-        )
-        for k, ask in enumerate(case["asks"])
-    ]
-    # A give typed on a touchpoint is the initiator's favour, as the import records it.
-    gives = [
-        GiveRecord(
-            i + 1,
-            "me" if tp["direction"] == "out" else "them",
-            tp["give"],
-            now - timedelta(days=tp["days_ago"]),
-            i + 1,
-        )
-        for i, tp in enumerate(case["touchpoints"])
-        if tp["give"]
-    ]
-    return touchpoints, asks, gives
-
-
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
 @pytest.mark.parametrize(
     "by",
@@ -192,10 +145,10 @@ def case_history(case: dict, now: datetime) -> tuple[list, list, list]:
     ids=["250ms", "500ms", "7min", "1day"],
 )
 def test_every_calibration_case_scores_the_same_shifted(case, by):
-    history = case_history(case, NOW)
+    history = case_records(case, NOW)
     expected = scored_as_stored(history, NOW)
     assert scored_as_stored(shifted(history, by), NOW + by) == expected
-    assert scored_as_stored(case_history(case, NOW + by), NOW + by) == expected
+    assert scored_as_stored(case_records(case, NOW + by), NOW + by) == expected
 
 
 def test_the_story_scores_the_same_a_fraction_of_a_second_later_through_the_cli(cli, tmp_path):
