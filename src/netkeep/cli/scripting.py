@@ -70,14 +70,9 @@ def digest(
 
     config = settings()
     then, moment = as_of_moment(as_of, now())
-    path = database_target()
-    if fmt != DigestFormat.json and isinstance(path, Path) and not path.exists():
-        # Silence would look like "all is quiet": a crontab missing NETKEEP_DB gets told once a run.
-        import sys
-
-        sys.stderr.write(f"netkeep digest: no database at {path}; nothing to report\n")
-        return
-    with session(write=False) as db:
+    # Silence would look like "all is quiet": a crontab missing NETKEEP_DB is told once a run.
+    reporting = None if fmt == DigestFormat.json else "digest"
+    with session(write=False, reporting=reporting) as db:
         network = Network(db, settings=config, now=moment, as_of=then, mine=mine)
         result = network.digest(limit=limit)
     if fmt == DigestFormat.json:
