@@ -28,6 +28,8 @@ import typer.main
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
+from hypothesis import settings as hypothesis_settings
+
 from netkeep import dialect
 from netkeep.cli import app
 
@@ -38,6 +40,13 @@ ENGINES = ("sqlite", "postgresql") if POSTGRES_URL else ("sqlite",)
 # Tests of PostgreSQL alone (the team set-up of docs/team.md): not even collected without a server,
 # so that a SQLite-only run prints the one line of pytest_terminal_summary and nothing else.
 collect_ignore = [] if POSTGRES_URL else ["store/test_team_docs.py"]
+
+# Under CI (CI=true) Hypothesis draws the same examples on every run, so that whether a change
+# lands never hinges on a lucky draw; anywhere else each run draws afresh and keeps finding new
+# cases. A failure prints the blob that reproduces it either way.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @dataclass
