@@ -25,10 +25,9 @@ from typing import Any
 import pytest
 import sqlalchemy
 import typer.main
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
-
-from hypothesis import settings as hypothesis_settings
 
 from netkeep import dialect
 from netkeep.cli import app
@@ -455,12 +454,16 @@ def run():
     return _run
 
 
-def pytest_collection_finish(session):
-    """An empty run is a broken run: fail loudly instead of pytest's quiet exit 5."""
-    if not session.items and not session.config.option.collectonly:
-        raise pytest.UsageError(
-            "no tests collected: the suite is missing or everything was deselected"
-        )
+def pytest_sessionfinish(session, exitstatus):
+    """An empty run is a broken run: exit 1 instead of pytest's quiet exit 5. This runs where
+    the run's outcome is known, the controller when the suite runs in parallel workers."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and not session.config.option.collectonly:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                "Error: no tests ran: the suite is missing or everything was deselected"
+            )
 
 
 class Members:
@@ -519,14 +522,36 @@ class Members:
         self.admin.dispose()
 
 
+@contextmanager
+def one_team_at_a_time() -> Iterator[None]:
+    """Roles belong to the whole server, not to one test's database: tests that create the
+    team's roles (`sam`, `ana`, `netkeep_owner`) take turns across the suite's parallel
+    workers, by an advisory lock held on the server's maintenance database."""
+    url = sqlalchemy.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({TEAM_ROLES_LOCK})")
+            try:
+                yield
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({TEAM_ROLES_LOCK})")
+    finally:
+        admin.dispose()
+
+
+TEAM_ROLES_LOCK = 0x6E6B7465616D  # any number the suite alone uses
+
+
 @pytest.fixture
 def members(database_url) -> Iterator[Members]:
     """Sam and Ana on the test's PostgreSQL database (PostgreSQL tests only)."""
     if database_url is None:
         pytest.fail("the members fixture needs the PostgreSQL engine", pytrace=False)
-    team = Members(database_url)
-    team.create()
-    try:
-        yield team
-    finally:
-        team.drop()
+    with one_team_at_a_time():
+        team = Members(database_url)
+        team.create()
+        try:
+            yield team
+        finally:
+            team.drop()

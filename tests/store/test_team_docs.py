@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
-from conftest import POSTGRES_URL, netkeep_executable
+from conftest import POSTGRES_URL, netkeep_executable, one_team_at_a_time
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -156,10 +156,11 @@ class Team:
 def team(tmp_path):
     if shutil.which("psql") is None:
         pytest.skip("psql is not installed (Debian's postgresql-client package)")
-    team = Team(tmp_path)
-    team.drop_everything()  # what an earlier, interrupted run left
-    yield team
-    team.drop_everything()
+    with one_team_at_a_time():
+        team = Team(tmp_path)
+        team.drop_everything()  # what an earlier, interrupted run left
+        yield team
+        team.drop_everything()
 
 
 def test_the_team_set_up_runs_as_written(team):
