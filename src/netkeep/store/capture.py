@@ -20,6 +20,8 @@ from netkeep.store import _sql
 # Touchpoints read from exported mail, chats, calls and calendars (see netkeep.io.capture). Each
 # carries its source and a stable key; the unique index on the pair makes a re-import add nothing.
 
+_BATCH = 500  # touchpoints written by one statement
+
 _PROFILE_RE = re.compile(r"https?://(?:[a-z]+\.)?linkedin\.com/in/[^\s,;)\"']+", re.IGNORECASE)
 _OTHER_PHONES_RE = re.compile(r"^Other phones: (.*)$", re.MULTILINE)
 
@@ -61,7 +63,10 @@ class Capturer:
         touchpoints = _sql.table_of(Touchpoint)
         self.insert_touchpoint = dialect.insert_or_ignore(
             self.connection.dialect.name, touchpoints
-        ).returning(touchpoints.c.id)
+        ).returning(touchpoints.c.contact_id)
+        # Touchpoints waiting to be written, many rows to a statement (see _write).
+        self.pending: list[dict[str, Any]] = []
+        self.pending_keys: set[tuple[str, str]] = set()
         from netkeep.store.reconcile import Reconciler
 
         self.reconciler = Reconciler(self.connection)
@@ -189,13 +194,13 @@ class Capturer:
             cid = self.contact_for(item.party, counts)
             if cid is None:
                 continue
-            if self._present(item):
+            if (item.source, item.key) in self.pending_keys or self._present(item):
                 counts.present += 1  # asked first: a skipped insert may still take an id
                 continue
             if self._reconciled(cid, item, counts):
                 continue
-            result = self.connection.execute(
-                self.insert_touchpoint,
+            self.pending_keys.add((item.source, item.key))
+            self.pending.append(
                 {
                     "contact_id": cid,
                     "occurred_at": _sql.utc(item.at),
@@ -206,14 +211,25 @@ class Capturer:
                     "source": item.source,
                     "source_key": item.key,
                     "no_reply": item.no_reply or self._accepted_invitation(cid, item),
-                },
+                }
             )
-            if result.first() is not None:  # no row back: it was there already
-                counts.added += 1
-                name = self.names[cid]
-                counts.per_contact[name] = counts.per_contact.get(name, 0) + 1
-            else:
-                counts.present += 1
+            if len(self.pending) >= _BATCH:
+                self._write(counts)
+        self._write(counts)
+
+    def _write(self, counts: SourceCounts) -> None:
+        """The waiting touchpoints, in one statement: a row the unique index already holds comes
+        back as nothing and counts as there already."""
+        if not self.pending:
+            return
+        rows = self.connection.execute(self.insert_touchpoint, self.pending).all()
+        counts.added += len(rows)
+        counts.present += len(self.pending) - len(rows)
+        for (cid,) in rows:
+            name = self.names[cid]
+            counts.per_contact[name] = counts.per_contact.get(name, 0) + 1
+        self.pending.clear()
+        self.pending_keys.clear()
 
     def _accepted_invitation(self, cid: int, item: Any) -> bool:
         """Their LinkedIn invitation, and you are connected (their Connections.csv line says
