@@ -53,7 +53,12 @@ STORAGE_MODULES = {
     "netkeep.db",
 }
 APPLICATION = {"netkeep.network"}
-PRESENTATION = {"netkeep.render", "netkeep.pictures", "netkeep.report_html"}
+PRESENTATION = {
+    "netkeep.render",
+    "netkeep.pictures",
+    "netkeep.report_html",
+    "netkeep.progress",
+}
 # Entry points and the shell's completion (which reads the SQLite file itself to stay fast on
 # every Tab) belong with the command line.
 # Sync's engine reads sources with the import's file readers and writes with its store code, as

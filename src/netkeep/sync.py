@@ -19,16 +19,19 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
 from netkeep.errors import BadInput, RuntimeFailure
 from netkeep.store import capture, importing
 from netkeep.store import sources as sources_store
+
+T = TypeVar("T")
 
 KINDS = ("maildir", "vdir", "files")
 _UID = re.compile(r"^UID(?:;[^:]*)?:(.*)$", re.IGNORECASE | re.MULTILINE)
@@ -73,6 +76,13 @@ def _readable_kind(file: Path) -> str | None:
     except BadInput:
         return ""
     return kind
+
+
+def _counted(name: str, items: Collection[T], unit: str) -> Iterator[T]:
+    """The items, with a count of them on a terminal when there are many (netkeep.progress)."""
+    from netkeep.progress import Progress
+
+    return Progress(name, len(items), unit).over(items)
 
 
 def _stamp(file: Path) -> str:
@@ -188,7 +198,8 @@ class Syncer:
         result.read = len(new)
         result.unchanged = len(seen)
         if new:
-            self._capture(mail.read_mail_files(new.values(), str(path), self.me), result, "maildir")
+            files = _counted(result.name, new.values(), "messages")
+            self._capture(mail.read_mail_files(files, str(path), self.me), result, "maildir")
             sources_store.add_items(
                 self.db, source_id=source_id, rows=((key, None, None) for key in new)
             )
@@ -199,7 +210,7 @@ class Syncer:
         known = sources_store.items(self.db, source_id=source_id)
         files = [path] if path.is_file() else _files(path)
         present = set()
-        for file in files:
+        for file in _counted(result.name, files, "files"):
             item = file.name if file == path else str(file.relative_to(path))
             present.add(item)
             stamp = _stamp(file)
@@ -271,7 +282,8 @@ class Syncer:
         by_path = {row["path"]: item for item, row in known.items() if row["path"] is not None}
         seen: set[str] = set()
         fresh: list[tuple[str, str, str, Any]] = []  # (uid, path, stamp, record)
-        for file in (f for f in _files(path) if f.suffix.lower() == ".vcf"):
+        cards = [file for file in _files(path) if file.suffix.lower() == ".vcf"]
+        for file in _counted(result.name, cards, "cards"):
             relative, stamp = str(file.relative_to(path)), _stamp(file)
             item = by_path.get(relative)
             if item is not None and known[item]["stamp"] == stamp:
