@@ -340,7 +340,7 @@ def test_a_version_1_export_still_imports_with_its_gives(cli, tmp_path):
     result = cli.ok("import", str(path))
     assert "gives: 2 added" in result.stderr
     document = json.loads(cli.ok("export").stdout)
-    assert document["version"] == 5
+    assert document["version"] == 6
     assert [(g["by"], g["what"], g["touchpoint_id"], g["fulfils"]) for g in document["gives"]] == [
         ("me", "intro to Acme", 2, 1),  # the give that resolved her ask: one favour
         ("them", "a referral", 3, None),
@@ -362,7 +362,7 @@ def test_a_version_2_export_still_imports_with_its_gives_and_source_keys(cli, tm
     result = cli.ok("import", str(path))
     assert "gives: 2 added" in result.stderr
     exported = json.loads(cli.ok("export").stdout)
-    assert exported["version"] == 5
+    assert exported["version"] == 6
     assert [(g["by"], g["what"], g["touchpoint_id"], g["fulfils"]) for g in exported["gives"]] == [
         ("me", "intro to Acme", 2, 1),
         ("them", "a referral", 3, None),

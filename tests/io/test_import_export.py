@@ -272,9 +272,10 @@ def test_export_has_the_spec_shape(cli):
     full_history(cli)
     document = json.loads(cli.ok("export").stdout)
     assert list(document) == ["format", "version", "contacts", "touchpoints", "asks", "gives"]
-    assert (document["format"], document["version"]) == ("netkeep", 5)
+    assert (document["format"], document["version"]) == ("netkeep", 6)
     contact_keys = (
-        "id name emails phone company title tags tier cadence note created_at archived birthday"
+        "id name emails phone company title tags tier cadence note created_at archived birthday "
+        "follow_up snoozed_until"
     )
     assert list(document["contacts"][0]) == contact_keys.split()
     touchpoint_keys = (
@@ -393,7 +394,7 @@ def test_export_of_a_missing_database_is_empty_and_creates_nothing(cli, database
     document = json.loads(cli.ok("export").stdout)
     assert document == {
         "format": "netkeep",
-        "version": 5,
+        "version": 6,
         "contacts": [],
         "touchpoints": [],
         "asks": [],

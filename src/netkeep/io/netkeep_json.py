@@ -1,11 +1,12 @@
 """netkeep's own JSON export: written losslessly, read back strictly.
 
-Shape: `{"format": "netkeep", "version": 5, "contacts": [...], "touchpoints": [...],
+Shape: `{"format": "netkeep", "version": 6, "contacts": [...], "touchpoints": [...],
 "asks": [...], "gives": [...]}` (docs/import-export.md). Versions 1 and 2 (no `gives`, no
 `no_reply`, and each touchpoint's `give` its initiator's favour; version 1 also without a
 touchpoint's `source` and `source_key`; version 3 without a touchpoint's `logged_by`, which
 import then sets to the importing member) still import. Every stored key must be present (null when
-empty; a touchpoint's `source` and `source_key` may be left out) with the right type; unknown keys
+empty; a touchpoint's `source`, `source_key` and `logged_by`, and a contact's `birthday`,
+`follow_up` and `snoozed_until`, may be left out) with the right type; unknown keys
 are refused, the derived keys (`last_touch`, `answered`, `days_open`) and an ask's `name` are accepted
 and ignored. Ids must be unique and every reference must point into the same file.
 """
@@ -27,14 +28,15 @@ from netkeep.io.records import DERIVED_KEYS, ContactIn, ImportBatch, fail
 from netkeep.vocab import CONTACT_FIELDS, AskStatus, Channel, Direction, Side
 
 FORMAT_NAME = "netkeep"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 # Version 1 files (before captured history) are read as they are: their touchpoints are typed ones.
 # Version 2 files (before the favour ledger) have no `gives` list and no `no_reply`, and each
 # touchpoint's `give` is its initiator's favour itself.
 # Version 3 files (before team members) have no touchpoint `logged_by`: the importer logged them.
-READABLE_VERSIONS = (1, 2, 3, 4, 5)
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 
-_CONTACT_KEYS = CONTACT_FIELDS
+# What is due with a contact rides along (version 6): its open follow-up and its snooze.
+_CONTACT_KEYS = (*CONTACT_FIELDS, "follow_up", "snoozed_until")
 _TOUCHPOINT_KEYS = (
     "id",
     "contact_id",
@@ -55,9 +57,10 @@ _TOUCHPOINT_KEYS = (
 _TOUCHPOINT_KEYS_BEFORE_LEDGER = _TOUCHPOINT_KEYS[:-2]
 _LEDGER_VERSION = 3  # the first version with the gives list
 # Keys a record may leave out (null then): those added in version 2, `logged_by` (version 4;
-# null: the importing member) and a contact's `birthday` (version 5).
+# null: the importing member), a contact's `birthday` (version 5), and its open `follow_up` and
+# `snoozed_until` (version 6).
 _OPTIONAL = {
-    "contacts": frozenset({"birthday"}),
+    "contacts": frozenset({"birthday", "follow_up", "snoozed_until"}),
     "touchpoints": frozenset({"source", "source_key", "logged_by"}),
     "asks": frozenset(),
     "gives": frozenset(),
@@ -447,6 +450,9 @@ def _contact_in(c: dict[str, Any], index: int) -> ContactIn:
         cadence=c["cadence"],
         archived=c["archived"],
         birthday=c.get("birthday"),
+        follow_up_on=(c.get("follow_up") or {}).get("date"),
+        follow_up_note=(c.get("follow_up") or {}).get("note"),
+        snoozed_until=c.get("snoozed_until"),
         id=c["id"],
         source=_where("contact", index, c),
     )
@@ -527,6 +533,23 @@ def _birthday(value: Any) -> str | None:
         raise _Invalid("must be MM-DD or YYYY-MM-DD") from None
 
 
+def _day(value: Any) -> str:
+    from datetime import date
+
+    if not isinstance(value, str):
+        raise _Invalid("must be a YYYY-MM-DD date or null")
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise _Invalid("must be a YYYY-MM-DD date or null") from None
+
+
+def _follow_up(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict) or set(value) != {"date", "note"}:
+        raise _Invalid('must be {"date": YYYY-MM-DD, "note": text or null} or null')
+    return {"date": _day(value["date"]), "note": _optional(_text)(value["note"])}
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise _Invalid("must be a string or null")
@@ -596,6 +619,8 @@ def _contact_checks() -> dict[str, Callable[[Any], Any]]:
         "created_at": _time,
         "archived": _flag,
         "birthday": _optional(_birthday),
+        "follow_up": _optional(_follow_up),
+        "snoozed_until": _optional(_day),
     }
 
 

@@ -53,6 +53,10 @@ class ContactIn:
     cadence: str | None = None
     archived: bool | None = None
     birthday: str | None = None  # "MM-DD" or "YYYY-MM-DD"
+    # netkeep JSON alone: the open follow-up (its day and note) and the snooze, days as YYYY-MM-DD.
+    follow_up_on: str | None = None
+    follow_up_note: str | None = None
+    snoozed_until: str | None = None
     id: int | None = None
     source: str = field(default="", compare=False)
 

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from netkeep.dates import from_db
 from netkeep.store import _sql
+from netkeep.store.agenda import OPEN_FOLLOW_UP_SQL
 from netkeep.store.contacts import decoded
 from netkeep.vocab import CONTACT_FIELDS
 
@@ -26,11 +27,22 @@ def _streamed(session: Session, sql: str) -> Iterator[tuple[Any, ...]]:
 
 
 def export_contacts(session: Session) -> Iterator[dict[str, Any]]:
-    """Every contact, archived too, by id: contact dicts (docs/reference.md) without `last_touch`."""
-    sql = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contact ORDER BY id"
+    """Every contact, archived too, by id: contact dicts (docs/reference.md) without `last_touch`,
+    with what is due: the open `follow_up` ({date, note} or null) and `snoozed_until`."""
+    columns = ", ".join(f"c.{field}" for field in CONTACT_FIELDS)
+    sql = (
+        f"SELECT {columns}, {OPEN_FOLLOW_UP_SQL}, c.follow_up_note, c.snoozed_until "
+        "FROM contact c ORDER BY c.id"
+    )
+    width = len(CONTACT_FIELDS)
     for values in _streamed(session, sql):
-        row = decoded(dict(zip(CONTACT_FIELDS, values, strict=True)))
+        row = decoded(dict(zip(CONTACT_FIELDS, values[:width], strict=True)))
         row["created_at"] = from_db(row["created_at"])
+        follow_up_on, follow_up_note, snoozed_until = values[width:]
+        row["follow_up"] = (
+            None if follow_up_on is None else {"date": follow_up_on, "note": follow_up_note}
+        )
+        row["snoozed_until"] = snoozed_until
         yield row
 
 

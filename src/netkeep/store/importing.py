@@ -30,6 +30,8 @@ from netkeep.vocab import CONTACT_FIELDS
 PROGRESS_EVERY = 5_000  # records between progress reports
 # An import never renames a contact: the update sets every stored field after id and name.
 _UPDATED_FIELDS = CONTACT_FIELDS[2:]
+# Written with a new contact alone (netkeep JSON brings them): its open follow-up and its snooze.
+AGENDA_FIELDS = ("follow_up_on", "follow_up_note", "snoozed_until")
 
 
 @dataclass
@@ -154,7 +156,9 @@ class RowWriter:
     def insert_contacts(self, rows: Iterable[dict[str, Any]], *, keep_ids: bool) -> list[int]:
         """Insert contacts, with their own ids or (without) the ones the database gives them,
         returned in the rows' order."""
-        fields = CONTACT_FIELDS if keep_ids else CONTACT_FIELDS[1:]
+        fields = (*CONTACT_FIELDS, *AGENDA_FIELDS)
+        if not keep_ids:
+            fields = fields[1:]
         ids: list[int] = []
         iterator = iter(rows)
         while chunk := list(itertools.islice(iterator, _sql.IMPORT_CHUNK)):
@@ -164,6 +168,17 @@ class RowWriter:
             else:
                 ids.extend(dialect.insert_with_ids(self.connection, self.contacts, values))
         return ids
+
+    def open_follow_ups(self, contact_ids: list[int]) -> None:
+        """The follow-ups a file brought stay open: only a touchpoint logged after the import
+        closes them (netkeep.store.agenda)."""
+        if contact_ids:
+            _sql.run(
+                self.connection,
+                "UPDATE contact SET follow_up_after = "
+                "(SELECT coalesce(max(id), 0) FROM touchpoint) WHERE id IN :ids",
+                {"ids": contact_ids},
+            )
 
     def insert_one(self, table: str, row: dict[str, Any]) -> int:
         """Insert one row without an id; the id the database gave it."""
@@ -269,6 +284,7 @@ class _Importer:
         self.new: list[int] = []  # contacts to insert, by their (provisional) ids
         self.dirty: set[int] = set()  # existing contacts changed
         self.contacts_written = False
+        self.following: list[int] = []  # new contacts with an open follow-up (netkeep JSON)
         # Gives carried on version 1 and 2 touchpoints (the initiator's), written once the ids are known.
         self.legacy_gives: list[tuple[int, int, str, str, Any]] = []
 
@@ -304,8 +320,12 @@ class _Importer:
         rows = self.policy.rows
         new_rows = (rows[cid] for cid in self.new)
         given = self.writer.insert_contacts(new_rows, keep_ids=self.ids.keep)
+        following = [cid for cid in self.new if rows[cid]["follow_up_on"] is not None]
         if not self.ids.keep:
-            self.ids.settle(dict(zip(self.new, given, strict=True)))
+            settled = dict(zip(self.new, given, strict=True))
+            self.ids.settle(settled)
+            following = [settled[cid] for cid in following]
+        self.following = following
         self.writer.update_contacts(rows[cid] for cid in sorted(self.dirty))
         rows.clear()  # only ids are needed from here on
 
@@ -436,6 +456,7 @@ class _Importer:
     def finish(self) -> None:
         self._write_contacts()
         self.writer.flush()
+        self.writer.open_follow_ups(self.following)
         if self.ids.keep:
             self.writer.explicit_ids_written()
         self._write_legacy_gives()

@@ -107,6 +107,9 @@ class MergePolicy:
             "created_at": record.created_at or self.now,
             "archived": bool(record.archived),
             "birthday": record.birthday,
+            "follow_up_on": record.follow_up_on,
+            "follow_up_note": record.follow_up_note,
+            "snoozed_until": record.snoozed_until,
         }
         self.rows[contact_id] = row
         if not self.lossless:  # people listed twice in a JSON export are two people
