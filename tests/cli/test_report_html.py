@@ -25,6 +25,8 @@ FIGURE_KEYS = {
     "monthly_bands",
     "busiest",
     "due",
+    "you_owe",
+    "reach_out",
 }
 
 
