@@ -1,6 +1,7 @@
 """The report names what needs doing: who needs attention is written on the HTML map (not only in
 tooltips), the lists under it hold what `due --days 7`, `owe` and the digest's reach-out list
-hold, and the busiest relationships' charts start where their data starts.
+hold, the busiest relationships' charts start where their data starts, and the terminal report
+lists what is due.
 
 The suite's clock is frozen at 2026-06-15 12:00 UTC (a Monday) with TZ=UTC.
 """
@@ -197,6 +198,20 @@ def test_the_busiest_charts_start_at_their_first_week_with_data(cli, tmp_path):
     first = datetime.fromisoformat(kai["data_from"])
     sixty_days_ago = NOW - timedelta(days=60)
     assert first <= sixty_days_ago < first + timedelta(weeks=1)
+
+
+def test_the_terminal_report_lists_what_is_due(cli):
+    build(cli)
+    cli.ok("follow-up", "Bo Chen", "friday", "--note", "send the deck")
+    cli.ok("add", "Ivy Moss", "--birthday", "06-17")
+    env = {"COLUMNS": "80", "NO_COLOR": "1", "NETKEEP_PICTURES": "always"}
+    lines = cli.ok("report", env=env).stdout.splitlines()
+    start = lines.index("Due this week (2)")
+    assert lines[start + 1 : start + 3] == [
+        "  Ivy Moss: birthday 2026-06-17",
+        "  Bo Chen: follow up 2026-06-19: send the deck",
+    ]
+    assert lines.index("Days since last touch") > start
 
 
 # --- properties ------------------------------------------------------------------------------
