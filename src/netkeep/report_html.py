@@ -143,8 +143,9 @@ def page(figures: Row) -> str:
         ),
         _section(
             "Busiest relationships",
-            "Touches per week over the last year: yours above the line, theirs below; shaded "
-            "stretches are runs of your outreach left unanswered; rings mark weeks with asks.",
+            "Touches per week over the last year, each chart from its first week with a touch: "
+            "yours above the line, theirs below; shaded stretches are runs of your outreach left "
+            "unanswered; rings mark weeks with asks.",
             small_multiples(figures["busiest"], until=until),
         ),
         _section(
@@ -309,7 +310,8 @@ def map_labels(
     dot ringed. A name goes to the first of eight places around its dot (right, left, above,
     below, then the corners) that covers no name already written and no dot about to be named;
     where none is free it is left out (it stays in the lists and in its tooltip) and the next
-    contact is tried. The first name takes its first place, dots or not."""
+    contact is tried. The first name is always written: with no free place, at the first place
+    inside the plot."""
     wanted = sorted(
         (point for point in points if point.get("attention_rank") is not None),
         key=lambda point: point["attention_rank"],
@@ -323,20 +325,22 @@ def map_labels(
             break
         x, y = where[point["id"]]
         text, size = _short(point["name"])
-        obstacles: list[Box] = []  # the most pressing name is always written: right or left fits
-        if marks:
-            obstacles = taken + [ring for key, ring in rings.items() if key != point["id"]]
-        for anchor, text_x, text_y, box in _spots(x, y, size):
-            if _fits(box, bounds) and not any(_overlap(box, other) for other in obstacles):
-                taken += [box, _ring(x, y)]
-                rings.pop(point["id"], None)
-                marks.append(
-                    f'<circle class="ring" cx="{x}" cy="{y}" r="5.5"/>'
-                    f'<text class="label" x="{_n(text_x)}" y="{_n(text_y)}" '
-                    f'text-anchor="{anchor}" data-id="{point["id"]}" '
-                    f'data-attention="{" ".join(point["attention"])}">{esc(text)}</text>'
-                )
-                break
+        obstacles = taken + [ring for key, ring in rings.items() if key != point["id"]]
+        spots = [spot for spot in _spots(x, y, size) if _fits(spot[3], bounds)]
+        free = [spot for spot in spots if not any(_overlap(spot[3], it) for it in obstacles)]
+        # The most pressing name is always written (right or left of any dot fits the plot).
+        chosen = free[:1] or (spots[:1] if not marks else [])
+        if not chosen:
+            continue
+        anchor, text_x, text_y, box = chosen[0]
+        taken += [box, _ring(x, y)]
+        rings.pop(point["id"], None)
+        marks.append(
+            f'<circle class="ring" cx="{x}" cy="{y}" r="5.5"/>'
+            f'<text class="label" x="{_n(text_x)}" y="{_n(text_y)}" '
+            f'text-anchor="{anchor}" data-id="{point["id"]}" '
+            f'data-attention="{" ".join(point["attention"])}">{esc(text)}</text>'
+        )
     return marks
 
 
