@@ -98,6 +98,22 @@ def build_digest(
     )
 
 
+def per_person(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Owe rows folded to one per contact (rows come oldest first): the oldest row, its channels
+    joined, the first ask named, and the count."""
+    people: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        seen = people.get(row["contact_id"])
+        if seen is None:
+            people[row["contact_id"]] = {**row, "count": 1}
+            continue
+        seen["count"] += 1
+        if row["channel"] and row["channel"] not in (seen["channel"] or "").split(", "):
+            seen["channel"] = ", ".join(filter(None, (seen["channel"], row["channel"])))
+        seen["ask"] = seen["ask"] or row["ask"]
+    return list(people.values())
+
+
 # --- lines for people ----------------------------------------------------------------------------
 
 

@@ -323,8 +323,8 @@ class Network:
 
     def report(self, *, since: datetime, until: datetime, full: bool) -> dict[str, Any]:
         """The report's figures for the period from `since` to `until` (netkeep.report); `full`
-        adds what only the page and JSON show (the map, the monthly band mix, the busiest
-        relationships)."""
+        adds what only the page and JSON show (the map with who needs attention, whom you owe
+        and whom to reach out to, the monthly band mix, the busiest relationships)."""
         from netkeep import report
         from netkeep.staleness import stale_rows
         from netkeep.store import contacts, reads
@@ -366,9 +366,17 @@ class Network:
             ),
         }
         figures["calendar_levels"] = report.heat_levels(figures["calendar"])
-        figures["due"] = self.due(days=DUE_AHEAD_DAYS)  # the page lists it beside the charts
+        figures["due"] = self.due(days=DUE_AHEAD_DAYS)  # the page lists it under the map
         if full:
-            figures["map"] = report.reciprocity_map(score_list, extra["heard"], now=self.moment)
+            # The page's lists under the map, as `owe` and the digest's reach-out list give them.
+            figures["you_owe"] = self.owe()
+            figures["reach_out"] = self.stale()
+            figures["map"] = report.attention(
+                report.reciprocity_map(score_list, extra["heard"], now=self.moment),
+                due=figures["due"],
+                you_owe=figures["you_owe"],
+                reach_out=figures["reach_out"],
+            )
             figures["monthly_bands"] = extra["monthly_bands"]
             figures["busiest"] = extra["busiest"]
         return figures

@@ -365,7 +365,8 @@ def sparkline(counts: Sequence[int], *, ascii: bool) -> str:
 
 
 def report(figures: dict[str, Any], *, width: int, ascii: bool) -> list[Line]:
-    """The terminal report: band mix, dormancy buckets, calendar of touches, the period's changes."""
+    """The terminal report: band mix, what is due this week (when anything is), dormancy buckets,
+    calendar of touches, the period's changes."""
     g = _GLYPHS[ascii]
     since, until = figures["since"], figures["until"]
     title = (
@@ -376,6 +377,9 @@ def report(figures: dict[str, Any], *, width: int, ascii: bool) -> list[Line]:
     lines: list[Line] = [[(_fit(title, width, g).rstrip(), "bold")], []]
     lines += band_bar(figures["bands"], width=width, ascii=ascii)
     lines.append([])
+    if figures.get("due"):
+        lines += due_lines(figures["due"], width=width, ascii=ascii)
+        lines.append([])
     lines += dormancy_chart(figures["dormancy"], width=width, ascii=ascii)
     lines.append([])
     lines += heatmap(figures["calendar"], figures["calendar_levels"], width=width, ascii=ascii)
@@ -480,6 +484,22 @@ def heatmap(
     steps = [f"{levels[0]} none"]
     steps += [f"{levels[i + 1]} {low}+" for i, low in enumerate(thresholds)]
     lines += [[(text, "dim")] for text in _wrap(steps, width)]
+    return lines
+
+
+def due_lines(
+    rows: Sequence[dict[str, Any]], *, width: int, ascii: bool, most: int = 10
+) -> list[Line]:
+    """What is due this week, overdue first, as the digest words it: a line each, the first `most`."""
+    from netkeep.digest import describe
+
+    g = _GLYPHS[ascii]
+    lines: list[Line] = [[(_fit(f"Due this week ({len(rows)})", width, g).rstrip(), "bold")]]
+    for row in rows[:most]:
+        who, what = describe("due", row)
+        lines.append([(_fit(f"  {_clean(who)}: {_clean(what)}", width, g).rstrip(), None)])
+    if len(rows) > most:
+        lines.append([(_fit(f"  and {len(rows) - most} more", width, g).rstrip(), "dim")])
     return lines
 
 

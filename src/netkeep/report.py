@@ -22,6 +22,9 @@ DORMANCY_BUCKETS = (("0-30", 0, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+
 CALENDAR_WEEKS = 53  # the calendar covers at least this many weeks before `until`
 MONTHS = 12  # the monthly band mix covers the last year
 BUSIEST = 6  # small multiples in the HTML page
+# Why a dot on the map needs attention, most pressing first: the digest's watch bands, then
+# whom you owe a reply, what is due this week, and whom to reach out to (stale, not snoozed).
+ATTENTION = ("fair-weather", "unresponsive", "you-owe", "due", "reach-out")
 
 
 def band_mix(scores: Iterable[Row]) -> dict[str, int]:
@@ -124,6 +127,48 @@ def reciprocity_map(
     return points
 
 
+def attention(
+    points: Iterable[Row],
+    *,
+    due: Sequence[Row],
+    you_owe: Sequence[Row],
+    reach_out: Sequence[Row],
+) -> list[Row]:
+    """The map's points, each with `attention`: the reasons its contact needs attention, in the
+    order of ATTENTION (empty when none), and `attention_rank`: 0 for the most pressing, None when
+    none. Ranks take the reasons in turn, each reason's next contact in its own list's order
+    (the watch bands least reciprocal first, as the digest's watch list; owe, due and reach out
+    as their lists), so the first few ranks name someone for every reason there is."""
+    marked = [{**point, "attention": [], "attention_rank": None} for point in points]
+    by_id = {point["id"]: point for point in marked}
+    queues: dict[str, list[int]] = {
+        band: [
+            point["id"]
+            for point in sorted(marked, key=lambda point: (point["score"], point["id"]))
+            if point["band"] == band
+        ]
+        for band in ATTENTION[:2]
+    }
+    for reason, rows, key in (
+        ("you-owe", you_owe, "contact_id"),
+        ("due", due, "contact_id"),
+        ("reach-out", reach_out, "id"),
+    ):
+        queues[reason] = list(dict.fromkeys(row[key] for row in rows if row[key] in by_id))
+    for reason in ATTENTION:
+        for contact_id in queues[reason]:
+            by_id[contact_id]["attention"].append(reason)
+    rank = 0
+    while any(queues.values()):
+        for reason in ATTENTION:
+            if queues[reason]:
+                point = by_id[queues[reason].pop(0)]
+                if point["attention_rank"] is None:
+                    point["attention_rank"] = rank
+                    rank += 1
+    return marked
+
+
 def month_ends(until: datetime, months: int = MONTHS) -> list[tuple[str, datetime]]:
     """(YYYY-MM, the moment that month's mix is taken) for the last `months` months up to
     `until`: the start of the next month (UTC), or `until` itself for the current month."""
@@ -156,8 +201,9 @@ def small_multiple(
     weeks: int = 52,
 ) -> Row:
     """One relationship over the `weeks` weeks before `until`, for a small multiple: per week your
-    touches (and how many went unanswered), theirs and the asks made (their text); and the runs of your
-    outreach left unanswered, from the first unanswered touch to the next touch that was not."""
+    touches (and how many went unanswered), theirs and the asks made (their text); the runs of your
+    outreach left unanswered, from the first unanswered touch to the next touch that was not; and
+    `data_from`, the start of the first week with a touch (where its chart begins)."""
     start = until - timedelta(weeks=weeks)
     bins = [
         {
@@ -190,12 +236,14 @@ def small_multiple(
             run_from = None
     if run_from is not None:
         runs.append({"from": run_from, "to": until})
+    touched = [week["week"] for week in bins if week["mine"] or week["theirs"]]
     return {
         "id": contact_id,
         "name": name,
         "touches": total,
         "weeks": bins,
         "unanswered_runs": runs,
+        "data_from": touched[0] if touched else None,
     }
 
 

@@ -8,11 +8,13 @@ draws (the same values `report --format json` prints), and all user text is esca
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from netkeep.dates import iso
+from netkeep.digest import describe, per_person
 from netkeep.report import BANDS, heat_level
 from netkeep.text import BIDI_ESCAPES
 
@@ -27,6 +29,9 @@ BAND_LABELS = {
     "new": "new",
 }
 _WEEKDAYS = ("Mon", "", "Wed", "", "Fri", "", "Sun")
+MAP_LABELS = 12  # names written on the map, most pressing first: more would cover the dots
+LABEL_CHARS = 22  # a longer name is cut with an ellipsis on the map (the lists have it whole)
+LIST_MOST = 10  # rows in each list under the map; the rest are counted
 
 CSS = """
 :root { --bg: #ffffff; --fg: #1b1f24; --muted: #5b6470; --grid: #d8dde3; --panel: #f6f8fa;
@@ -71,6 +76,15 @@ ul.legend { list-style: none; padding: 0; margin: .25rem 0; display: flex; flex-
 ul.legend li::before { content: ""; display: inline-block; width: .8em; height: .8em;
   margin-right: .35em; border-radius: 2px; background: var(--swatch); vertical-align: -1px; }
 table.changes td { padding: .1rem 1.25rem .1rem 0; }
+aside.todo { display: flex; flex-wrap: wrap; gap: 0 1.5rem; margin-top: .5rem; }
+aside.todo > div { flex: 1 1 15rem; min-width: 0; }
+aside h3 { font-size: 1rem; margin: .25rem 0 .15rem; }
+aside ul { margin: 0 0 .5rem; padding-left: 1.1rem; }
+aside li { margin: .1rem 0; }
+aside li.more { list-style: none; color: var(--muted); }
+svg text.label { font-size: 12px; font-weight: 600; paint-order: stroke; stroke: var(--bg);
+  stroke-width: 3px; stroke-linejoin: round; }
+svg .ring { fill: none; stroke: var(--fg); stroke-width: 1.2; }
 table.changes td.n { text-align: right; font-variant-numeric: tabular-nums; }
 """
 
@@ -110,12 +124,12 @@ def page(figures: Row) -> str:
         f'<p class="lead">{total} relationships, as of {esc(_day(figures["as_of"]))}. '
         f"Period {esc(_day(since))} to {esc(_day(until))}.</p>",
         _band_legend(figures["bands"]),
-        _due(figures.get("due", [])),
         _section(
             "Reciprocity and quiet",
             "One dot per scored relationship: how long since you last heard from them, and its "
-            "score. Hover a dot for the name, score and days.",
-            reciprocity_map(figures["map"]),
+            "score. Named dots need attention (fair-weather or unresponsive, owed a reply, "
+            "something due, time to reach out); hover any dot for its name, score and days.",
+            reciprocity_map(figures["map"]) + "\n" + _todo(figures),
         ),
         _section(
             "Bands month by month",
@@ -129,8 +143,9 @@ def page(figures: Row) -> str:
         ),
         _section(
             "Busiest relationships",
-            "Touches per week over the last year: yours above the line, theirs below; shaded "
-            "stretches are runs of your outreach left unanswered; rings mark weeks with asks.",
+            "Touches per week over the last year, each chart from its first week with a touch: "
+            "yours above the line, theirs below; shaded stretches are runs of your outreach left "
+            "unanswered; rings mark weeks with asks.",
             small_multiples(figures["busiest"], until=until),
         ),
         _section(
@@ -145,23 +160,59 @@ def page(figures: Row) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _due(rows: Sequence[Row]) -> str:
-    """What is due this week (follow-ups, birthdays, snoozes ending), overdue first."""
+def _todo(figures: Row) -> str:
+    """The lists under the map, side by side: what is due this week, whom you owe a reply (one line a person,
+    as the `owe` table) and whom to reach out to (the digest's list), each in its command's order."""
+    due, owe = figures.get("due", []), per_person(figures.get("you_owe", []))
+    reach_out = figures.get("reach_out", [])
+    lists = [
+        _todo_list("due", "Due this week", due, [_due_item(row) for row in due[:LIST_MOST]]),
+        _todo_list("you-owe", "You owe", owe, [_owe_item(row) for row in owe[:LIST_MOST]]),
+        _todo_list(
+            "reach-out",
+            "Reach out",
+            reach_out,
+            [_item(row["id"], *describe("reach_out", row)) for row in reach_out[:LIST_MOST]],
+        ),
+    ]
+    shown = "\n".join(part for part in lists if part)
+    if not shown:
+        shown = '<p class="note">Nothing due, no reply owed, nobody to reach out to.</p>'
+    return f'<aside class="todo">\n{shown}\n</aside>'
+
+
+def _todo_list(kind: str, title: str, rows: Sequence[Row], items: Sequence[str]) -> str:
     if not rows:
         return ""
+    more = len(rows) - len(items)
+    tail = f'<li class="more">… and {more} more</li>' if more > 0 else ""
+    return (
+        f'<div>\n<h3 data-list="{kind}">{esc(title)} ({len(rows)})</h3>\n'
+        f'<ul class="{kind}">{"".join(items)}{tail}</ul>\n</div>'
+    )
+
+
+def _item(contact_id: int, name: str, detail: str, extra: str = "") -> str:
+    return (
+        f'<li data-contact="{contact_id}"{extra}><strong>{esc(name)}</strong>: {esc(detail)}</li>'
+    )
+
+
+def _due_item(row: Row) -> str:
     what = {"follow-up": "Follow up", "birthday": "Birthday", "snooze-ends": "Snooze ends"}
-    items = "".join(
+    return (
         f'<li data-kind="{esc(row["kind"])}" data-contact="{row["contact_id"]}">'
         f"<strong>{esc(row['date'])}</strong> {esc(what[row['kind']])}: {esc(row['name'])}"
         + (f" ({esc(row['note'])})" if row["note"] else "")
         + "</li>"
-        for row in rows
     )
-    return (
-        '<section class="due">\n<h2>Due this week</h2>\n'
-        '<p class="note">Follow-ups, birthdays and snoozes ending, overdue first.</p>\n'
-        f'<ul class="due">{items}</ul>\n</section>'
-    )
+
+
+def _owe_item(row: Row) -> str:
+    name, detail = describe("you_owe", row)
+    if row["count"] > 1:
+        detail += f" ({row['count']} items)"
+    return _item(row["contact_id"], name, detail)
 
 
 def _section(title: str, note: str, svg: str) -> str:
@@ -226,6 +277,7 @@ def reciprocity_map(points: Sequence[Row]) -> str:
         f'<text class="muted" x="{left + plot_w / 2}" y="{height - 3}" text-anchor="middle">'
         "days since you last heard from them</text>"
     )
+    where: dict[int, tuple[int, int]] = {}
     for band in BANDS:
         marks = []
         for point in points:
@@ -234,6 +286,7 @@ def reciprocity_map(points: Sequence[Row]) -> str:
             days = point["days_since_heard"]
             x = never_x if days is None else x_of(days)
             y = top + plot_h * (1 - point["score"] / 100)
+            where[point["id"]] = (round(x), round(y))
             # Whole units and a terse tooltip: ten thousand dots must stay well under 2 MB.
             heard = "never" if days is None else f"{days} d"
             marks.append(
@@ -243,7 +296,89 @@ def reciprocity_map(points: Sequence[Row]) -> str:
             )
         if marks:
             body.append(f'<g class="b-{band}" data-band="{band}">' + "".join(marks) + "</g>")
+    body += map_labels(points, where, bounds=(width, top + plot_h + 6))
     return _svg("map", width, height, body, "Score against days since you last heard from them")
+
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+def map_labels(
+    points: Sequence[Row], where: dict[int, tuple[int, int]], *, bounds: tuple[int, float]
+) -> list[str]:
+    """Names beside the dots that need attention, most pressing first, at most MAP_LABELS, each
+    dot ringed. A name goes to the first of eight places around its dot (right, left, above,
+    below, then the corners) that covers no name already written and no dot about to be named;
+    where none is free it is left out (it stays in the lists and in its tooltip) and the next
+    contact is tried. The first name is always written: with no free place, at the first place
+    inside the plot."""
+    wanted = sorted(
+        (point for point in points if point.get("attention_rank") is not None),
+        key=lambda point: point["attention_rank"],
+    )
+    # The dots meant to be named are kept clear; the rest of the crowd may sit under a name.
+    rings = {point["id"]: _ring(*where[point["id"]]) for point in wanted[:MAP_LABELS]}
+    taken: list[Box] = []
+    marks: list[str] = []
+    for point in wanted:
+        if len(marks) == MAP_LABELS:
+            break
+        x, y = where[point["id"]]
+        text, size = _short(point["name"])
+        obstacles = taken + [ring for key, ring in rings.items() if key != point["id"]]
+        spots = [spot for spot in _spots(x, y, size) if _fits(spot[3], bounds)]
+        free = [spot for spot in spots if not any(_overlap(spot[3], it) for it in obstacles)]
+        # The most pressing name is always written (right or left of any dot fits the plot).
+        chosen = free[:1] or (spots[:1] if not marks else [])
+        if not chosen:
+            continue
+        anchor, text_x, text_y, box = chosen[0]
+        taken += [box, _ring(x, y)]
+        rings.pop(point["id"], None)
+        marks.append(
+            f'<circle class="ring" cx="{x}" cy="{y}" r="5.5"/>'
+            f'<text class="label" x="{_n(text_x)}" y="{_n(text_y)}" '
+            f'text-anchor="{anchor}" data-id="{point["id"]}" '
+            f'data-attention="{" ".join(point["attention"])}">{esc(text)}</text>'
+        )
+    return marks
+
+
+def _spots(x: int, y: int, size: float) -> list[tuple[str, float, float, Box]]:
+    """Where a name `size` pixels wide may go around the dot at (x, y): text anchor, baseline
+    point and the box it covers, in the order tried."""
+    spots: list[tuple[str, float, float, Box]] = [
+        ("start", x + 8, y + 4, (x + 8, y - 8, x + 8 + size, y + 5)),
+        ("end", x - 8, y + 4, (x - 8 - size, y - 8, x - 8, y + 5)),
+        ("middle", x, y - 9, (x - size / 2, y - 20, x + size / 2, y - 7)),
+        ("middle", x, y + 19, (x - size / 2, y + 7, x + size / 2, y + 20)),
+    ]
+    for dy in (-12, 12):
+        spots.append(("start", x + 6, y + 4 + dy, (x + 6, y - 8 + dy, x + 6 + size, y + 5 + dy)))
+        spots.append(("end", x - 6, y + 4 + dy, (x - 6 - size, y - 8 + dy, x - 6, y + 5 + dy)))
+    return spots
+
+
+def _ring(x: int, y: int) -> Box:
+    return (x - 6, y - 6, x + 6, y + 6)
+
+
+def _short(name: str) -> tuple[str, float]:
+    """A name as the map writes it (bidirectional controls as escapes, cut at LABEL_CHARS) and
+    its width in pixels, wide characters counting double."""
+    shown = " ".join(str(name).translate(BIDI_ESCAPES).split())
+    if len(shown) > LABEL_CHARS:
+        shown = shown[: LABEL_CHARS - 1].rstrip() + "…"
+    units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in shown)
+    return shown, units * 7.0
+
+
+def _fits(box: Box, bounds: tuple[int, float]) -> bool:
+    return box[0] >= 0 and box[1] >= 0 and box[2] <= bounds[0] and box[3] <= bounds[1]
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def monthly_bands(months: Sequence[Row]) -> str:
@@ -317,9 +452,12 @@ def _panel(contact: Row, *, x0: float, y0: float, size: tuple[float, int], until
     """One small multiple: weekly bars, yours above the axis and theirs below, unanswered runs
     shaded, rings over weeks with asks."""
     panel_w, panel_h = size
-    weeks = contact["weeks"]
+    # The axis runs from the first week with a touch to `until`: no empty year before it.
+    first = contact.get("data_from")
+    weeks = [week for week in contact["weeks"] if first is None or week["week"] >= first]
     left, inner_w, axis, reach = x0 + 8, panel_w - 16, y0 + 64, 28
     slot = inner_w / max(1, len(weeks))
+    bar_w = min(max(1.0, slot - 1), 10.0)  # a few weeks of data draw bars, not slabs
     most = max((max(week["mine"], week["theirs"]) for week in weeks), default=0) or 1
     span = (until - weeks[0]["week"]).total_seconds() if weeks else 1.0
     marks = [
@@ -328,6 +466,13 @@ def _panel(contact: Row, *, x0: float, y0: float, size: tuple[float, int], until
         f'<text x="{_n(left)}" y="{_n(y0 + 18)}">{esc(contact["name"])} '
         f'<tspan class="muted">{contact["touches"]} touches</tspan></text>',
     ]
+    if weeks:
+        marks.append(
+            f'<text class="muted range" x="{_n(left)}" y="{y0 + 104}" '
+            f'data-from="{iso(weeks[0]["week"])}">{_day(weeks[0]["week"])}</text>'
+            f'<text class="muted range" x="{_n(left + inner_w)}" y="{y0 + 104}" '
+            f'text-anchor="end">{_day(until)}</text>'
+        )
     for run in contact["unanswered_runs"]:
         start, end = run["from"], run["to"]
         x1 = left + inner_w * (1 - (until - start).total_seconds() / span)
@@ -355,14 +500,14 @@ def _panel(contact: Row, *, x0: float, y0: float, size: tuple[float, int], until
                 else ""
             )
             marks.append(
-                f'<rect class="{side}" x="{_n(x)}" y="{_n(y)}" width="{_n(max(1.0, slot - 1))}" '
+                f'<rect class="{side}" x="{_n(x)}" y="{_n(y)}" width="{_n(bar_w)}" '
                 f'height="{_n(h)}" data-week="{stamp}" data-side="{side}" data-count="{count}">'
                 f"<title>week of {day}: {count} {who}{note}</title></rect>"
             )
         if week["asks"]:
             asked = "; ".join(week["asks"][:3]) + ("; …" if len(week["asks"]) > 3 else "")
             marks.append(
-                f'<circle class="ask" cx="{_n(x + slot / 2)}" cy="{axis - reach - 6}" r="2.5" '
+                f'<circle class="ask" cx="{_n(x + bar_w / 2)}" cy="{axis - reach - 6}" r="2.5" '
                 f'data-week="{stamp}" data-count="{len(week["asks"])}"><title>week of {day}, '
                 f"asked: {esc(asked)}</title></circle>"
             )

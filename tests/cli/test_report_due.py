@@ -21,7 +21,7 @@ def test_report_json_and_page_list_what_is_due_this_week(cli, tmp_path):
     page = tmp_path / "report.html"
     cli.ok("report", "--html", str(page))
     html = page.read_text(encoding="utf-8")
-    assert "<h2>Due this week</h2>" in html
+    assert '<h3 data-list="due">Due this week (2)</h3>' in html
     assert "Follow up: Sam &lt;b&gt;Lee&lt;/b&gt; (send the deck &amp; notes)" in html
     assert "Birthday: Ana Ruiz" in html
     assert "Bo Chen" not in html

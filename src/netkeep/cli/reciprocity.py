@@ -164,25 +164,11 @@ def owe(mine: MineOpt = False, fmt: FormatOpt = OutputFormat.table) -> None:
     ]
     if fmt == OutputFormat.table:
         # One row per person: their oldest item, and how many wait in all.
+        from netkeep.digest import per_person
+
         rows = per_person(rows)
         columns.insert(5, Column("count", "Items", justify="right"))
     emit_rows(rows, fmt=fmt, keys=OWE_KEYS, columns=columns, empty="You owe nobody a reply.")
-
-
-def per_person(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Owe rows folded to one per contact (rows come oldest first): the oldest row, its channels
-    joined, the first ask named, and the count."""
-    people: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        seen = people.get(row["contact_id"])
-        if seen is None:
-            people[row["contact_id"]] = {**row, "count": 1}
-            continue
-        seen["count"] += 1
-        if row["channel"] and row["channel"] not in (seen["channel"] or "").split(", "):
-            seen["channel"] = ", ".join(filter(None, (seen["channel"], row["channel"])))
-        seen["ask"] = seen["ask"] or row["ask"]
-    return list(people.values())
 
 
 @app.command(
