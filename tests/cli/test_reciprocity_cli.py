@@ -123,6 +123,43 @@ def test_you_carry_they_carry_unresponsive_new(cli):
     assert bands["Una Silent"]["score"] < bands["Yuri Carry"]["score"]
 
 
+# A text chat you started, a longer one you started five days later (they send the last word),
+# then one message of theirs, months on, that you have not answered: one message per touchpoint.
+CHAT_THEN_ONE_UNANSWERED = [
+    ("2026-01-10 20:00", "--out"),
+    ("2026-01-10 20:06", "--in"),
+    ("2026-01-15 19:00", "--out"),
+    ("2026-01-15 19:10", "--in"),
+    ("2026-01-15 19:12", "--out"),
+    ("2026-01-15 19:20", "--in"),
+    ("2026-01-15 19:24", "--out"),
+    ("2026-01-15 19:30", "--in"),
+    ("2026-01-15 19:55", "--out"),
+    ("2026-01-15 21:25", "--in"),
+    ("2026-04-05 10:00", "--in"),
+]
+
+
+@pytest.mark.parametrize("mirrored", [False, True], ids=["you-started-most", "they-started-most"])
+def test_one_late_unanswered_message_leaves_the_chat_to_whoever_started_it(cli, mirrored):
+    flip = {"--out": "--in", "--in": "--out"}
+    cli.ok("add", "Cleo Chat")
+    for when, direction in CHAT_THEN_ONE_UNANSWERED:
+        direction = flip[direction] if mirrored else direction
+        cli.ok("log", "cleo", direction, "--via", "text", "--when", when)
+    row = score_of(cli, "cleo")
+    # The late message left unanswered keeps the score under mutual's floor, and they sent a few
+    # more of the chat's replies; but whoever started two of the three conversations is the one
+    # doing the reaching out, not the one who falls short.
+    band, reason = ("they-carry", "They") if mirrored else ("you-carry", "You")
+    assert row["band"] == band, row
+    assert row["explanation"].startswith(f"{reason} do most of the reaching out;"), row
+    assert row["score"] <= 70
+    # The message left unanswered is a reply owed: `owe` lists it (mirrored, they owe you).
+    owed = [r["occurred_at"][:10] for r in cli.json("owe")]
+    assert owed == ([] if mirrored else ["2026-04-05"])
+
+
 def test_scores_are_ordered_as_a_person_would_order_them(cli):
     record_story(cli)
     record_balanced(cli)

@@ -58,6 +58,29 @@ def _short(short: int, reason: str) -> Verdict:
     return Verdict(band.value, reason, _THEM)
 
 
+def _lean(t: _Tally) -> float:
+    """Who keeps the tie alive, from -1 (they do) to 1 (you do): reaching out (replies are
+    answers, not reaching out; reaching out to ask counts half: it keeps in touch, but it takes).
+    The prior is LEAN_PRIOR starts of average weight: a carrying verdict needs several starts,
+    one conversation is not a pattern."""
+    initiated, initiated_ask = t.initiated, t.initiated_ask
+    plain = [initiated[side] - ASK_LEAN_DISCOUNT * initiated_ask[side] for side in (_ME, _THEM)]
+    starts = t.starts[_ME] + t.starts[_THEM]
+    prior = LEAN_PRIOR * (initiated[_ME] + initiated[_THEM]) / starts if starts else 1.0
+    return (plain[_ME] - plain[_THEM]) / (plain[_ME] + plain[_THEM] + prior)
+
+
+def _puts_in_less(t: _Tally, short: int) -> Verdict:
+    """A history the bands call mutual but that scores below mutual's floor: ``short``, the side
+    that puts in less, falls short, unless it starts more of the contact. A carrying band follows
+    who starts: then the side that starts less falls short, the other doing most of the reaching
+    out (a few more chat replies do not make a side the one carrying it)."""
+    lean = _lean(t)
+    if lean > 0 if short == _ME else lean < 0:
+        return _short(1 - short, "lean")
+    return _short(short, "puts-in-less")
+
+
 def _band(t: _Tally, they_answer: float | None, i_answer: float | None) -> Verdict:
     """Which side falls short, then how. Each test on one side is the exact mirror of the other's,
     so a mirrored history lands on the mirrored band and reason (ties aside: see
@@ -106,14 +129,7 @@ def _band(t: _Tally, they_answer: float | None, i_answer: float | None) -> Verdi
         if t.dark[side] >= DARK_STREAK:
             return _short(1 - side, "dark")
 
-    # Who keeps the tie alive: reaching out (replies are answers, not reaching out; reaching out
-    # to ask counts half: it keeps in touch, but it takes).
-    # The prior is LEAN_PRIOR starts of average weight: a carrying verdict needs several starts,
-    # one conversation is not a pattern.
-    plain = [initiated[side] - ASK_LEAN_DISCOUNT * initiated_ask[side] for side in (_ME, _THEM)]
-    starts = t.starts[_ME] + t.starts[_THEM]
-    prior = LEAN_PRIOR * (initiated[_ME] + initiated[_THEM]) / starts if starts else 1.0
-    lean = (plain[_ME] - plain[_THEM]) / (plain[_ME] + plain[_THEM] + prior)
+    lean = _lean(t)
     balanced = abs(lean) < LEAN_THRESHOLD
     if balanced and they_answer is not None and i_answer is not None:
         if they_answer < MOSTLY and i_answer < MOSTLY:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from netkeep.scoring.bands import SCORE_RANGES, Verdict, _band, _short
+from netkeep.scoring.bands import SCORE_RANGES, Verdict, _band, _puts_in_less
 from netkeep.scoring.constants import (
     _LN2,
     _ME,
@@ -181,7 +181,7 @@ def _score_rows(
         low, high = SCORE_RANGES[verdict.reason]
         if raw < low:
             # Balanced starts and answers, but not what both put in: not mutual after all.
-            verdict = _short(short, "puts-in-less")
+            verdict = _puts_in_less(t, short)
             low, high = SCORE_RANGES[verdict.reason]
         score = min(raw, high)
     if bands is not None and verdict.band not in bands:
