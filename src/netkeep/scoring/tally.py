@@ -120,7 +120,8 @@ def _tally_asks_and_favours(
         if ask.status == "withdrawn":
             continue  # moot: nobody owes anything
         weight = weight_at(opened)
-        t.asked[side] += weight
+        if ask.status != "declined":
+            t.asked[side] += weight  # a declined ask took nothing (as in netkeep.scoring.interest)
         if ask.status == "working":
             continue  # being worked on: not waiting, not yet answered either
         if ask.status == "open":
