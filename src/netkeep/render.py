@@ -38,7 +38,9 @@ _CONTROL.update({0x0A: " ", 0x09: " "})
 def printable(text: str) -> str:
     """User text made safe for a terminal: control characters (an ESC starting a colour code in a
     name, say) are shown as escapes, so nothing typed into netkeep can restyle your terminal."""
-    return text.translate(_CONTROL)
+    # Most text has nothing to escape, and isprintable() says so in C: a listing of 10,000
+    # contacts has tens of thousands of cells.
+    return text if text.isprintable() else text.translate(_CONTROL)
 
 
 def plain(value: Any) -> str:

@@ -41,7 +41,7 @@ from netkeep.scoring.records import (
     TouchpointRecord,
     mirror,
 )
-from netkeep.scoring.rows import CHANNEL_CODES, answered_flags
+from netkeep.scoring.rows import CHANNEL_CODES, Timebase, answered_flags
 
 __all__ = [
     "BROKEN_RHYTHM_FACTOR",
@@ -58,6 +58,7 @@ __all__ = [
     "GiveRecord",
     "Rhythm",
     "ScoringSettings",
+    "Timebase",
     "TouchpointRecord",
     "answered_flags",
     "mirror",

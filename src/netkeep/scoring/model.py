@@ -32,9 +32,9 @@ from netkeep.scoring.constants import (
     RESPONSE_PRIOR_RATE,
     WINDOW_MAX_FACTOR,
 )
-from netkeep.scoring.explain import _closes, _explain, _unanswered_streak
+from netkeep.scoring.explain import _explain, _unanswered_streak
 from netkeep.scoring.interest import Interest, asks_with_typed
-from netkeep.scoring.pace import _intervals, _reply_window, _window
+from netkeep.scoring.pace import _intervals, _reply_window, _usual, _window
 from netkeep.scoring.records import AskRecord, GiveRecord, ScoringSettings, TouchpointRecord
 from netkeep.scoring.rows import Timebase, _packed_rows, _touch_rows
 from netkeep.scoring.tally import _Tally, _tally_asks_and_favours
@@ -74,15 +74,19 @@ def score_history(
     settings: ScoringSettings = ScoringSettings(),
     gives: Iterable[GiveRecord] = (),
     bands: Container[str] | None = None,
+    from_now: bool = False,
 ) -> dict[str, Any] | None:
     """``score_contact`` for touchpoints already in scoring's row form, as ``netkeep score`` reads
     them in bulk: ``(epoch seconds, id, flags)``, flags being 1 for "in" (0 "out") + 2 if two-way
     + 4 if it needs no reply + 8 x the channel's index in CHANNEL_CODES; in any order (they are
     sorted here; ids must be unique). Their gives and asks are in ``gives`` and ``asks`` only.
     Same result as ``score_contact``; with ``bands``, None for a contact in another band (its
-    explanation is not even written)."""
+    explanation is not even written). With ``from_now``, the times are already seconds from
+    ``now`` counted in whole milliseconds (``Timebase(now).rows``), as the store computes them."""
     rows.sort()
-    return _score_rows(rows, asks, gives, now=now, settings=settings, extras={}, bands=bands)
+    return _score_rows(
+        rows, asks, gives, now=now, settings=settings, extras={}, bands=bands, from_now=from_now
+    )
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,9 @@ def _clock(rows: list[tuple[Any, ...]], now_ts: float, settings: ScoringSettings
     _gaps, latencies = _intervals(
         rows, WINDOW_MAX_FACTOR * base_window, step, horizon, gaps_too=False
     )
-    window = [_window(latencies[side], base_window) for side in (_ME, _THEM)]
-    reply_window = [_reply_window(latencies[side], base_window) for side in (_ME, _THEM)]
+    usual = [_usual(latencies[side]) for side in (_ME, _THEM)]
+    window = [_window(latency, base_window) for latency in usual]
+    reply_window = [_reply_window(latency, base_window) for latency in usual]
     return _Clock(
         now=now_ts,
         latest=rows[-1][0] if rows else now_ts,
@@ -132,6 +137,7 @@ def _score_rows(
     settings: ScoringSettings,
     extras: dict[int, tuple[Any, Any]],
     bands: Container[str] | None = None,
+    from_now: bool = False,
 ) -> dict[str, Any] | None:
     """The score row from sorted rows (see ``_packed_rows``) and the give and ask texts typed on
     them (``extras``, by row index). None when ``bands`` is given and the band is not in it.
@@ -142,8 +148,9 @@ def _score_rows(
     """
     base = Timebase(now)
     now_ts = 0.0
-    typed_on = rows
-    rows = base.rows(rows)
+    typed_on = rows  # the asks typed on touchpoints (``extras``) are dated by their epochs
+    if not from_now:
+        rows = base.rows(rows)
     if rows and rows[-1][0] > now_ts:
         rows = [row for row in rows if row[0] <= now_ts]
     n = len(rows)
@@ -211,7 +218,7 @@ def _walk_back(
     favours: list[list[Any]] = []
     initiated, initiated_ask, taking = t.initiated, t.initiated_ask, t.taking
     answering, starts, unanswered = t.answering, t.starts, t.unanswered
-    year_started, dark = t.year_started, t.dark
+    year_started, dark, judge = t.year_started, t.dark, t.judge
     exp, latest, horizon, now_ts = math.exp, clock.latest, clock.horizon, clock.now
     window, reply_window, step = clock.window, clock.reply_window, clock.step
     base, neg_decay = clock.base_window, -clock.decay
@@ -246,21 +253,24 @@ def _walk_back(
             continue
         answers = False  # a start that answers the other side's outreach awaits no answer
         status = asked_in.get(tp_id) if asked_in else None
-        if prev is not None and (status is None or status in took_nothing):
+        if prev is not None:
+            prev_flags = prev[2]
             gap = ts - prev[0]
-            answers = (prev[2] ^ flags) & 1 and not prev[2] & 6 and gap <= window[side]
-            if (
-                gap <= conversation_gap
-                or (answers and gap <= reply_window[side])
-                or (not (prev[2] ^ flags) & 1 and not (prev[2] | flags) & 6 and gap <= follow_up)
-            ):
-                if not (any_interest[side] and serves(side, ts)):
-                    if (prev[2] ^ flags) & 1:
-                        answering[side] += weight
-                    next_answer[side] = ts
-                continue
-        # A message that closes a thread awaits no answer either.
-        answers = answers or (prev is not None and _closes(prev[2], flags, ts - prev[0], base))
+            turn = (prev_flags ^ flags) & 1  # the other side's message came just before
+            if status is None or status in took_nothing:
+                answers = turn and not prev_flags & 6 and gap <= window[side]
+                if (
+                    gap <= conversation_gap
+                    or (answers and gap <= reply_window[side])
+                    or (not turn and not (prev_flags | flags) & 6 and gap <= follow_up)
+                ):
+                    if not (any_interest[side] and serves(side, ts)):
+                        if turn:
+                            answering[side] += weight
+                        next_answer[side] = ts
+                    continue
+            # A message that closes a thread awaits no answer either (``_closes``, inlined).
+            answers = answers or (turn and prev_flags & 6 == 4 and gap <= base)
         initiated[side] += weight
         start_times.append(ts)
         newer_age += step
@@ -282,12 +292,12 @@ def _walk_back(
             if side and status is not None:
                 their_asks_in_year += 1
         if two_way or next_answer[other] - ts <= window[other] and not flags & 4 and not answers:
-            t.judge(side, weight, True, flags)
+            judge(side, weight, True, flags)
         elif not (flags & 4 or answers or now_ts - ts <= window[other]):
             unanswered[side] += weight > 0
             if trailing >= 0:
                 dark[side] += 1
-            t.judge(side, weight, False, flags)
+            judge(side, weight, False, flags)
         if not own_interest:
             next_answer[side] = ts
     t.year_their_asks = their_asks_in_year

@@ -65,21 +65,19 @@ def _usual(samples: list[float]) -> float | None:
     return statistics.median(samples) if len(samples) >= RHYTHM_MIN_SAMPLES else None
 
 
-def _reply_window(latencies: list[float], base: float) -> float:
+def _reply_window(usual: float | None, base: float) -> float:
     """How soon after the other side's message one's own still answers it rather than starts
-    anew: REPLY_FACTOR x one's usual latency, from REPLY_MIN up to the configured window (a
-    slower answer still answers the outreach, but it is a new start)."""
-    usual = _usual(latencies)
+    anew: REPLY_FACTOR x one's usual latency (``_usual``), from REPLY_MIN up to the configured
+    window (a slower answer still answers the outreach, but it is a new start)."""
     longest = max(base, REPLY_MIN)
     if usual is None:
         return longest
     return min(max(REPLY_MIN, REPLY_FACTOR * usual), longest)
 
 
-def _window(latencies: list[float], base: float) -> float:
+def _window(usual: float | None, base: float) -> float:
     """How long a reply may take: the configured window, stretched to WINDOW_FACTOR x this side's
-    usual latency, at most WINDOW_MAX_FACTOR x the configured window."""
-    usual = _usual(latencies)
+    usual latency (``_usual``), at most WINDOW_MAX_FACTOR x the configured window."""
     if usual is None:
         return base
     return min(max(base, WINDOW_FACTOR * usual), WINDOW_MAX_FACTOR * base)

@@ -35,6 +35,8 @@ class Timebase:
         self.origin = round(_ts(now) * 1000.0)
 
     def at(self, value: datetime | float | int) -> float:
+        if type(value) is datetime and value.tzinfo is not None:
+            return (round(value.timestamp() * 1000.0) - self.origin) / 1000.0  # the common case
         return (round(_ts(value) * 1000.0) - self.origin) / 1000.0
 
     def rows(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

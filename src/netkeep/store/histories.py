@@ -78,6 +78,7 @@ def histories(
     as_of: datetime | None = None,
     scoring_rows: bool = False,
     member: str | None = None,
+    origin_ms: int | None = None,
 ) -> Iterable[tuple[int, str, list[Any], list[Any], list[Any]]]:
     """(contact id, name, touchpoints, AskRecords, GiveRecords) per contact, streamed from a
     connection: one contact (archived or not), or the active contacts (with ids in
@@ -88,7 +89,9 @@ def histories(
     objects; with `scoring_rows`, the packed form `scoring.score_history` takes (three numbers
     a touchpoint), one indexed query per contact (no tuple is rebuilt in Python). The gives are
     all in the GiveRecords and the asks in the AskRecords (a touchpoint's `give` and `ask` are
-    left empty, so nothing counts twice).
+    left empty, so nothing counts twice). With `scoring_rows` and `origin_ms`, a touchpoint's
+    time is seconds from that instant (epoch milliseconds), counted in whole milliseconds: what
+    `Timebase.rows` makes of the epoch seconds, computed by the database instead.
 
     With `member`, one member's history: the contacts they logged a touchpoint with, only the
     touchpoints they logged, and the asks and gives recorded on those.
@@ -147,6 +150,10 @@ def histories(
     epoch = dialect.epoch_seconds(raw.dialect.name, "t.occurred_at")
     if scoring_rows:
         until = touch_only + _sql.until("t.occurred_at", as_of)
+        if origin_ms is not None:
+            # Round to the millisecond as Timebase does; the difference is exact in a double.
+            epoch = f"(round(({epoch}) * 1000.0) - :origin_ms) / 1000.0"
+            params["origin_ms"] = origin_ms
         yield from _scoring_histories(raw, contacts, asks, gives, where, params, epoch, until)
         return
     rows = _sql.fetch(
