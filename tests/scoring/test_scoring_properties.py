@@ -22,6 +22,7 @@ from netkeep.scoring import (
     AskRecord,
     GiveRecord,
     ScoringSettings,
+    Timebase,
     TouchpointRecord,
     answered_flags,
     mirror,
@@ -452,3 +453,6 @@ def test_the_bulk_form_scores_exactly_like_records(history, data):
         [packed(tp) for tp in touchpoints], asks, now=NOW, gives=gives, bands=bands
     )
     assert only == (expected if expected["band"] in bands else None)
+    # Times already on the base the store computes (seconds from now, whole milliseconds).
+    on_base = Timebase(NOW).rows([packed(tp) for tp in touchpoints])
+    assert score_history(on_base, asks, now=NOW, gives=gives, from_now=True) == expected
