@@ -201,8 +201,8 @@ def _score_rows(
 # replies and the same side's carry on; so does one's own one-way follow-up within a day (not
 # another attempt). An ask that takes something is never a reply. Answering only in one's own
 # interest answers nothing. A standing meeting's occurrence starts nothing, and a message that
-# closes a thread awaits no answer. Flags are literals here (see _packed_rows): 1 side, 2 two-way,
-# 4 no reply, 6 awaits no reply.
+# closes a thread (``explain._closes``, inlined) awaits no answer. Flags are literals here (see
+# _packed_rows): 1 side, 2 two-way, 4 no reply, 6 awaits no reply.
 def _walk_back(
     t: _Tally,
     rows: list[tuple[Any, ...]],
@@ -269,7 +269,6 @@ def _walk_back(
                             answering[side] += weight
                         next_answer[side] = ts
                     continue
-            # A message that closes a thread awaits no answer either (``_closes``, inlined).
             answers = answers or (turn and prev_flags & 6 == 4 and gap <= base)
         initiated[side] += weight
         start_times.append(ts)
