@@ -148,7 +148,7 @@ def _score_rows(
     """
     base = Timebase(now)
     now_ts = 0.0
-    typed_on = rows  # the asks typed on touchpoints (``extras``) are dated by their epochs
+    typed_on = rows  # asks typed on rows (``extras``) take their epochs; none with ``from_now``
     if not from_now:
         rows = base.rows(rows)
     if rows and rows[-1][0] > now_ts:
