@@ -257,6 +257,12 @@ def config_file(tmp_path) -> Path:
     return tmp_path / "config.toml"
 
 
+def _table(connection: sqlalchemy.Connection, table: str) -> list[tuple]:
+    """A table's column names, then its rows as plain tuples in the order of its first column."""
+    result = connection.execute(sqlalchemy.text(f'SELECT * FROM "{table}" ORDER BY 1'))
+    return [tuple(result.keys()), *(tuple(row) for row in result)]
+
+
 class Database:
     """The test's netkeep database, on either engine, through SQLAlchemy.
 
@@ -289,7 +295,8 @@ class Database:
 
     def rows(self, table: str) -> list[tuple]:
         """Every row of a table as plain tuples, in the order of its first column (the id)."""
-        return [tuple(row) for row in self.execute(f'SELECT * FROM "{table}" ORDER BY 1')]
+        with self.engine.connect() as connection:
+            return _table(connection, table)[1:]
 
     def count(self, table: str) -> int:
         return int(self.execute(f'SELECT count(*) FROM "{table}"')[0][0])
@@ -304,8 +311,7 @@ class Database:
         dumped: dict[str, list[tuple]] = {}
         with self.engine.connect() as connection:
             for table in sorted(sqlalchemy.inspect(connection).get_table_names()):
-                result = connection.execute(sqlalchemy.text(f'SELECT * FROM "{table}" ORDER BY 1'))
-                dumped[table] = [tuple(result.keys()), *(tuple(row) for row in result)]
+                dumped[table] = _table(connection, table)
         return dumped
 
     def snapshot(self) -> object:

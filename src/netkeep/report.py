@@ -6,6 +6,7 @@ aggregates in, figures out. No database, no clock, no Rich. docs/pictures.md des
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -141,12 +142,9 @@ def attention(
     as their lists), so the first few ranks name someone for every reason there is."""
     marked = [{**point, "attention": [], "attention_rank": None} for point in points]
     by_id = {point["id"]: point for point in marked}
-    queues: dict[str, list[int]] = {
-        band: [
-            point["id"]
-            for point in sorted(marked, key=lambda point: (point["score"], point["id"]))
-            if point["band"] == band
-        ]
+    least_first = sorted(marked, key=lambda point: (point["score"], point["id"]))
+    queues: dict[str, deque[int]] = {
+        band: deque(point["id"] for point in least_first if point["band"] == band)
         for band in ATTENTION[:2]
     }
     for reason, rows, key in (
@@ -154,7 +152,7 @@ def attention(
         ("due", due, "contact_id"),
         ("reach-out", reach_out, "id"),
     ):
-        queues[reason] = list(dict.fromkeys(row[key] for row in rows if row[key] in by_id))
+        queues[reason] = deque(dict.fromkeys(row[key] for row in rows if row[key] in by_id))
     for reason in ATTENTION:
         for contact_id in queues[reason]:
             by_id[contact_id]["attention"].append(reason)
@@ -162,7 +160,7 @@ def attention(
     while any(queues.values()):
         for reason in ATTENTION:
             if queues[reason]:
-                point = by_id[queues[reason].pop(0)]
+                point = by_id[queues[reason].popleft()]
                 if point["attention_rank"] is None:
                     point["attention_rank"] = rank
                     rank += 1
