@@ -784,3 +784,27 @@ _AGENDA_COLUMNS = """
 )
 def m011_agenda_and_sources() -> None:
     """Birthdays, follow-ups and snoozes on contacts; synced sources and what they brought."""
+
+
+@migration(
+    """
+    -- Scoring reads each touchpoint's time in whole milliseconds since 1970 and its flags (side,
+    -- two-way, no reply, channel code), computed from the row. With both expressions in the
+    -- covering index, SQLite reads them from it instead of computing them for every row of every
+    -- `score`. They must stay exactly as netkeep.store.histories writes them; if they ever differ,
+    -- SQLite computes them from the row again (slower, same result).
+    DROP INDEX ix_touchpoint_history;
+    CREATE INDEX ix_touchpoint_history
+        ON touchpoint (contact_id, occurred_at, direction, two_way, channel, no_reply,
+            round(((julianday(occurred_at) - 2440587.5) * 86400.0) * 1000.0),
+            CASE WHEN direction = 'in' THEN 1 ELSE 0 END + CASE WHEN two_way THEN 2 ELSE 0 END
+            + CASE WHEN no_reply THEN 4 ELSE 0 END
+            + 8 * CASE channel WHEN 'call' THEN 0 WHEN 'email' THEN 1 WHEN 'text' THEN 2
+                WHEN 'meeting' THEN 3 WHEN 'social' THEN 4 WHEN 'letter' THEN 5 WHEN 'other' THEN 6
+                ELSE 6 END);
+    """,
+    # A server's index cannot hand back an expression's value: nothing to do.
+    postgresql="SELECT 1;",
+)
+def m012_scoring_times_indexed() -> None:
+    """On SQLite, scoring's per-touchpoint time and flags held in the history index."""

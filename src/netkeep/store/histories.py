@@ -151,8 +151,8 @@ def histories(
     if scoring_rows:
         until = touch_only + _sql.until("t.occurred_at", as_of)
         if origin_ms is not None:
-            # Round to the millisecond as Timebase does; the difference is exact in a double.
-            epoch = f"(round(({epoch}) * 1000.0) - :origin_ms) / 1000.0"
+            # Whole milliseconds, as Timebase rounds them; the difference is exact in a double.
+            epoch = f"({epoch_ms(raw.dialect.name)} - :origin_ms) / 1000.0"
             params["origin_ms"] = origin_ms
         yield from _scoring_histories(raw, contacts, asks, gives, where, params, epoch, until)
         return
@@ -195,21 +195,11 @@ def _scoring_histories(
     """`histories` in the packed form `scoring.score_history` takes: `(epoch, id, flags)` a
     touchpoint, the flags packing direction, two-way, no-reply and the channel's code; `until`
     narrows the touchpoints (`t`) further."""
-    from netkeep.scoring import CHANNEL_CODES
-
-    code = " ".join(f"WHEN '{channel}' THEN {i}" for i, channel in enumerate(CHANNEL_CODES))
-    flags = (
-        "CASE WHEN t.direction = 'in' THEN 1 ELSE 0 END + CASE WHEN t.two_way THEN 2 ELSE 0 END"
-        " + CASE WHEN t.no_reply THEN 4 ELSE 0 END"
-        f" + 8 * CASE t.channel {code} ELSE {CHANNEL_CODES.index('other')} END"
-    )
+    flags = packed_flags()
     if raw.dialect.name == dialect.SQLITE:
         # In-process SQLite answers one indexed query per contact faster than Python regroups
         # one big result: the rows arrive in the form scoring reads, nothing is rebuilt.
-        touch_sql = (
-            f"SELECT {epoch}, t.id, {flags} FROM touchpoint t WHERE t.contact_id = :cid{until} "
-            "ORDER BY t.occurred_at"
-        )
+        touch_sql = contact_touch_sql(epoch, until)
         for cid, name in contacts:
             packed = list(_sql.fetch(raw, touch_sql, {**params, "cid": cid}, stream=False))
             yield cid, name, packed, asks.get(cid, []), gives.get(cid, [])
@@ -224,6 +214,35 @@ def _scoring_histories(
     )
     for cid, name, touches in _per_contact(contacts, rows):
         yield cid, name, touches, asks.get(cid, []), gives.get(cid, [])
+
+
+def epoch_ms(name: str) -> str:
+    """A touchpoint's (`t`) time in whole milliseconds since 1970, computed by the database (a
+    double holding an integer)."""
+    return f"round(({dialect.epoch_seconds(name, 't.occurred_at')}) * 1000.0)"
+
+
+def packed_flags() -> str:
+    """A touchpoint's (`t`) flags as `scoring.score_history` reads them: 1 for "in", 2 two-way,
+    4 no reply, 8 x the channel's index in CHANNEL_CODES."""
+    from netkeep.scoring import CHANNEL_CODES
+
+    code = " ".join(f"WHEN '{channel}' THEN {i}" for i, channel in enumerate(CHANNEL_CODES))
+    return (
+        "CASE WHEN t.direction = 'in' THEN 1 ELSE 0 END + CASE WHEN t.two_way THEN 2 ELSE 0 END"
+        " + CASE WHEN t.no_reply THEN 4 ELSE 0 END"
+        f" + 8 * CASE t.channel {code} ELSE {CHANNEL_CODES.index('other')} END"
+    )
+
+
+def contact_touch_sql(epoch: str, until: str = "") -> str:
+    """One contact's (`:cid`) touchpoints on SQLite, packed, oldest first. On SQLite, the
+    history index holds `epoch_ms` and `packed_flags` as written here (migration m012), so they
+    are read from the index, not computed for every row."""
+    return (
+        f"SELECT {epoch}, t.id, {packed_flags()} FROM touchpoint t "
+        f"WHERE t.contact_id = :cid{until} ORDER BY t.occurred_at"
+    )
 
 
 def active_histories(
