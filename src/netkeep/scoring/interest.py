@@ -43,7 +43,7 @@ class Interest:
     (as good as ignored).
     """
 
-    __slots__ = ("_opened", "_window", "starts", "ends", "pointer")
+    __slots__ = ("_opened", "_window", "starts", "ends", "_pointer")
 
     def __init__(
         self,
@@ -84,7 +84,7 @@ class Interest:
                 else:
                     self.starts[side].append(start)
                     self.ends[side].append(end)
-        self.pointer = [len(self.starts[_ME]) - 1, len(self.starts[_THEM]) - 1]
+        self._pointer = [len(self.starts[_ME]) - 1, len(self.starts[_THEM]) - 1]
 
     def sweetener(self, when: float, side: int) -> bool:
         """A favour by ``side`` just before an ask of its own: the price of that ask."""
@@ -94,8 +94,8 @@ class Interest:
         """Whether a start by ``side`` at ``ts`` falls in one of its stretches; calls must come in
         decreasing ``ts`` per side (the backward pass): each side's pointer only moves back."""
         starts_of = self.starts[side]
-        j = self.pointer[side]
+        j = self._pointer[side]
         while j >= 0 and starts_of[j] > ts:
             j -= 1
-        self.pointer[side] = j
+        self._pointer[side] = j
         return j >= 0 and ts <= self.ends[side][j]

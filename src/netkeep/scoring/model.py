@@ -36,7 +36,7 @@ from netkeep.scoring.explain import _explain, _unanswered_streak
 from netkeep.scoring.interest import Interest, asks_with_typed
 from netkeep.scoring.pace import _intervals, _reply_window, _usual, _window
 from netkeep.scoring.records import AskRecord, GiveRecord, ScoringSettings, TouchpointRecord
-from netkeep.scoring.rows import CHANNEL_CODES, Timebase, _packed_rows, _touch_rows
+from netkeep.scoring.rows import Timebase, _packed_rows, _touch_rows
 from netkeep.scoring.tally import _Tally, _tally_asks_and_favours
 from netkeep.vocab import Band
 
@@ -218,18 +218,11 @@ def _walk_back(
     favours: list[list[Any]] = []
     initiated, initiated_ask, taking = t.initiated, t.initiated_ask, t.taking
     answering, starts, unanswered = t.answering, t.starts, t.unanswered
-    year_started, dark = t.year_started, t.dark
-    verdicts, counted, answered_weight, latest_verdicts = (
-        t.verdicts,
-        t.outreach_counted,
-        t.outreach_answered,
-        t.latest,
-    )
+    year_started, dark, judge = t.year_started, t.dark, t.judge
     exp, latest, horizon, now_ts = math.exp, clock.latest, clock.horizon, clock.now
     window, reply_window, step = clock.window, clock.reply_window, clock.step
     base, neg_decay = clock.base_window, -clock.decay
-    conversation_gap, took_nothing = CONVERSATION_GAP, _TOOK_NOTHING
-    stretch_starts, stretch_ends, pointer = interest.starts, interest.ends, interest.pointer
+    conversation_gap, took_nothing, serves = CONVERSATION_GAP, _TOOK_NOTHING, interest.serves_back
     follow_up, year_ago = REPLY_MIN, now_ts - EXPLAIN_RECENT.total_seconds()
     any_interest = [bool(interest.starts[_ME]), bool(interest.starts[_THEM])]
     next_answer = [math.inf, math.inf]  # each side's next touch not in its own interest
@@ -259,13 +252,6 @@ def _walk_back(
             next_answer[0] = next_answer[1] = ts
             continue
         answers = False  # a start that answers the other side's outreach awaits no answer
-        serving = False  # whether the side acts in its own interest (Interest.serves_back)
-        if any_interest[side]:
-            j, starts_of = pointer[side], stretch_starts[side]
-            while j >= 0 and starts_of[j] > ts:
-                j -= 1
-            pointer[side] = j
-            serving = j >= 0 and ts <= stretch_ends[side][j]
         status = asked_in.get(tp_id) if asked_in else None
         if prev is not None:
             prev_flags = prev[2]
@@ -278,7 +264,7 @@ def _walk_back(
                     or (answers and gap <= reply_window[side])
                     or (not turn and not (prev_flags | flags) & 6 and gap <= follow_up)
                 ):
-                    if not serving:
+                    if not (any_interest[side] and serves(side, ts)):
                         if turn:
                             answering[side] += weight
                         next_answer[side] = ts
@@ -292,7 +278,7 @@ def _walk_back(
         if status is not None and status not in took_nothing:
             own_interest = True
         else:
-            own_interest = serving
+            own_interest = any_interest[side] and serves(side, ts)
         if not own_interest:
             plain_weights += weight
             plain_starts += weight > 0  # past the horizon: no part of the average
@@ -305,20 +291,12 @@ def _walk_back(
             if side and status is not None:
                 their_asks_in_year += 1
         if two_way or next_answer[other] - ts <= window[other] and not flags & 4 and not answers:
-            answered_weight[side] += weight
-            verdict = True
+            judge(side, weight, True, flags)
         elif not (flags & 4 or answers or now_ts - ts <= window[other]):
             unanswered[side] += weight > 0
             if trailing >= 0:
                 dark[side] += 1
-            verdict = False
-        else:
-            verdict = None
-        if verdict is not None:  # _Tally.judge, inlined
-            verdicts[side] += weight > 0
-            counted[side] += weight
-            if len(latest_verdicts[side]) < 5:
-                latest_verdicts[side].append((CHANNEL_CODES[flags >> 3], verdict))
+            judge(side, weight, False, flags)
         if not own_interest:
             next_answer[side] = ts
     t.year_their_asks = their_asks_in_year
