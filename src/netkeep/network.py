@@ -166,10 +166,10 @@ class Network:
         )
 
     def scores(
-        self, *, contact_id: int | None = None, member: str | None = None
+        self, *, contact_id: int | None = None, member: str | None = None, explain: bool = True
     ) -> list[dict[str, Any]]:
         """Score rows (docs/reference.md), of one contact or of all; `member`: one team member's
-        history only."""
+        history only; without `explain`, no row's explanation is written (None)."""
         from netkeep.store import scores
 
         return scores.score_rows(
@@ -179,6 +179,7 @@ class Network:
             contact_id=contact_id,
             as_of=self.as_of,
             member=member,
+            explain=explain,
         )
 
     # --- the ledger ---------------------------------------------------------------------------

@@ -180,6 +180,11 @@ def test_band_filter_and_explain(cli):
     assert [row["name"] for row in rows] == ["Dan Candidate"]
     table = cli.ok("score", "--explain").stdout
     assert "LinkedIn recommendation" in table
+    # The plain table has no explanations; JSON and CSV always carry them.
+    plain = cli.ok("score").stdout
+    assert "Dan Candidate" in plain and "LinkedIn recommendation" not in plain
+    assert "LinkedIn recommendation" in cli.ok("score", "--format", "csv").stdout
+    assert all(row["explanation"] for row in cli.json("score"))
     assert cli("score", "--band", "sunny").exit_code == 2
 
 

@@ -456,3 +456,13 @@ def test_the_bulk_form_scores_exactly_like_records(history, data):
     # Times already on the base the store computes (seconds from now, whole milliseconds).
     on_base = Timebase(NOW).rows([packed(tp) for tp in touchpoints])
     assert score_history(on_base, asks, now=NOW, gives=gives, from_now=True) == expected
+    # Without an explanation (a table that does not show it), every other figure is the same.
+    unexplained = score_history(
+        Timebase(NOW).rows([packed(tp) for tp in touchpoints]),
+        asks,
+        now=NOW,
+        gives=gives,
+        from_now=True,
+        explain=False,
+    )
+    assert unexplained == {**expected, "explanation": None}

@@ -97,7 +97,9 @@ def score(
                     else f"no touchpoints logged by {member!r} (none logged yet)"
                 )
         network = Network(db, settings=config, now=moment, as_of=then)
-        rows = network.scores(contact_id=contact_id, member=member)
+        # A table shows explanations only with --explain: none are written for it otherwise.
+        shown = explain or fmt != OutputFormat.table
+        rows = network.scores(contact_id=contact_id, member=member, explain=shown)
     empty = "No contacts to score."
     if band is not None:
         bands: dict[str, int] = {}

@@ -75,6 +75,7 @@ def score_history(
     gives: Iterable[GiveRecord] = (),
     bands: Container[str] | None = None,
     from_now: bool = False,
+    explain: bool = True,
 ) -> dict[str, Any] | None:
     """``score_contact`` for touchpoints already in scoring's row form, as ``netkeep score`` reads
     them in bulk: ``(epoch seconds, id, flags)``, flags being 1 for "in" (0 "out") + 2 if two-way
@@ -82,10 +83,19 @@ def score_history(
     sorted here; ids must be unique). Their gives and asks are in ``gives`` and ``asks`` only.
     Same result as ``score_contact``; with ``bands``, None for a contact in another band (its
     explanation is not even written). With ``from_now``, the times are already seconds from
-    ``now`` counted in whole milliseconds (``Timebase(now).rows``), as the store computes them."""
+    ``now`` counted in whole milliseconds (``Timebase(now).rows``), as the store computes them.
+    Without ``explain``, the row's ``explanation`` is None (a table that does not show it)."""
     rows.sort()
     return _score_rows(
-        rows, asks, gives, now=now, settings=settings, extras={}, bands=bands, from_now=from_now
+        rows,
+        asks,
+        gives,
+        now=now,
+        settings=settings,
+        extras={},
+        bands=bands,
+        from_now=from_now,
+        explain=explain,
     )
 
 
@@ -138,6 +148,7 @@ def _score_rows(
     extras: dict[int, tuple[Any, Any]],
     bands: Container[str] | None = None,
     from_now: bool = False,
+    explain: bool = True,
 ) -> dict[str, Any] | None:
     """The score row from sorted rows (see ``_packed_rows``) and the give and ask texts typed on
     them (``extras``, by row index). None when ``bands`` is given and the band is not in it.
@@ -193,7 +204,7 @@ def _score_rows(
         score = min(raw, high)
     if bands is not None and verdict.band not in bands:
         return None
-    return _row(t, rows, clock, score, verdict)
+    return _row(t, rows, clock, score, verdict, explain=explain)
 
 
 # The rules of the backward pass: a reply answers the other side's one-way outreach within the
@@ -352,9 +363,16 @@ def _score(t: _Tally, average_weight: float) -> tuple[int, int]:
 
 
 def _row(
-    t: _Tally, rows: list[tuple[Any, ...]], clock: _Clock, score: int | None, verdict: Verdict
+    t: _Tally,
+    rows: list[tuple[Any, ...]],
+    clock: _Clock,
+    score: int | None,
+    verdict: Verdict,
+    *,
+    explain: bool = True,
 ) -> dict[str, Any]:
-    """The score row's keys, in order, and the explanation written from them."""
+    """The score row's keys, in order, and the explanation written from them (None without
+    ``explain``)."""
     streak, streak_channels, pending = _unanswered_streak(
         rows, clock.now - clock.window[_THEM], clock.base_window
     )
@@ -374,6 +392,9 @@ def _row(
         "open_asks_by_them": len(t.open_asks[_THEM]),
         "unanswered_streak": streak,
     }
+    if not explain:
+        result["explanation"] = None
+        return result
     result["explanation"] = _explain(
         result,
         t,

@@ -29,6 +29,7 @@ def _scored(
     scoring: Any,
     as_of: datetime | None = None,
     bands: Collection[str] | None = None,
+    explain: bool = True,
     **which: Any,
 ) -> list[dict[str, Any]]:
     from netkeep.scoring import Timebase, score_history
@@ -41,7 +42,14 @@ def _scored(
         raw, as_of=as_of, scoring_rows=True, origin_ms=origin_ms, **which
     ):
         scored = score_history(
-            touchpoints, asks, now=now, settings=scoring, gives=gives, bands=bands, from_now=True
+            touchpoints,
+            asks,
+            now=now,
+            settings=scoring,
+            gives=gives,
+            bands=bands,
+            from_now=True,
+            explain=explain,
         )
         if scored is not None:
             rows.append({"id": cid, "name": name, **scored})
@@ -57,11 +65,12 @@ def _scored_range(
     bands: Collection[str] | None,
     id_range: tuple[int, int],
     member: str | None = None,
+    explain: bool = True,
 ) -> list[Any]:
     """One share of `score` in a forked helper process, on its own reading connection to the
     parent's store (`path`: see `dialect.store_location`) and in its `snapshot`, if any."""
     with reading(path, snapshot) as raw:
-        return _scored(raw, now, scoring, as_of, bands, id_range=id_range, member=member)
+        return _scored(raw, now, scoring, as_of, bands, explain, id_range=id_range, member=member)
 
 
 @contextlib.contextmanager
@@ -91,11 +100,19 @@ def score_rows(
     contact_id: int | None = None,
     as_of: datetime | None = None,
     member: str | None = None,
+    explain: bool = True,
 ) -> list[dict[str, Any]]:
     """Score rows (keys as in docs/reference.md) for every active contact, or for one contact
-    (archived or not); with `member`, from that member's history only (see `histories`)."""
+    (archived or not); with `member`, from that member's history only (see `histories`); without
+    `explain`, each row's explanation is None."""
     return start_score_rows(
-        session, now=now, settings=settings, contact_id=contact_id, as_of=as_of, member=member
+        session,
+        now=now,
+        settings=settings,
+        contact_id=contact_id,
+        as_of=as_of,
+        member=member,
+        explain=explain,
     )()
 
 
@@ -108,6 +125,7 @@ def start_score_rows(
     as_of: datetime | None = None,
     bands: Collection[str] | None = None,
     member: str | None = None,
+    explain: bool = True,
 ) -> Callable[[], list[dict[str, Any]]]:
     """Start scoring; the returned function waits for the rows.
 
@@ -123,7 +141,9 @@ def start_score_rows(
     raw = session.connection()
     shares = [] if contact_id is not None else contact_shares(raw)
     if len(shares) < 2:
-        rows = _scored(raw, now, scoring, as_of, bands, contact_id=contact_id, member=member)
+        rows = _scored(
+            raw, now, scoring, as_of, bands, explain, contact_id=contact_id, member=member
+        )
         return lambda: rows
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -133,7 +153,9 @@ def start_score_rows(
     context = multiprocessing.get_context("fork")
     pool = ProcessPoolExecutor(max_workers=len(shares), mp_context=context)
     futures = [
-        pool.submit(_scored_range, path, snapshot, now, scoring, as_of, bands, share, member)
+        pool.submit(
+            _scored_range, path, snapshot, now, scoring, as_of, bands, share, member, explain
+        )
         for share in shares
     ]
 
