@@ -449,6 +449,13 @@ def from_db(stored: datetime | str | None) -> datetime | None:
     if stored is None:
         return None
     if isinstance(stored, str):
+        if len(stored) >= 19 and stored[19:20] in ("", "."):
+            # A time without an offset, as SQLite keeps them: read as UTC at once, several times
+            # faster than replace() (scoring reads every ask and give so).
+            try:
+                return datetime.fromisoformat(stored + "+00:00")
+            except ValueError:
+                pass
         stored = datetime.fromisoformat(stored)
     return stored.replace(tzinfo=UTC)
 

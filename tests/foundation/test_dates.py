@@ -16,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
-from netkeep.dates import Duration, parse_duration, parse_past, parse_when
+from netkeep.dates import Duration, from_db, parse_duration, parse_past, parse_when, to_db
 from netkeep.errors import BadInput
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
@@ -479,3 +479,25 @@ def test_the_second_run_of_a_repeated_hour_is_kept():
         assert parse_past("0 days ago", now=now) == now
         assert parse_past("sunday", now=now) == now
         assert parse_past("a week ago", now=now) == datetime(2026, 10, 25, 5, tzinfo=UTC)
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+    spec=st.sampled_from(["auto", "seconds", "milliseconds", "microseconds"]),
+    sep=st.sampled_from([" ", "T"]),
+)
+def test_stored_text_reads_back_as_the_same_utc_instant(moment, spec, sep):
+    text = moment.isoformat(sep=sep, timespec=spec)
+    expected = datetime.fromisoformat(text).replace(tzinfo=UTC)
+    for stored in (text, moment, text[:10]):
+        read = from_db(stored)
+        assert read.tzinfo is UTC
+        assert read == (expected if stored is text else from_db_slow(stored))
+    assert from_db(to_db(expected)) == expected
+    # A text with its own offset keeps the old reading: its wall time, taken as UTC.
+    assert from_db(text + "+02:00") == expected
+
+
+def from_db_slow(stored):
+    moment = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
+    return moment.replace(tzinfo=UTC)
