@@ -241,13 +241,15 @@ class Network:
             mine=self.mine,
         )
         my_open_asks = ledger.ask_rows(self.session, by="me", as_of=self.as_of, mine=self.mine)
+        # Worked out while the scoring processes run, not after them.
+        stale = stale_rows(candidates, now=self.moment, settings=self.settings)
         score_list = scoring()
         if self.mine:
             # Watch the contacts you have logged with (the score stays the team's).
             logged = {row["id"] for row in candidates}
             score_list = [row for row in score_list if row["id"] in logged]
         return build_digest(
-            stale=stale_rows(candidates, now=self.moment, settings=self.settings),
+            stale=stale,
             owe=owe,
             my_open_asks=my_open_asks,
             scores=score_list,
