@@ -6,6 +6,7 @@ offsets), so `to_db`/`from_db` convert at that boundary; tables show local time,
 
 from __future__ import annotations
 
+import calendar
 import os
 import re
 from collections.abc import Callable
@@ -69,7 +70,22 @@ class Duration:
                 return moment + timedelta(days=self.count)
             if self.unit == "weeks":
                 return moment + timedelta(weeks=self.count)
-            return moment + self.delta
+            # relativedelta's months and years, without its cost (`stale` adds one per
+            # contact): the same day and time, or the month's last day.
+            months = self.count * 12 if self.unit == "years" else self.count
+            year, month = divmod(moment.year * 12 + moment.month - 1 + months, 12)
+            day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+            return datetime(
+                year,
+                month + 1,
+                day,
+                moment.hour,
+                moment.minute,
+                moment.second,
+                moment.microsecond,
+                moment.tzinfo,
+                fold=moment.fold,
+            )
         except (OverflowError, ValueError):
             return LATEST if moment.tzinfo else LATEST.replace(tzinfo=None)
 

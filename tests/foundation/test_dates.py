@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil.relativedelta import relativedelta
 from hypothesis import assume, event, given, settings
+from hypothesis import example as case
 from hypothesis import strategies as st
 
-from netkeep.dates import Duration, from_db, parse_duration, parse_past, parse_when, to_db
+from netkeep.dates import LATEST, Duration, from_db, parse_duration, parse_past, parse_when, to_db
 from netkeep.errors import BadInput
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
@@ -501,3 +502,25 @@ def test_stored_text_reads_back_as_the_same_utc_instant(moment, spec, sep):
 def from_db_slow(stored):
     moment = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
     return moment.replace(tzinfo=UTC)
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+    aware=st.booleans(),
+    count=st.integers(min_value=1, max_value=1200),
+    unit=st.sampled_from(["months", "years"]),
+)
+@case(moment=datetime(2025, 1, 31, 9, 30), aware=True, count=1, unit="months")
+@case(moment=datetime(2024, 2, 29), aware=False, count=1, unit="years")
+@case(moment=datetime(2025, 5, 31, 23, 59, 59, 999999), aware=True, count=13, unit="months")
+@case(moment=datetime(9999, 11, 30), aware=True, count=2, unit="months")
+def test_months_and_years_later_are_relativedeltas(moment, aware, count, unit):
+    if aware:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        expected = moment + relativedelta(**{unit: count})
+    except (OverflowError, ValueError):
+        expected = LATEST if aware else LATEST.replace(tzinfo=None)
+    later = Duration(count, unit).after(moment)
+    assert later == expected
+    assert later.tzinfo is moment.tzinfo
