@@ -76,9 +76,8 @@ def histories(
     contact_id: int | None = None,
     id_range: tuple[int, int] | None = None,
     as_of: datetime | None = None,
-    scoring_rows: bool = False,
     member: str | None = None,
-    origin_ms: int | None = None,
+    scoring_origin: int | None = None,
 ) -> Iterable[tuple[int, str, list[Any], list[Any], list[Any]]]:
     """(contact id, name, touchpoints, AskRecords, GiveRecords) per contact, streamed from a
     connection: one contact (archived or not), or the active contacts (with ids in
@@ -86,12 +85,12 @@ def histories(
 
     Touchpoints are `(id, epoch seconds, direction, two_way, channel, None, None, no_reply)`
     tuples, the plain-row form scoring accepts, read through the covering index without ORM
-    objects; with `scoring_rows`, the packed form `scoring.score_history` takes (three numbers
-    a touchpoint), one indexed query per contact (no tuple is rebuilt in Python). The gives are
-    all in the GiveRecords and the asks in the AskRecords (a touchpoint's `give` and `ask` are
-    left empty, so nothing counts twice). With `scoring_rows` and `origin_ms`, a touchpoint's
-    time is seconds from that instant (epoch milliseconds), counted in whole milliseconds: what
-    `Timebase.rows` makes of the epoch seconds, computed by the database instead.
+    objects; with `scoring_origin` (epoch milliseconds: `Timebase(now).origin`), the packed form
+    `scoring.score_history(..., from_now=True)` takes (three numbers a touchpoint), one indexed
+    query per contact (no tuple is rebuilt in Python), each time in seconds from that instant
+    counted in whole milliseconds: what `Timebase.rows` makes of epoch seconds, computed by the
+    database instead. The gives are all in the GiveRecords and the asks in the AskRecords (a
+    touchpoint's `give` and `ask` are left empty, so nothing counts twice).
 
     With `member`, one member's history: the contacts they logged a touchpoint with, only the
     touchpoints they logged, and the asks and gives recorded on those.
@@ -148,13 +147,12 @@ def histories(
         )
     # Epoch seconds computed by the database: scoring needs no datetime object per touchpoint.
     epoch = dialect.epoch_seconds(raw.dialect.name, "t.occurred_at")
-    if scoring_rows:
+    if scoring_origin is not None:
         until = touch_only + _sql.until("t.occurred_at", as_of)
-        if origin_ms is not None:
-            # Whole milliseconds, as Timebase rounds them; the difference is exact in a double.
-            epoch = f"({epoch_ms(raw.dialect.name)} - :origin_ms) / 1000.0"
-            params["origin_ms"] = origin_ms
-        yield from _scoring_histories(raw, contacts, asks, gives, where, params, epoch, until)
+        # Whole milliseconds, as Timebase rounds them; the difference is exact in a double.
+        from_origin = f"({epoch_ms(raw.dialect.name)} - :origin_ms) / 1000.0"
+        params["origin_ms"] = scoring_origin
+        yield from _scoring_histories(raw, contacts, asks, gives, where, params, from_origin, until)
         return
     rows = _sql.fetch(
         raw,

@@ -37,9 +37,9 @@ def _scored(
     rows = []
     which = {key: value for key, value in which.items() if value is not None}
     # The database puts the times on scoring's time base, sparing a pass over every touchpoint.
-    origin_ms = Timebase(now).origin
+    origin = Timebase(now).origin
     for cid, name, touchpoints, asks, gives in histories(
-        raw, as_of=as_of, scoring_rows=True, origin_ms=origin_ms, **which
+        raw, as_of=as_of, scoring_origin=origin, **which
     ):
         scored = score_history(
             touchpoints,
